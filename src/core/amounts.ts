@@ -1,0 +1,62 @@
+import { ProtocolError } from './errors.ts';
+
+/** Satoshis are bigints everywhere in code; the wire carries them as canonical decimal strings. */
+export type Sats = bigint;
+
+/** The most satoshis that can ever exist; any larger value from a peer is nonsense. */
+export const MAX_MONEY: Sats = 2_100_000_000_000_000n;
+
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+
+/** Parses a wire amount: a decimal string with no sign, no leading zeros, at most MAX_MONEY. */
+export function parseSats(value: unknown, field: string): Sats {
+  if (typeof value !== 'string' || !DECIMAL.test(value)) {
+    throw new ProtocolError('SYNTAX_ERROR', `${field} must be a whole number of satoshis as a decimal string`);
+  }
+  const sats = BigInt(value);
+  if (sats > MAX_MONEY) throw new ProtocolError('SYNTAX_ERROR', `${field} exceeds 21 million BTC`);
+  return sats;
+}
+
+export function formatSats(sats: Sats): string {
+  return sats.toString(10);
+}
+
+/** Parses a non-negative safe integer such as a block height or an output index. */
+export function parseUint(value: unknown, field: string, max = 0xffffffff): number {
+  const n = typeof value === 'string' && /^(0|[1-9][0-9]*)$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > max) {
+    throw new ProtocolError('SYNTAX_ERROR', `${field} must be a whole number from 0 to ${max}`);
+  }
+  return n;
+}
+
+/** Bitcoin Core's dust relay fee (3 sat/vB), which fixes every dust threshold below. */
+export const DUST_RELAY_FEE_PER_VB = 3n;
+
+/**
+ * Bitcoin Core's dust threshold for an output script (policy/policy.cpp GetDustThreshold):
+ * the dust relay fee times the output's size plus the size of the input that would spend it.
+ * 294 sat for P2WPKH, 330 for P2WSH and P2TR, 546 for P2PKH, 540 for P2SH.
+ */
+export function dustThreshold(outputScript: Uint8Array): Sats {
+  const outputSize = 8 + compactSizeLength(outputScript.length) + outputScript.length;
+  const isWitnessProgram =
+    outputScript.length >= 4 &&
+    outputScript.length <= 42 &&
+    (outputScript[0] === 0x00 || (outputScript[0]! >= 0x51 && outputScript[0]! <= 0x60)) &&
+    outputScript[1] === outputScript.length - 2;
+  // Spending input: outpoint 36 + script length 1 + sequence 4, plus a 107-byte P2PKH
+  // scriptSig, or a witness of the same size discounted by 4 (integer division as in Core).
+  const inputSize = isWitnessProgram ? 32 + 4 + 1 + Math.floor(107 / 4) + 4 : 32 + 4 + 1 + 107 + 4;
+  return BigInt(outputSize + inputSize) * DUST_RELAY_FEE_PER_VB;
+}
+
+export function compactSizeLength(n: number): number {
+  return n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffffffff ? 5 : 9;
+}
+
+/** Fee in sats for a virtual size at a rate in sat/vB, rounded up so the rate is always met. */
+export function feeForVsize(vsize: number, satPerVb: Sats): Sats {
+  return BigInt(vsize) * satPerVb;
+}
