@@ -11,6 +11,7 @@ export interface AuthItem {
 }
 
 const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 const MAX_HEADER = 8192;
 
 class Reader {
@@ -52,7 +53,13 @@ class Reader {
     this.skipWs();
     const name = this.token();
     this.skipWs();
-    const isParam = name !== '' && this.peek() === '=';
+    let isParam = name !== '' && this.peek() === '=';
+    if (isParam) {
+      // `abc==` is a token68 with padding, not a parameter: a value never starts with `=`.
+      this.pos++;
+      this.skipWs();
+      isParam = !this.done() && this.peek() !== '=' && this.peek() !== ',';
+    }
     this.pos = save;
     return isParam;
   }
@@ -80,6 +87,7 @@ export function parseAuthHeader(header: string): AuthItem[] {
       const start = r.pos;
       while (!r.done() && r.peek() !== ',') r.pos++;
       const token68 = r.s.slice(start, r.pos).trim();
+      if (token68 && !TOKEN68.test(token68)) throw syntax(`malformed token68 after ${scheme}`);
       if (token68) item.params.set('', token68);
       continue;
     }

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Runs every test file under test/ with node's built-in runner (TypeScript through tsx).
+// Node 20's runner does not expand globs or pick up .ts files by itself, hence this script.
+// Usage: node scripts/run-tests.mjs [subdir-or-file ...]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function collect(path, out) {
+  if (statSync(path).isDirectory()) {
+    for (const name of readdirSync(path).sort()) collect(join(path, name), out);
+  } else if (path.endsWith('.test.ts')) {
+    out.push(path);
+  }
+  return out;
+}
+
+const roots = process.argv.slice(2);
+const files = (roots.length ? roots : ['test']).flatMap((r) => collect(r, []));
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+// Human-readable output on stdout, and TAP to a file for the one-line summary at the end.
+const tapFile = join(mkdtempSync(join(tmpdir(), 'paychan-tests-')), 'results.tap');
+const result = spawnSync(
+  process.execPath,
+  [
+    '--import', 'tsx', '--test', '--test-concurrency=1',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ],
+  { stdio: 'inherit', env: { ...process.env, NODE_BACKEND: 'js' } },
+);
+const tap = readFileSync(tapFile, 'utf8');
+const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+console.log(`${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
+process.exit(result.status ?? 1);
