@@ -6,6 +6,7 @@
  * (`Hash`); `revHex` turns them into the big-endian txids and block hashes everyone else prints.
  */
 import { createRequire } from 'node:module';
+import { fixLeveldownRanges } from './leveldown-fix.ts';
 
 /** Little-endian hex, as bcoin stores hashes. Never shown to a client without `revHex`. */
 export type Hash = string;
@@ -47,6 +48,8 @@ export interface BTX {
   getSize(): number;
   getWeight(): number;
   isCoinbase(): boolean;
+  /** Runs input `index`'s scripts against `coin`; throws a ScriptError when they fail. */
+  checkInput(index: number, coin: BOutput, flags: number): void;
 }
 
 export interface BTXMeta {
@@ -59,6 +62,8 @@ export interface BTXMeta {
   time: number;
   /** Position in the confirming block, -1 while in the mempool. */
   index: number;
+  /** When the node first saw it, seconds since the epoch. */
+  mtime: number;
 }
 
 export interface BCoin {
@@ -109,6 +114,8 @@ export interface BMempool {
   removeOrphan(hash: Hash): boolean;
   hasEntry(hash: Hash): boolean;
   getSpentTX(hash: Hash, index: number): BTX | null;
+  /** The outputs `tx` spends, from the mempool or the chain's unspent set. */
+  getCoinView(tx: BTX): Promise<BCoinView>;
 }
 
 export interface BCPUJob {
@@ -119,10 +126,19 @@ export interface BMiner {
   createJob(tip: BChainEntry | null, address: BAddress): Promise<BCPUJob>;
 }
 
+export interface BService {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface BFullNode {
   readonly chain: BChain;
+  /** bcoin's own JSON-RPC/REST server, which FullNode always opens (regtest: port 48332). */
+  readonly http: BService;
   readonly mempool: BMempool;
   readonly miner: BMiner;
+  /** Creates the data directory (bcoin puts the chain under `<prefix>/regtest`). */
+  ensure(): Promise<void>;
   open(): Promise<void>;
   close(): Promise<void>;
   /** Chain coins minus those spent in the mempool, plus mempool coins. */
@@ -141,12 +157,15 @@ export interface BFullNodeOptions {
   workers: false;
   indexTX: true;
   indexAddress: true;
+  /** Apply mainnet relay policy (standard scripts, dust) as Bitcoin Core's regtest does. */
+  requireStandard: boolean;
   logLevel: 'none' | 'error' | 'warning' | 'info' | 'debug' | 'spam';
 }
 
 export interface BKeyRing {
   witness: boolean;
   getAddress(): BAddress;
+  getKeyHash(): Buffer;
 }
 
 export interface BFundOptions {
@@ -194,6 +213,7 @@ function load(): BcoinModule {
   // Pure-JS crypto: the native backend does not build here and speed is not the point.
   process.env.NODE_BACKEND = 'js';
   const bcoin = createRequire(import.meta.url)('bcoin') as BcoinModule;
+  fixLeveldownRanges();
   // bcoin's own regtest prefixes (`rb`, 0x3c, 0x26) differ from Bitcoin Core's; every other
   // tool (bitcoinjs-lib, wallets) expects Core's, so the devnet speaks those.
   const regtest = bcoin.Network.get('regtest');
@@ -206,6 +226,18 @@ export const bcoin: BcoinModule = load();
 export function isVerifyError(err: unknown): err is BVerifyError {
   return err instanceof Error && (err as Partial<BVerifyError>).type === 'VerifyError';
 }
+
+/** A script that failed; `message` is bcoin's code, e.g. `EVAL_FALSE`. */
+export function isScriptError(err: unknown): err is Error {
+  return err instanceof Error && (err as { type?: unknown }).type === 'ScriptError';
+}
+
+/**
+ * Bitcoin Core's consensus script flags once segwit and CSV are active (its
+ * MANDATORY_SCRIPT_VERIFY_FLAGS minus taproot, which bcoin 1.0.2 does not know), as bcoin's
+ * bit values: P2SH, DERSIG, NULLDUMMY, CHECKLOCKTIMEVERIFY, CHECKSEQUENCEVERIFY, WITNESS.
+ */
+export const CONSENSUS_SCRIPT_FLAGS = (1 << 0) | (1 << 2) | (1 << 4) | (1 << 9) | (1 << 10) | (1 << 11);
 
 /** Big-endian hex (a txid or block hash as printed) from bcoin's little-endian hash, and back. */
 export function revHex(hex: string): string {
