@@ -1,8 +1,11 @@
 /**
  * Client payment signing and server payment verification on one core, through the same core
  * functions the extension and the server call (sighash included, not just the curve operation).
+ * Signing uses noble (what the extension runs); verification is measured with noble (the core's
+ * default) and with libsecp256k1 in WebAssembly (what the server runs), side by side.
  */
-import { nobleSecp, p2wpkhOutputScript, signPayment, verifyPayment, type ChannelParams } from '../src/core/index.ts';
+import { nobleSecp, p2wpkhOutputScript, signPayment, verifyPayment, type ChannelParams, type Secp } from '../src/core/index.ts';
+import { tinySecp } from '../src/server/tiny-secp.ts';
 import { measureRate } from './measure.ts';
 
 export async function benchCore(): Promise<Record<string, number>> {
@@ -23,10 +26,14 @@ export async function benchCore(): Promise<Record<string, number>> {
     const a = 1_000n + BigInt(i) * 10n;
     return { amount: a, signature: signPayment(params, a, clientKey) };
   });
-  let i = 0;
-  const core_verify_per_s = measureRate(() => {
-    const p = signed[i++ % signed.length]!;
-    verifyPayment(params, p.amount, p.signature);
-  });
-  return { core_sign_per_s, core_verify_per_s };
+  const verifyRate = (secp: Secp) => {
+    let i = 0;
+    return measureRate(() => {
+      const p = signed[i++ % signed.length]!;
+      verifyPayment(params, p.amount, p.signature, secp);
+    });
+  };
+  const core_verify_per_s = verifyRate(nobleSecp);
+  const core_verify_wasm_per_s = verifyRate(tinySecp);
+  return { core_sign_per_s, core_verify_per_s, core_verify_wasm_per_s };
 }

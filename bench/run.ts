@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchCore } from './core.ts';
+import { writeBenchmarksDoc } from './report.ts';
 
 type Bench = () => Promise<Record<string, number>>;
 
@@ -15,9 +16,12 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   devnet: async () => (await import('./devnet.ts')).benchDevnet,
   server: async () => (await import('./server.ts')).benchServer,
   client: async () => (await import('./client.ts')).benchClient,
+  bundle: async () => (await import('./bundle.ts')).benchBundle,
 };
 
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const writeDocs = args.includes('--docs');
+const wanted = args.filter((a) => a !== '--docs');
 const names = wanted.length ? wanted : Object.keys(BENCHES);
 const results: Record<string, number> = {};
 console.log(`# paychan bench on ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, node ${process.version}`);
@@ -33,4 +37,8 @@ for (const name of names) {
 const path = new URL('../bench-results.json', import.meta.url);
 writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
 console.log(`# wrote ${path.pathname}`);
+if (writeDocs) {
+  writeBenchmarksDoc(results, `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`);
+  console.log('# wrote docs/benchmarks.md');
+}
 process.exit(0);

@@ -1,5 +1,5 @@
-import { Transaction } from 'bitcoinjs-lib';
-import { hashFromTxid } from './bytes.ts';
+import { sha256 } from '@noble/hashes/sha2';
+import { concatBytes, hashFromTxid } from './bytes.ts';
 import { dustThreshold } from './amounts.ts';
 import type { ChannelParams } from './channel.ts';
 import { ProtocolError } from './errors.ts';
@@ -66,21 +66,67 @@ export function paymentHashType(params: ChannelParams, amount: bigint): number {
   return amount === params.capacity ? PAYMENT_SIGHASH_NONE : PAYMENT_SIGHASH_SINGLE;
 }
 
-/** The settlement template a payment signature commits to: the channel input and the change. */
-function settlementTemplate(params: ChannelParams, amount: bigint): Transaction {
-  const tx = new Transaction();
-  tx.version = SETTLEMENT_VERSION;
-  tx.locktime = SETTLEMENT_LOCKTIME;
-  tx.addInput(hashFromTxid(params.funding.txid), params.funding.vout, CHANNEL_INPUT_SEQUENCE);
-  if (amount < params.capacity) tx.addOutput(params.changeScript, params.capacity - amount);
-  return tx;
+/*
+ * The BIP143 digest of the settlement template a payment signs: version 2, locktime 0, the
+ * channel input (sequence 0xfffffffd) and, below full capacity, the change output at index 0.
+ * Written out directly rather than through a bitcoinjs Transaction because the server computes
+ * one per payment it verifies; test/server/sighash.test.ts checks it byte for byte against
+ * bitcoinjs-lib's hashForWitnessV0.
+ */
+const ZERO_HASH = new Uint8Array(32);
+
+function u32le(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0, true);
+  return b;
+}
+
+function u64le(n: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, n, true);
+  return b;
+}
+
+function varBytes(bytes: Uint8Array): Uint8Array {
+  // Channel and change scripts are far below 0xfd bytes, so the length is one byte.
+  if (bytes.length >= 0xfd) throw new ProtocolError('SYNTAX_ERROR', 'script too long for a payment template');
+  return concatBytes(Uint8Array.of(bytes.length), bytes);
+}
+
+const sha256d = (b: Uint8Array): Uint8Array => sha256(sha256(b));
+
+/**
+ * Everything in the preimage before hashOutputs depends only on the channel: cached per params
+ * object (channel records are immutable, so an object's params never change).
+ */
+const preimagePrefixes = new WeakMap<ChannelParams, Uint8Array>();
+
+function preimagePrefix(params: ChannelParams, script: Uint8Array | undefined): Uint8Array {
+  if (script === undefined) {
+    const cached = preimagePrefixes.get(params);
+    if (cached) return cached;
+  }
+  const prefix = concatBytes(
+    u32le(SETTLEMENT_VERSION),
+    ZERO_HASH, // hashPrevouts: ANYONECANPAY
+    ZERO_HASH, // hashSequence: ANYONECANPAY
+    hashFromTxid(params.funding.txid),
+    u32le(params.funding.vout),
+    varBytes(script ?? channelScript(params)),
+    u64le(params.capacity),
+    u32le(CHANNEL_INPUT_SEQUENCE),
+  );
+  if (script === undefined) preimagePrefixes.set(params, prefix);
+  return prefix;
 }
 
 /** The BIP143 digest the client signs for a payment of `amount` (cumulative). */
-export function paymentSighash(params: ChannelParams, amount: bigint, script = channelScript(params)): Uint8Array {
+export function paymentSighash(params: ChannelParams, amount: bigint, script?: Uint8Array): Uint8Array {
   checkPaymentAmount(params, amount);
   const hashType = paymentHashType(params, amount);
-  return settlementTemplate(params, amount).hashForWitnessV0(0, script, params.capacity, hashType);
+  // SINGLE commits to the output at the input's index (the change); NONE to no output.
+  const hashOutputs = hashType === PAYMENT_SIGHASH_SINGLE ? sha256d(concatBytes(u64le(params.capacity - amount), varBytes(params.changeScript))) : ZERO_HASH;
+  return sha256d(concatBytes(preimagePrefix(params, script), hashOutputs, u32le(SETTLEMENT_LOCKTIME), u32le(hashType)));
 }
 
 /** Client side: signs a payment. Callers enforce approvals; see ClientChannel. */
@@ -102,7 +148,7 @@ export function verifyPayment(
   amount: bigint,
   signature: Uint8Array,
   secp: Secp = nobleSecp,
-  script = channelScript(params),
+  script?: Uint8Array,
 ): void {
   const { compact, hashType } = decodeTxSignature(signature);
   checkPaymentAmount(params, amount);

@@ -12,7 +12,7 @@ import { equalBytes } from './bytes.ts';
 import { formatChannelId, type ChannelParams } from './channel.ts';
 import { ProtocolError } from './errors.ts';
 import type { OpenRequest } from './messages.ts';
-import { verifyPayment, type Payment } from './payment.ts';
+import { checkPaymentAmount, verifyPayment, type Payment } from './payment.ts';
 import { channelScript, p2wshOutputScript } from './script.ts';
 import { nobleSecp, type Secp } from './secp.ts';
 import { checkOpenProposal, type ServerTerms } from './terms.ts';
@@ -141,6 +141,8 @@ export function acceptPayment(ch: ServerChannel, payment: Payment, tip: number, 
     if (equalBytes(payment.signature, ch.signature)) return ch;
     throw new ProtocolError('CONFLICTING_SIGNATURE', `a different signature for the same amount ${ch.paid}`, { paid: ch.paid.toString() });
   }
+  // An amount no channel state could accept is refused as such, not as "wait for confirmation".
+  checkPaymentAmount(ch.params, payment.amount);
   if (!ch.fundingConfirmed && payment.amount > policy.zeroConfLimit) {
     throw new ProtocolError('UNCONFIRMED_LIMIT', `at most ${policy.zeroConfLimit} sat is accepted before the funding confirms`);
   }

@@ -1,0 +1,53 @@
+/**
+ * Writes docs/benchmarks.md from one `npm run bench` run: every metric with its goal where the
+ * issues set one, the command, and the machine, so the figures can be checked and re-measured.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem, loadavg } from 'node:os';
+
+interface Goal {
+  what: string;
+  goal?: string;
+  meets?: (v: number) => boolean;
+}
+
+const GOALS: Record<string, Goal> = {
+  core_sign_per_s: { what: 'client payment signatures per second (noble, sighash included), one core' },
+  core_verify_per_s: { what: 'payment verifications per second with noble (the core default), one core' },
+  core_verify_wasm_per_s: { what: 'payment verifications per second with libsecp256k1/WASM (the server\'s verifier), one core' },
+  devnet_startup_ms: { what: 'devnet start to ready, activation blocks mined (median of 3)', goal: '< 3000', meets: (v) => v < 3000 },
+  server_pay_per_s: { what: 'payments accepted per second over HTTP on loopback, verified and stored durably' },
+  server_raw_verify_per_s: { what: 'the same verifier\'s raw rate, same run' },
+  server_pay_vs_verify_ratio: { what: 'server_pay_per_s / server_raw_verify_per_s', goal: '≥ 0.7', meets: (v) => v >= 0.7 },
+  client_pay_per_s: { what: 'payments per second from one channel client to the server, persisted on both sides' },
+  background_bundle_gzip_kb: { what: 'background service worker bundle, gzipped', goal: '≤ 250', meets: (v) => v <= 250 },
+  popup_bundle_gzip_kb: { what: 'popup bundle, gzipped' },
+  warm_page_load_ratio: { what: 'paywalled article with warm credit / same article unpaywalled, median load', goal: '≤ 1.15', meets: (v) => v <= 1.15 },
+  cold_payment_added_ms: { what: 'added time when credit must be topped up first', goal: '≤ 30', meets: (v) => v <= 30 },
+  new_channel_to_content_ms: { what: 'approval to content shown, new channel on the devnet' },
+};
+
+export function writeBenchmarksDoc(results: Record<string, number>, command: string): void {
+  const cpu = cpus();
+  const rows = Object.entries(results).map(([name, value]) => {
+    const g = GOALS[name];
+    const verdict = g?.meets ? (g.meets(value) ? 'met' : '**not met**') : '';
+    return `| \`${name}\` | ${value} | ${g?.goal ?? ''} ${verdict} | ${g?.what ?? ''} |`;
+  });
+  const doc = `# Benchmarks
+
+Measured by \`${command}\` on ${new Date().toISOString().slice(0, 10)}; every figure below comes
+from that one run, so ratios are side by side. Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length}
+cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average at the end
+${loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared: absolute rates move by
+tens of percent between runs; compare ratios).
+
+| metric | value | goal | what it measures |
+| --- | ---: | --- | --- |
+${rows.join('\n')}
+
+Re-run with \`npm run bench\` (all) or \`npm run bench -- core server\` (some);
+\`npm run bench -- --docs\` rewrites this file. Raw numbers go to \`bench-results.json\`.
+`;
+  writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), doc);
+}

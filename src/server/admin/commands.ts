@@ -1,0 +1,144 @@
+/**
+ * paychan-admin's commands, runnable in-process (tests) or from the CLI:
+ *
+ *   paychan-admin [--db FILE] [--config FILE] list [--state open|closing|closed]
+ *   paychan-admin ... show <channelId>
+ *   paychan-admin ... settle <channelId>
+ *   paychan-admin ... totals
+ *   paychan-admin ... export-csv [--out FILE]
+ *
+ * The database is --db, else the config's dbPath (--config file, then PAYCHAN_* variables).
+ * `settle` also needs the server's seed (PAYCHAN_SERVER_SEED or seedFile) and its Esplora.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseChannelId, formatChannelId } from '../../core/channel.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import type { ServerChannelState } from '../../core/server-channel.ts';
+import { loadConfig, type PaychanConfig } from '../config.ts';
+import { jsonLogger } from '../logger.ts';
+import type { SettlementRecord } from '../store/channel-store.ts';
+import { SqliteChannelStore } from '../store/sqlite-store.ts';
+import { channelDetail, channelTable, eventsCsv, totals, totalsText } from './report.ts';
+import { AdminError, settleNow } from './settle.ts';
+
+export interface AdminIO {
+  out(text: string): void;
+  err(text: string): void;
+  env: Record<string, string | undefined>;
+}
+
+export const USAGE = `usage: paychan-admin [--db FILE] [--config FILE] <command>
+  list [--state open|closing|closed]   channels, oldest first
+  show <channelId>                     one channel and its event history
+  settle <channelId>                   settle a channel on chain now
+  totals                               earned, settled, settling, pending (sat)
+  export-csv [--out FILE]              every event as CSV (stdout unless --out)
+`;
+
+const STATES = new Set<string>(['open', 'closing', 'closed']);
+
+function channelIdArg(value: string | undefined): string {
+  if (!value) throw new AdminError('a channel id <txid>:<vout> is required');
+  try {
+    return formatChannelId(parseChannelId(value));
+  } catch {
+    throw new AdminError(`not a channel id: ${value} (expected <64 hex txid>:<vout>)`);
+  }
+}
+
+/** Runs one command; resolves the process exit code (0 ok, 1 failed, 2 usage). */
+export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        db: { type: 'string' },
+        config: { type: 'string' },
+        state: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    io.err(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, arg] = positionals;
+  if (values.help || !command) {
+    (values.help ? io.out : io.err)(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (!['list', 'show', 'settle', 'totals', 'export-csv'].includes(command)) {
+    io.err(`unknown command ${command}\n${USAGE}`);
+    return 2;
+  }
+  if (values.state !== undefined && !STATES.has(values.state)) {
+    io.err(`--state must be open, closing or closed\n`);
+    return 2;
+  }
+
+  let store: SqliteChannelStore | null = null;
+  try {
+    const config: PaychanConfig = loadConfig({
+      ...(values.config ? { file: values.config } : {}),
+      env: io.env,
+      overrides: values.db ? { dbPath: values.db } : {},
+    });
+    // Opening a missing file would create an empty database and report nothing, silently.
+    if (!existsSync(config.dbPath)) throw new AdminError(`no database at ${config.dbPath} (use --db or --config)`);
+    store = new SqliteChannelStore(config.dbPath, { durability: config.durability });
+
+    switch (command) {
+      case 'list': {
+        const state = values.state as ServerChannelState | undefined;
+        io.out(channelTable(await store.listChannels(state ? { state } : {}), await store.listEvents()));
+        break;
+      }
+      case 'show': {
+        const id = channelIdArg(arg);
+        const channel = await store.getChannel(id);
+        if (!channel) throw new AdminError(`no channel ${id}`);
+        const settlement = channel.settlementTxid ? await store.getSettlement(channel.settlementTxid) : null;
+        io.out(channelDetail(channel, await store.listEvents(id), settlement));
+        break;
+      }
+      case 'settle': {
+        const id = channelIdArg(arg);
+        const logger = jsonLogger(config.logLevel === 'debug' ? 'debug' : 'warn', io.err);
+        const status = await settleNow({ config, store, env: io.env, logger, channelId: id });
+        io.out(`channel ${status.channelId} is ${status.state}: settlement ${status.settlementTxid} pays ${status.paid} sat\n`);
+        break;
+      }
+      case 'totals': {
+        const channels = await store.listChannels();
+        const settlements = new Map<string, SettlementRecord>();
+        for (const c of channels) {
+          if (c.state === 'open' || !c.settlementTxid || settlements.has(c.settlementTxid)) continue;
+          const s = await store.getSettlement(c.settlementTxid);
+          if (s) settlements.set(s.txid, s);
+        }
+        io.out(totalsText(totals(channels, settlements)));
+        break;
+      }
+      case 'export-csv': {
+        const csv = eventsCsv(await store.listEvents());
+        if (values.out) {
+          writeFileSync(values.out, csv);
+          io.err(`wrote ${csv.split('\r\n').length - 2} events to ${values.out}\n`);
+        } else io.out(csv);
+        break;
+      }
+    }
+    return 0;
+  } catch (err) {
+    const known = err instanceof AdminError || err instanceof ProtocolError || (err instanceof Error && err.name === 'ConfigError');
+    io.err(`paychan-admin: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
+    return 1;
+  } finally {
+    await store?.close();
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * Server configuration: defaults that work against the local devnet, overridden by a JSON file,
+ * then by PAYCHAN_* environment variables, then by code. Amounts may be written as numbers or
+ * decimal strings in the file and environment; they become bigint satoshis here.
+ */
+import { readFileSync } from 'node:fs';
+import { isNetworkName, type NetworkName } from '../core/network.ts';
+import { checkTermsConsistent, type ServerTerms } from '../core/terms.ts';
+import { ESPLORA_URLS } from '../chain/esplora.ts';
+import { isLogLevel, type LogLevel } from './logger.ts';
+
+export type Durability = 'full' | 'normal';
+
+/** The settlement watcher (src/server/watcher): funding confirmations, settlements, fee bumps, refunds. */
+export interface WatcherConfig {
+  /** Run it inside this server; turn off where another process on the same database runs it. */
+  enabled: boolean;
+  /** Time between the end of one pass over the chain and the start of the next. */
+  intervalMs: number;
+}
+
+export interface PaychanConfig {
+  network: NetworkName;
+  /** Esplora REST API the server reads the chain through and broadcasts to. */
+  esploraUrl: string;
+  /** Where the channel API is mounted. */
+  basePath: string;
+  /** Public origin (e.g. https://shop.example) for the absolute endpoint in challenges; null: from the Host header. */
+  publicUrl: string | null;
+  /** SQLite database file. */
+  dbPath: string;
+  /** File holding the BIP32 seed as hex; PAYCHAN_SERVER_SEED (hex) takes precedence. */
+  seedFile: string | null;
+  /** Settlements pay here; null: a key derived from the seed (m/1017'/coin'/1'/0'). */
+  payoutAddress: string | null;
+  terms: ServerTerms;
+  /** Payments accepted, at most, before a channel's funding confirms. */
+  zeroConfLimit: bigint;
+  /** Stop taking payments this many blocks before a channel's expiry. */
+  settleMarginBlocks: number;
+  /** Settlement fee rate floor and fallback (sat/vB) when Esplora gives no estimate. */
+  feeRate: bigint;
+  /** Confirmation target looked up in Esplora's fee estimates. */
+  feeTargetBlocks: number;
+  /** A settlement still unconfirmed this many blocks after its broadcast is rebuilt at a higher fee (RBF). */
+  feeBumpAfterBlocks: number;
+  /** Fee bumps never go above this rate (sat/vB). */
+  maxFeeRate: bigint;
+  watcher: WatcherConfig;
+  /** How long a chain tip read stays fresh. */
+  tipCacheMs: number;
+  /** Request bodies larger than this are refused with 413. */
+  maxBodyBytes: number;
+  /** A request body must arrive within this long, or the request gets 408. */
+  bodyTimeoutMs: number;
+  /** Headers must arrive within this long (applies to servers made by createServer). */
+  headersTimeoutMs: number;
+  /**
+   * 'full' fsyncs the write-ahead log at every commit, so an acknowledged payment survives a
+   * power cut; 'normal' survives a process crash only and may lose the last commits on power loss.
+   */
+  durability: Durability;
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_CONFIG: PaychanConfig = {
+  network: 'regtest',
+  esploraUrl: ESPLORA_URLS.regtest,
+  basePath: '/paychan/v1',
+  publicUrl: null,
+  dbPath: 'paychan.db',
+  seedFile: 'paychan.seed',
+  payoutAddress: null,
+  terms: {
+    network: 'regtest',
+    minDeposit: 10_000n,
+    maxDeposit: 5_000_000n,
+    minExpiryBlocks: 144,
+    maxExpiryBlocks: 4032,
+    minFirstPayment: 1_000n,
+  },
+  zeroConfLimit: 50_000n,
+  settleMarginBlocks: 36,
+  feeRate: 2n,
+  feeTargetBlocks: 6,
+  feeBumpAfterBlocks: 3,
+  maxFeeRate: 200n,
+  // Blocks come every ten minutes or so; half a minute notices each one soon enough.
+  watcher: { enabled: true, intervalMs: 30_000 },
+  tipCacheMs: 5_000,
+  maxBodyBytes: 64 * 1024,
+  bodyTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  durability: 'full',
+  logLevel: 'info',
+};
+
+/** Partial configuration as written in a file, the environment or code. */
+export type ConfigInput = Partial<Omit<PaychanConfig, 'terms' | 'watcher'>> & { terms?: Partial<ServerTerms>; watcher?: Partial<WatcherConfig> };
+
+class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function sats(value: unknown, field: string): bigint {
+  if (typeof value === 'bigint' && value >= 0n) return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  if (typeof value === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(value)) return BigInt(value);
+  throw new ConfigError(`${field} must be a whole number of satoshis`);
+}
+
+function count(value: unknown, field: string): number {
+  const n = typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${field} must be a whole number`);
+  return n;
+}
+
+function flag(value: unknown, field: string): boolean {
+  if (value === true || value === 'true' || value === '1') return true;
+  if (value === false || value === 'false' || value === '0') return false;
+  throw new ConfigError(`${field} must be true or false`);
+}
+
+function text(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw new ConfigError(`${field} must be a non-empty string`);
+  return value;
+}
+
+function nullableText(value: unknown, field: string): string | null {
+  return value === null || value === '' ? null : text(value, field);
+}
+
+/** Normalises and checks one layer of input; unknown keys are errors, so typos do not pass silently. */
+function normalise(input: Record<string, unknown>, where: string): ConfigInput {
+  const out: ConfigInput = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    const field = `${where}: ${key}`;
+    switch (key) {
+      case 'network':
+        if (!isNetworkName(value)) throw new ConfigError(`${field} must be mainnet, testnet, signet or regtest`);
+        out.network = value;
+        break;
+      case 'esploraUrl':
+      case 'basePath':
+      case 'dbPath':
+        out[key] = text(value, field);
+        break;
+      case 'publicUrl':
+      case 'seedFile':
+      case 'payoutAddress':
+        out[key] = nullableText(value, field);
+        break;
+      case 'zeroConfLimit':
+      case 'feeRate':
+      case 'maxFeeRate':
+        out[key] = sats(value, field);
+        break;
+      case 'settleMarginBlocks':
+      case 'feeTargetBlocks':
+      case 'feeBumpAfterBlocks':
+      case 'tipCacheMs':
+      case 'maxBodyBytes':
+      case 'bodyTimeoutMs':
+      case 'headersTimeoutMs':
+        out[key] = count(value, field);
+        break;
+      case 'durability':
+        if (value !== 'full' && value !== 'normal') throw new ConfigError(`${field} must be full or normal`);
+        out.durability = value;
+        break;
+      case 'logLevel':
+        if (!isLogLevel(value)) throw new ConfigError(`${field} must be debug, info, warn or error`);
+        out.logLevel = value;
+        break;
+      case 'watcher': {
+        if (!value || typeof value !== 'object') throw new ConfigError(`${field} must be an object`);
+        const w: Partial<WatcherConfig> = {};
+        for (const [wk, wv] of Object.entries(value as Record<string, unknown>)) {
+          if (wv === undefined) continue;
+          if (wk === 'enabled') w.enabled = flag(wv, `${field}.enabled`);
+          else if (wk === 'intervalMs') w.intervalMs = count(wv, `${field}.intervalMs`);
+          else throw new ConfigError(`${field}.${wk} is not a setting`);
+        }
+        out.watcher = w;
+        break;
+      }
+      case 'terms': {
+        if (!value || typeof value !== 'object') throw new ConfigError(`${field} must be an object`);
+        const t: Partial<ServerTerms> = {};
+        for (const [tk, tv] of Object.entries(value as Record<string, unknown>)) {
+          if (tv === undefined) continue;
+          if (tk === 'minDeposit' || tk === 'maxDeposit' || tk === 'minFirstPayment') t[tk] = sats(tv, `${field}.${tk}`);
+          else if (tk === 'minExpiryBlocks' || tk === 'maxExpiryBlocks') t[tk] = count(tv, `${field}.${tk}`);
+          else if (tk === 'network') continue; // always the server's network
+          else throw new ConfigError(`${field}.${tk} is not a setting`);
+        }
+        out.terms = t;
+        break;
+      }
+      default:
+        throw new ConfigError(`${field} is not a setting`);
+    }
+  }
+  return out;
+}
+
+const ENV: Record<string, string> = {
+  PAYCHAN_NETWORK: 'network',
+  PAYCHAN_ESPLORA_URL: 'esploraUrl',
+  PAYCHAN_BASE_PATH: 'basePath',
+  PAYCHAN_PUBLIC_URL: 'publicUrl',
+  PAYCHAN_DB: 'dbPath',
+  PAYCHAN_SEED_FILE: 'seedFile',
+  PAYCHAN_PAYOUT_ADDRESS: 'payoutAddress',
+  PAYCHAN_ZERO_CONF_LIMIT: 'zeroConfLimit',
+  PAYCHAN_SETTLE_MARGIN_BLOCKS: 'settleMarginBlocks',
+  PAYCHAN_FEE_RATE: 'feeRate',
+  PAYCHAN_FEE_BUMP_AFTER_BLOCKS: 'feeBumpAfterBlocks',
+  PAYCHAN_MAX_FEE_RATE: 'maxFeeRate',
+  PAYCHAN_DURABILITY: 'durability',
+  PAYCHAN_LOG_LEVEL: 'logLevel',
+};
+
+function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined) out[key] = env[name];
+  const watcher: Record<string, unknown> = {};
+  if (env.PAYCHAN_WATCHER !== undefined) watcher.enabled = env.PAYCHAN_WATCHER;
+  if (env.PAYCHAN_WATCHER_INTERVAL_MS !== undefined) watcher.intervalMs = env.PAYCHAN_WATCHER_INTERVAL_MS;
+  if (Object.keys(watcher).length > 0) out.watcher = watcher;
+  return out;
+}
+
+function merge(base: PaychanConfig, layer: ConfigInput): PaychanConfig {
+  const { terms, watcher, ...rest } = layer;
+  const network = rest.network ?? base.network;
+  const esploraUrl = rest.esploraUrl ?? (rest.network && rest.network !== base.network ? ESPLORA_URLS[rest.network] : base.esploraUrl);
+  return { ...base, ...rest, esploraUrl, terms: { ...base.terms, ...terms, network }, watcher: { ...base.watcher, ...watcher } };
+}
+
+/** Checks a finished configuration for settings that cannot work together. */
+export function checkConfig(c: PaychanConfig): PaychanConfig {
+  checkTermsConsistent(c.terms);
+  if (!c.basePath.startsWith('/') || c.basePath.endsWith('/')) throw new ConfigError('basePath must start with / and not end with /');
+  if (c.feeRate < 1n) throw new ConfigError('feeRate must be at least 1 sat/vB');
+  if (c.settleMarginBlocks >= c.terms.minExpiryBlocks) {
+    throw new ConfigError('settleMarginBlocks must be below terms.minExpiryBlocks, or no channel could ever take a payment');
+  }
+  if (c.feeBumpAfterBlocks < 1) throw new ConfigError('feeBumpAfterBlocks must be at least 1');
+  if (c.maxFeeRate < c.feeRate) throw new ConfigError('maxFeeRate must be at least feeRate');
+  if (c.watcher.intervalMs < 100) throw new ConfigError('watcher.intervalMs must be at least 100 ms');
+  if (c.maxBodyBytes < 1024) throw new ConfigError('maxBodyBytes below 1 KiB cannot carry a funding request');
+  if (c.publicUrl !== null && !/^https?:\/\/[^/]+$/.test(c.publicUrl)) throw new ConfigError('publicUrl must be an origin like https://example.com');
+  return c;
+}
+
+export interface LoadConfigOptions {
+  /** A JSON file with any subset of the settings. */
+  file?: string;
+  env?: Record<string, string | undefined>;
+  overrides?: ConfigInput;
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): PaychanConfig {
+  let config = DEFAULT_CONFIG;
+  if (opts.file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(opts.file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${opts.file}: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${opts.file} must hold a JSON object`);
+    config = merge(config, normalise(parsed as Record<string, unknown>, opts.file));
+  }
+  config = merge(config, normalise(fromEnv(opts.env ?? process.env), 'environment'));
+  if (opts.overrides) config = merge(config, normalise(opts.overrides as Record<string, unknown>, 'overrides'));
+  return checkConfig(config);
+}

@@ -1,0 +1,11 @@
+/** Paychan's merchant server library. */
+export { createPaychan, type Paychan, type PaychanOptions, type Handler } from './paychan.ts';
+export { loadConfig, DEFAULT_CONFIG, type PaychanConfig, type ConfigInput, type LoadConfigOptions } from './config.ts';
+export type { Price, Middleware, Next, PaidRequest } from './paywall.ts';
+export type { RoutePattern } from './routes.ts';
+export { jsonLogger, silentLogger, type Logger, type LogLevel } from './logger.ts';
+export { ServerKeys, loadSeed, SEED_ENV } from './keys.ts';
+export { cachedTip, fixedTip, type ChainBackend, type TipSource } from './chain.ts';
+export type * from './store/channel-store.ts';
+export { SqliteChannelStore } from './store/sqlite-store.ts';
+export { tinySecp } from './tiny-secp.ts';

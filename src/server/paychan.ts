@@ -1,0 +1,143 @@
+/**
+ * The merchant library's entry point:
+ *
+ *   const paychan = await createPaychan({ config: loadConfig() });
+ *   paychan.route('/articles/*', 10n);                       // or per route:
+ *   app.get('/photo/:id', paychan.paywall({ price: (req) => 25n }), sendPhoto);
+ *   app.use(paychan.handler);                                // Express/Connect
+ *   http.createServer((req, res) => paychan.handler(req, res, () => site(req, res)));  // node:http
+ *
+ * Requests under the base path always go to the channel API.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { addressToOutputScript, outputScriptToAddress } from '../core/script.ts';
+import type { Secp } from '../core/secp.ts';
+import { EsploraClient } from '../chain/esplora.ts';
+import { cachedTip, type ChainBackend, type TipSource } from './chain.ts';
+import { channelApi } from './channel-api.ts';
+import { loadConfig, type ConfigInput, type PaychanConfig } from './config.ts';
+import type { ServerContext } from './context.ts';
+import { asProtocolError, sendProblem } from './http/respond.ts';
+import { requestPath } from './http/negotiate.ts';
+import { loadSeed, ServerKeys } from './keys.ts';
+import { jsonLogger, type Logger } from './logger.ts';
+import { createGate, resolvePrice, type Middleware, type Next, type Price } from './paywall.ts';
+import { pricedRoute, type PricedRoute, type RoutePattern } from './routes.ts';
+import type { ChannelStore } from './store/channel-store.ts';
+import { SqliteChannelStore } from './store/sqlite-store.ts';
+import { tinySecp } from './tiny-secp.ts';
+import { ProtocolError } from '../core/errors.ts';
+
+export interface PaychanOptions {
+  /** Settings; anything left out takes its default (use loadConfig to read a file and the environment). */
+  config?: ConfigInput;
+  /** Default: SQLite at config.dbPath. A store passed in is not closed by paychan.close(). */
+  store?: ChannelStore;
+  /** Default: an EsploraClient for config.esploraUrl. */
+  chain?: ChainBackend;
+  /** Default: the chain's tip, cached for config.tipCacheMs. */
+  tip?: TipSource;
+  /** Default: PAYCHAN_SERVER_SEED or config.seedFile. */
+  seed?: Uint8Array;
+  logger?: Logger;
+  secp?: Secp;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
+
+export interface Paychan {
+  readonly config: PaychanConfig;
+  readonly store: ChannelStore;
+  /** node:http listener and Express/Connect middleware: the channel API plus routes priced with `route`. */
+  readonly handler: Handler;
+  /** Middleware that charges `price` for the requests it sees, then passes them on. */
+  paywall(opts: { price: Price }): Middleware;
+  /** Prices the requests `handler` sees whose path matches; the first matching route wins. */
+  route(pattern: RoutePattern, price: Price, opts?: { methods?: string[] }): Paychan;
+  /** An http.Server with timeouts from the config, serving the handler and then `site`. */
+  createServer(site?: RequestListener): Server;
+  close(): Promise<void>;
+}
+
+function notFound(res: ServerResponse): void {
+  sendProblem(res, new ProtocolError('SYNTAX_ERROR', 'not found'), {}, 404);
+}
+
+export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan> {
+  const config = loadConfig({ env: {}, overrides: opts.config ?? {} });
+  const logger = opts.logger ?? jsonLogger(config.logLevel);
+  const ownsStore = !opts.store;
+  const store = opts.store ?? new SqliteChannelStore(config.dbPath, { durability: config.durability });
+  const chain = opts.chain ?? new EsploraClient(config.esploraUrl);
+  const keys = new ServerKeys(opts.seed ?? loadSeed({ network: config.network, seedFile: config.seedFile }), config.network);
+  const payoutScript = config.payoutAddress ? addressToOutputScript(config.payoutAddress, config.network) : keys.defaultPayoutScript();
+  const ctx: ServerContext = {
+    config,
+    store,
+    chain,
+    tip: opts.tip ?? cachedTip(chain, config.tipCacheMs),
+    keys,
+    payoutScript,
+    policy: { secp: opts.secp ?? tinySecp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },
+    logger,
+  };
+  const api = channelApi(ctx);
+  const gate = createGate(ctx);
+  const routes: PricedRoute[] = [];
+  const base = config.basePath;
+
+  async function chargeThen(req: IncomingMessage, res: ServerResponse, price: Price, next: Next): Promise<void> {
+    const p = await resolvePrice(price, req);
+    if (p === null || p === 0n || req.method === 'OPTIONS') next();
+    else await gate(req, res, p, next);
+  }
+
+  function guard(req: IncomingMessage, res: ServerResponse, work: Promise<void>): void {
+    work.catch((err: unknown) => sendProblem(res, asProtocolError(err, logger, { path: requestPath(req) })));
+  }
+
+  const handler: Handler = (req, res, next) => {
+    const path = requestPath(req);
+    if (path === base || path.startsWith(base + '/')) return guard(req, res, api(req, res, path.slice(base.length)));
+    const method = req.method ?? 'GET';
+    const route = routes.find((r) => r.matches(path, method));
+    const onward = next ?? (() => notFound(res));
+    if (route) return guard(req, res, chargeThen(req, res, route.price, onward));
+    onward();
+  };
+
+  logger.info('paychan ready', {
+    network: config.network,
+    basePath: base,
+    esplora: config.esploraUrl,
+    payout: outputScriptToAddress(payoutScript, config.network),
+    durability: config.durability,
+  });
+
+  const paychan: Paychan = {
+    config,
+    store,
+    handler,
+    paywall: ({ price }) => (req, res, next) => guard(req, res, chargeThen(req, res, price, next)),
+    route(pattern, price, routeOpts = {}) {
+      routes.push(pricedRoute(pattern, price, routeOpts.methods));
+      return paychan;
+    },
+    createServer(site) {
+      const server = createHttpServer(
+        {
+          headersTimeout: config.headersTimeoutMs,
+          // Node's own whole-request limit sits behind ours, which answers with a problem body.
+          requestTimeout: config.headersTimeoutMs + config.bodyTimeoutMs + 1_000,
+          keepAliveTimeout: 5_000,
+        },
+        (req, res) => handler(req, res, site ? () => site(req, res) : undefined),
+      );
+      return server;
+    },
+    async close() {
+      if (ownsStore) await store.close();
+    },
+  };
+  return paychan;
+}

@@ -1,0 +1,82 @@
+/**
+ * The Paychan reverse proxy: puts a paywall in front of an existing site with no change to it.
+ * Priced routes from the config answer 402 until paid; everything else, and every paid request,
+ * is forwarded to the upstream. The channel API is served here, under the library's base path.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ProtocolError } from '../../core/errors.ts';
+import { sendProblem } from '../http/respond.ts';
+import { jsonLogger } from '../logger.ts';
+import { createPaychan, type Paychan, type PaychanOptions } from '../paychan.ts';
+import type { ProxyConfig } from './config.ts';
+import { createForwarder } from './forward.ts';
+import { normalizeTarget } from './path.ts';
+
+export { loadProxyConfig, type ProxyConfig, type ProxyRoute } from './config.ts';
+
+export interface RunningProxy {
+  /** Origin the proxy listens on, e.g. http://127.0.0.1:8402 */
+  url: string;
+  paychan: Paychan;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+export async function startProxy(config: ProxyConfig, opts: Omit<PaychanOptions, 'config'> = {}): Promise<RunningProxy> {
+  const logger = opts.logger ?? jsonLogger(config.paychan.logLevel);
+  const paychan = await createPaychan({ ...opts, logger, config: config.paychan });
+  for (const r of config.routes) paychan.route(r.path, r.price, { methods: r.methods });
+  const forward = createForwarder({ upstream: config.upstream, timeoutMs: config.upstreamTimeoutMs, logger });
+
+  const server = createServer(
+    {
+      headersTimeout: config.paychan.headersTimeoutMs,
+      // Bodies stream through to the upstream, so no whole-request deadline: uploads may be long.
+      requestTimeout: 0,
+      keepAliveTimeout: 5_000,
+    },
+    (req, res) => {
+      const target = normalizeTarget(req.url ?? '/');
+      if (target === null) {
+        sendProblem(res, new ProtocolError('SYNTAX_ERROR', 'request target not accepted (encoded slash, backslash or NUL)'), { Connection: 'close' }, 400);
+        return;
+      }
+      // Matched and forwarded as the same string: see path.ts.
+      req.url = target;
+      paychan.handler(req, res, () => forward(req, res));
+    },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.listen.port, config.listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    forward.close();
+    await paychan.close();
+    throw err;
+  }
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  logger.info('proxy listening', { url, upstream: config.upstream.href, routes: config.routes.length });
+  let stopped: Promise<void> | null = null;
+  return {
+    url,
+    paychan,
+    server,
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => {
+        forward.close();
+        return paychan.close();
+      });
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Where the server keeps channels. An interface, so SQLite (one machine) can later be joined by
+ * PostgreSQL (several). Every method is async so a networked database can implement it; every
+ * change to a channel goes through `updateChannel`, whose callback runs inside one write
+ * transaction, so a read-check-write can never interleave with another on the same channel.
+ */
+import type { PendingOpen, ServerChannel } from '../../core/server-channel.ts';
+
+export interface StoredPendingOpen extends PendingOpen {
+  createdAt: number;
+  /** The channel this open was funded into, once it was. */
+  channelId: string | null;
+}
+
+/**
+ * The audit trail the admin tools read. `amount` is what the event moved: the first payment for
+ * `funded`, the increment for `payment`, the price for `debit`, the amount settled for `settling`.
+ */
+export type ChannelEventKind = 'funded' | 'payment' | 'debit' | 'settling' | 'settle_reverted' | 'fee_bumped' | 'closed';
+
+export interface ChannelEvent {
+  channelId: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  kind: ChannelEventKind;
+  amount: bigint;
+  /** The channel's cumulative paid and spent after the event. */
+  paid: bigint;
+  spent: bigint;
+  /** What the event was about: the resource path of a debit, the txid of a settlement. */
+  ref: string | null;
+}
+
+export interface NewChannelEvent {
+  kind: ChannelEventKind;
+  amount: bigint;
+  ref?: string | null;
+}
+
+export type SettlementStatus = 'built' | 'broadcast' | 'rejected' | 'confirmed';
+
+export interface SettlementRecord {
+  txid: string;
+  hex: string;
+  fee: bigint;
+  payout: bigint;
+  feeRate: bigint;
+  status: SettlementStatus;
+  /** Why it was rejected, when it was. */
+  detail: string | null;
+  /** Each settled channel and the amount it contributed, in the settlement's input order. */
+  channels: { channelId: string; amount: bigint }[];
+  createdAt: number;
+  /**
+   * From this tip height on, a settlement still unconfirmed is fee-bumped (the watcher sets it at
+   * broadcast); absent or null: not scheduled yet.
+   */
+  bumpHeight?: number | null;
+  /** The settlement this one replaces at a higher fee (RBF); absent or null for a first settlement. */
+  replaces?: string | null;
+}
+
+/** Fields of a settlement that change after it is recorded; absent fields are left as they are. */
+export interface SettlementPatch {
+  status?: SettlementStatus;
+  detail?: string | null;
+  bumpHeight?: number | null;
+}
+
+/** What an `updateChannel` callback decides: the new record, its audit events, and a result. */
+export interface ChannelChange<T> {
+  /** Return the record it was given, unchanged, to write nothing. */
+  channel: ServerChannel;
+  events?: NewChannelEvent[];
+  /** A settlement built from this channel, recorded in the same transaction. */
+  settlement?: SettlementRecord;
+  result: T;
+}
+
+/** What an `updateChannels` callback decides, for several channels in one transaction. */
+export interface ChannelsChange<T> {
+  /** One record per id given, in the same order; return a record unchanged to write nothing for it. */
+  channels: ServerChannel[];
+  events?: (NewChannelEvent & { channelId: string })[];
+  /** A settlement of these channels, recorded in the same transaction. */
+  settlement?: SettlementRecord;
+  /** Changes to settlements already recorded, in the same transaction. */
+  settlementPatches?: { txid: string; patch: SettlementPatch }[];
+  result: T;
+}
+
+export interface StoreSummary {
+  channels: number;
+  open: number;
+  /** Sum of every channel's cumulative payment. */
+  paid: bigint;
+  /** Sum of prices of items delivered. */
+  spent: bigint;
+  /** Paid on channels whose settlement is broadcast or confirmed. */
+  settling: bigint;
+  /** Paid on channels still open: earned but not yet on chain. */
+  pending: bigint;
+}
+
+export interface ChannelStore {
+  /** Reserves a server key index never handed out before. */
+  allocateKeyIndex(): Promise<number>;
+  addPendingOpen(open: PendingOpen): Promise<void>;
+  getPendingOpen(openId: string): Promise<StoredPendingOpen | null>;
+  /**
+   * Stores a funded channel and links its open to it, atomically. Throws FUNDING_MISMATCH when
+   * the open is already funded or the outpoint is already a channel.
+   */
+  addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string): Promise<void>;
+  /** Undoes `addFundedChannel` when the node refused the funding transaction. */
+  removeUnbroadcastChannel(openId: string, channelId: string): Promise<void>;
+  getChannel(id: string): Promise<ServerChannel | null>;
+  /**
+   * Runs `change` on the channel's current record inside one write transaction and commits the
+   * result before resolving. If `change` throws, nothing is written and the promise rejects with
+   * that error; an unknown channel rejects with UNKNOWN_CHANNEL. `change` must be synchronous.
+   */
+  updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>): Promise<T>;
+  /**
+   * `updateChannel` for several channels at once (a batch settlement and its fee bumps): the
+   * callback sees every record, and everything it decides commits together or not at all.
+   */
+  updateChannels<T>(ids: readonly string[], change: (channels: ServerChannel[]) => ChannelsChange<T>): Promise<T>;
+  setSettlementStatus(txid: string, status: SettlementStatus, detail?: string | null): Promise<void>;
+  updateSettlement(txid: string, patch: SettlementPatch): Promise<void>;
+  getSettlement(txid: string): Promise<SettlementRecord | null>;
+  /** Settlements, oldest first: those in the given states, or those that include the given channel. */
+  listSettlements(filter?: { status?: readonly SettlementStatus[]; channelId?: string }): Promise<SettlementRecord[]>;
+  /** The funding transaction the client handed over, as hex; null when none was kept. */
+  getFundingTx(channelId: string): Promise<string | null>;
+  listChannels(filter?: { state?: ServerChannel['state'] }): Promise<ServerChannel[]>;
+  listEvents(channelId?: string): Promise<ChannelEvent[]>;
+  summary(): Promise<StoreSummary>;
+  close(): Promise<void>;
+}

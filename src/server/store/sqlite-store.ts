@@ -1,0 +1,412 @@
+/**
+ * The ChannelStore on SQLite (better-sqlite3) in WAL mode.
+ *
+ * Durability: with `durability: 'full'` (synchronous=FULL) every commit fsyncs the write-ahead
+ * log before the caller hears of it, so content is only released once the signature that pays
+ * for it would survive a power cut. 'normal' (synchronous=NORMAL) skips that fsync: a crash of
+ * the process still loses nothing, a power cut may lose the latest commits.
+ *
+ * Concurrency: better-sqlite3 is synchronous and every `updateChannel` callback is synchronous,
+ * so a read-check-write runs start to finish with nothing else in between in this process; each
+ * batch is a BEGIN IMMEDIATE transaction, which takes SQLite's write lock before reading, so
+ * other processes on the same file wait rather than interleave.
+ *
+ * Group commit: updates that arrive in the same turn of the event loop share one transaction and
+ * one fsync; the busier the server, the more payments share each fsync. An update's callback
+ * decides before anything of it is written, so a refused update writes nothing and leaves the
+ * others in the batch alone. A failing write (a database error, never a protocol refusal) fails
+ * the whole batch, which then rolls back as one.
+ */
+import Database from 'better-sqlite3';
+import { ProtocolError } from '../../core/errors.ts';
+import type { ChannelParams } from '../../core/channel.ts';
+import type { PendingOpen, ServerChannel } from '../../core/server-channel.ts';
+import type {
+  ChannelChange,
+  ChannelEvent,
+  ChannelsChange,
+  ChannelStore,
+  SettlementPatch,
+  SettlementRecord,
+  SettlementStatus,
+  StoredPendingOpen,
+  StoreSummary,
+} from './channel-store.ts';
+import { migrate } from './migrations.ts';
+import {
+  channelFromRow,
+  channelInsertParams,
+  paramsFromRow,
+  channelUpdateParams,
+  eventFromRow,
+  pendingFromRow,
+  pendingInsertParams,
+  type ChannelRow,
+  type EventRow,
+  type PendingOpenRow,
+} from './rows.ts';
+
+export interface SqliteStoreOptions {
+  durability?: 'full' | 'normal';
+  /** How long to wait for another process's write lock before failing. */
+  busyTimeoutMs?: number;
+  /** Clock for timestamps; tests may fix it. */
+  now?: () => number;
+}
+
+interface QueuedUpdate {
+  /** Decides and writes one update inside the batch transaction (see `apply`). */
+  run: () => Outcome;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+interface SettlementRow {
+  txid: string;
+  hex: string;
+  fee: number;
+  payout: number;
+  fee_rate: number;
+  status: SettlementStatus;
+  detail: string | null;
+  created_at: number;
+  bump_height: number | null;
+  replaces: string | null;
+}
+
+const PARAMS_CACHE_SIZE = 10_000;
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export class SqliteChannelStore implements ChannelStore {
+  readonly db: Database.Database;
+  private readonly now: () => number;
+  private queue: QueuedUpdate[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  /**
+   * Parameters are fixed at funding, so one object per channel is reused: the core caches the
+   * per-channel part of the payment digest on that object.
+   */
+  private readonly paramsById = new Map<string, ChannelParams>();
+
+  private readonly stmt;
+  private readonly applyBatch: Database.Transaction<(ops: QueuedUpdate[]) => Outcome[]>;
+
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5_000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+    migrate(this.db);
+    const db = this.db;
+    this.stmt = {
+      nextKeyIndex: db.prepare("UPDATE counters SET value = value + 1 WHERE name = 'server_key_index' RETURNING value - 1 AS idx"),
+      insertPending: db.prepare(`INSERT INTO pending_opens (open_id, version, network, client_pubkey, capacity, expiry,
+        change_script, token_hash, server_key_index, server_pubkey, created_at)
+        VALUES (@open_id, @version, @network, @client_pubkey, @capacity, @expiry, @change_script, @token_hash,
+        @server_key_index, @server_pubkey, @created_at)`),
+      getPending: db.prepare('SELECT * FROM pending_opens WHERE open_id = ?'),
+      linkPending: db.prepare('UPDATE pending_opens SET channel_id = ? WHERE open_id = ?'),
+      unlinkPending: db.prepare('UPDATE pending_opens SET channel_id = NULL WHERE open_id = ? AND channel_id = ?'),
+      insertChannel: db.prepare(`INSERT INTO channels (id, network, funding_txid, funding_vout, funding_tx, server_pubkey,
+        client_pubkey, expiry, capacity, change_script, server_key_index, token_hash, state, paid, signature, spent,
+        funding_confirmed, settlement_txid, close_reason, created_at, updated_at)
+        VALUES (@id, @network, @funding_txid, @funding_vout, @funding_tx, @server_pubkey, @client_pubkey, @expiry,
+        @capacity, @change_script, @server_key_index, @token_hash, @state, @paid, @signature, @spent,
+        @funding_confirmed, @settlement_txid, @close_reason, @created_at, @updated_at)`),
+      getChannel: db.prepare('SELECT * FROM channels WHERE id = ?'),
+      hasChannel: db.prepare('SELECT 1 FROM channels WHERE id = ?').pluck(),
+      updateChannel: db.prepare(`UPDATE channels SET state = @state, paid = @paid, signature = @signature, spent = @spent,
+        funding_confirmed = @funding_confirmed, settlement_txid = @settlement_txid, close_reason = @close_reason,
+        updated_at = @updated_at WHERE id = @id`),
+      deleteChannel: db.prepare('DELETE FROM channels WHERE id = ?'),
+      listChannels: db.prepare('SELECT * FROM channels ORDER BY created_at, id'),
+      listChannelsByState: db.prepare('SELECT * FROM channels WHERE state = ? ORDER BY created_at, id'),
+      insertEvent: db.prepare(`INSERT INTO channel_events (channel_id, at, kind, amount, paid, spent, ref)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      deleteEvents: db.prepare('DELETE FROM channel_events WHERE channel_id = ?'),
+      listEvents: db.prepare('SELECT * FROM channel_events ORDER BY id'),
+      listEventsOf: db.prepare('SELECT * FROM channel_events WHERE channel_id = ? ORDER BY id'),
+      insertSettlement: db.prepare(`INSERT INTO settlements (txid, hex, fee, payout, fee_rate, status, detail, created_at, updated_at,
+        bump_height, replaces)
+        VALUES (@txid, @hex, @fee, @payout, @fee_rate, @status, @detail, @created_at, @created_at, @bump_height, @replaces)`),
+      insertSettlementChannel: db.prepare('INSERT INTO settlement_channels (txid, channel_id, amount) VALUES (?, ?, ?)'),
+      setSettlementStatus: db.prepare('UPDATE settlements SET status = ?, detail = ?, updated_at = ? WHERE txid = ?'),
+      patchSettlement: db.prepare(`UPDATE settlements SET status = @status, detail = @detail, bump_height = @bump_height,
+        updated_at = @updated_at WHERE txid = @txid`),
+      listSettlementsByStatus: db.prepare('SELECT * FROM settlements WHERE status IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid'),
+      listSettlementsOfChannel: db.prepare(`SELECT s.* FROM settlements s JOIN settlement_channels c ON c.txid = s.txid
+        WHERE c.channel_id = ? ORDER BY s.created_at, s.rowid`),
+      listSettlements: db.prepare('SELECT * FROM settlements ORDER BY created_at, rowid'),
+      getFundingTx: db.prepare('SELECT funding_tx FROM channels WHERE id = ?').pluck(),
+      getSettlement: db.prepare('SELECT * FROM settlements WHERE txid = ?'),
+      getSettlementChannels: db.prepare('SELECT channel_id, amount FROM settlement_channels WHERE txid = ? ORDER BY rowid'),
+      summary: db.prepare(`SELECT count(*) AS channels,
+        coalesce(sum(state = 'open'), 0) AS open,
+        coalesce(sum(paid), 0) AS paid,
+        coalesce(sum(spent), 0) AS spent,
+        coalesce(sum(CASE WHEN state != 'open' AND settlement_txid IS NOT NULL THEN paid ELSE 0 END), 0) AS settling,
+        coalesce(sum(CASE WHEN state = 'open' THEN paid ELSE 0 END), 0) AS pending
+        FROM channels`),
+    };
+    this.applyBatch = db.transaction((ops: QueuedUpdate[]) => ops.map((op) => op.run()));
+  }
+
+  async allocateKeyIndex(): Promise<number> {
+    const row = this.stmt.nextKeyIndex.get() as { idx: number };
+    return row.idx;
+  }
+
+  async addPendingOpen(open: PendingOpen): Promise<void> {
+    this.stmt.insertPending.run(pendingInsertParams(open, this.now()));
+  }
+
+  async getPendingOpen(openId: string): Promise<StoredPendingOpen | null> {
+    const row = this.stmt.getPending.get(openId) as PendingOpenRow | undefined;
+    return row ? pendingFromRow(row) : null;
+  }
+
+  async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        const pending = this.stmt.getPending.get(openId) as PendingOpenRow | undefined;
+        if (!pending) throw new ProtocolError('UNKNOWN_CHANNEL', `no open ${openId}`);
+        if (pending.channel_id !== null) throw new ProtocolError('FUNDING_MISMATCH', `open ${openId} is already funded by ${pending.channel_id}`);
+        if (this.stmt.hasChannel.get(channel.id)) throw new ProtocolError('FUNDING_MISMATCH', `${channel.id} already funds a channel`);
+        const now = this.now();
+        this.stmt.insertChannel.run(channelInsertParams(channel, fundingTxHex, now));
+        this.stmt.insertEvent.run(channel.id, now, 'funded', channel.paid, channel.paid, channel.spent, channel.params.funding.txid);
+        this.stmt.linkPending.run(channel.id, openId);
+      })
+      .immediate();
+  }
+
+  async removeUnbroadcastChannel(openId: string, channelId: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.stmt.deleteEvents.run(channelId);
+        this.stmt.deleteChannel.run(channelId);
+        this.paramsById.delete(channelId);
+        this.stmt.unlinkPending.run(openId, channelId);
+      })
+      .immediate();
+  }
+
+  async getChannel(id: string): Promise<ServerChannel | null> {
+    const row = this.stmt.getChannel.get(id) as ChannelRow | undefined;
+    return row ? this.channelFrom(row) : null;
+  }
+
+  updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return this.enqueue<T>(() => this.apply(id, change as (ch: ServerChannel) => ChannelChange<unknown>));
+  }
+
+  updateChannels<T>(ids: readonly string[], change: (channels: ServerChannel[]) => ChannelsChange<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    const list = [...ids];
+    return this.enqueue<T>(() => this.applyMany(list, change as (chs: ServerChannel[]) => ChannelsChange<unknown>));
+  }
+
+  private enqueue<T>(run: () => Outcome): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate runs after the poll phase, so every request read in this turn joins the batch.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const ops = this.queue;
+    this.queue = [];
+    if (ops.length === 0) return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.applyBatch.immediate(ops);
+    } catch (err) {
+      // The commit itself failed (disk full, lock timeout): nothing was written for anyone.
+      for (const op of ops) op.reject(err);
+      return;
+    }
+    outcomes.forEach((o, i) => (o.ok ? ops[i]!.resolve(o.value) : ops[i]!.reject(o.error)));
+  }
+
+  private channelFrom(row: ChannelRow): ServerChannel {
+    let params = this.paramsById.get(row.id);
+    if (!params) {
+      params = paramsFromRow(row);
+      // A bounded cache: beyond it, the oldest entry goes (Maps iterate in insertion order).
+      if (this.paramsById.size >= PARAMS_CACHE_SIZE) this.paramsById.delete(this.paramsById.keys().next().value!);
+      this.paramsById.set(row.id, params);
+    }
+    return channelFromRow(row, params);
+  }
+
+  /** Decides one update (nothing written if it is refused), then writes it; refusals are outcomes, write errors throw. */
+  private apply(id: string, decide: (ch: ServerChannel) => ChannelChange<unknown>): Outcome {
+    const row = this.stmt.getChannel.get(id) as ChannelRow | undefined;
+    if (!row) return { ok: false, error: new ProtocolError('UNKNOWN_CHANNEL', `no channel ${id}`) };
+    const before = this.channelFrom(row);
+    let change: ChannelChange<unknown>;
+    try {
+      change = decide(before);
+      if (change.channel.id !== before.id) throw new Error('an update must not change a channel id');
+    } catch (error) {
+      return { ok: false, error };
+    }
+    const { channel, events = [], settlement, result } = change;
+    const now = this.now();
+    if (channel !== before) this.stmt.updateChannel.run(channelUpdateParams(channel, now));
+    for (const e of events) this.stmt.insertEvent.run(channel.id, now, e.kind, e.amount, channel.paid, channel.spent, e.ref ?? null);
+    if (settlement) this.insertSettlement(settlement);
+    return { ok: true, value: result };
+  }
+
+  /** `apply` for several channels: all are read, one decision is taken, then everything is written. */
+  private applyMany(ids: string[], decide: (chs: ServerChannel[]) => ChannelsChange<unknown>): Outcome {
+    if (new Set(ids).size !== ids.length) return { ok: false, error: new Error('updateChannels got the same channel twice') };
+    const before: ServerChannel[] = [];
+    for (const id of ids) {
+      const row = this.stmt.getChannel.get(id) as ChannelRow | undefined;
+      if (!row) return { ok: false, error: new ProtocolError('UNKNOWN_CHANNEL', `no channel ${id}`) };
+      before.push(this.channelFrom(row));
+    }
+    let change: ChannelsChange<unknown>;
+    try {
+      change = decide(before);
+      if (change.channels.length !== before.length || change.channels.some((c, i) => c.id !== before[i]!.id)) {
+        throw new Error('an update must return every channel it was given, in order, with the same ids');
+      }
+      if (change.events?.some((e) => !ids.includes(e.channelId))) throw new Error('an event names a channel outside the update');
+      // Checked here, so a bad patch is refused like any other decision instead of failing the whole batch's write.
+      for (const p of change.settlementPatches ?? []) if (!this.stmt.getSettlement.get(p.txid)) throw new Error(`no settlement ${p.txid}`);
+    } catch (error) {
+      return { ok: false, error };
+    }
+    const { channels, events = [], settlement, settlementPatches = [], result } = change;
+    const now = this.now();
+    const after = new Map<string, ServerChannel>();
+    channels.forEach((ch, i) => {
+      after.set(ch.id, ch);
+      if (ch !== before[i]) this.stmt.updateChannel.run(channelUpdateParams(ch, now));
+    });
+    for (const e of events) {
+      const ch = after.get(e.channelId)!;
+      this.stmt.insertEvent.run(ch.id, now, e.kind, e.amount, ch.paid, ch.spent, e.ref ?? null);
+    }
+    if (settlement) this.insertSettlement(settlement);
+    for (const { txid, patch } of settlementPatches) this.patchSettlement(txid, patch, now);
+    return { ok: true, value: result };
+  }
+
+  private patchSettlement(txid: string, patch: SettlementPatch, now: number): void {
+    const row = this.stmt.getSettlement.get(txid) as SettlementRow | undefined;
+    if (!row) throw new Error(`no settlement ${txid}`);
+    this.stmt.patchSettlement.run({
+      txid,
+      status: patch.status ?? row.status,
+      detail: patch.detail !== undefined ? patch.detail : row.detail,
+      bump_height: patch.bumpHeight !== undefined ? patch.bumpHeight : row.bump_height,
+      updated_at: now,
+    });
+  }
+
+  private insertSettlement(s: SettlementRecord): void {
+    this.stmt.insertSettlement.run({
+      txid: s.txid,
+      hex: s.hex,
+      fee: s.fee,
+      payout: s.payout,
+      fee_rate: s.feeRate,
+      status: s.status,
+      detail: s.detail,
+      created_at: s.createdAt,
+      bump_height: s.bumpHeight ?? null,
+      replaces: s.replaces ?? null,
+    });
+    for (const c of s.channels) this.stmt.insertSettlementChannel.run(s.txid, c.channelId, c.amount);
+  }
+
+  async setSettlementStatus(txid: string, status: SettlementStatus, detail: string | null = null): Promise<void> {
+    this.stmt.setSettlementStatus.run(status, detail, this.now(), txid);
+  }
+
+  async updateSettlement(txid: string, patch: SettlementPatch): Promise<void> {
+    this.db.transaction(() => this.patchSettlement(txid, patch, this.now())).immediate();
+  }
+
+  async getSettlement(txid: string): Promise<SettlementRecord | null> {
+    const row = this.stmt.getSettlement.get(txid) as SettlementRow | undefined;
+    return row ? this.settlementFrom(row) : null;
+  }
+
+  async listSettlements(filter: { status?: readonly SettlementStatus[]; channelId?: string } = {}): Promise<SettlementRecord[]> {
+    let rows: SettlementRow[];
+    if (filter.channelId !== undefined) rows = this.stmt.listSettlementsOfChannel.all(filter.channelId) as SettlementRow[];
+    else if (filter.status) rows = this.stmt.listSettlementsByStatus.all(JSON.stringify(filter.status)) as SettlementRow[];
+    else rows = this.stmt.listSettlements.all() as SettlementRow[];
+    if (filter.channelId !== undefined && filter.status) rows = rows.filter((r) => filter.status!.includes(r.status));
+    return rows.map((r) => this.settlementFrom(r));
+  }
+
+  async getFundingTx(channelId: string): Promise<string | null> {
+    const blob = this.stmt.getFundingTx.get(channelId) as Buffer | null | undefined;
+    return blob && blob.length > 0 ? blob.toString('hex') : null;
+  }
+
+  private settlementFrom(row: SettlementRow): SettlementRecord {
+    const txid = row.txid;
+    const channels = (this.stmt.getSettlementChannels.all(txid) as { channel_id: string; amount: number }[]).map((c) => ({
+      channelId: c.channel_id,
+      amount: BigInt(c.amount),
+    }));
+    return {
+      txid: row.txid,
+      hex: row.hex,
+      fee: BigInt(row.fee),
+      payout: BigInt(row.payout),
+      feeRate: BigInt(row.fee_rate),
+      status: row.status,
+      detail: row.detail,
+      channels,
+      createdAt: row.created_at,
+      bumpHeight: row.bump_height,
+      replaces: row.replaces,
+    };
+  }
+
+  async listChannels(filter: { state?: ServerChannel['state'] } = {}): Promise<ServerChannel[]> {
+    const rows = (filter.state ? this.stmt.listChannelsByState.all(filter.state) : this.stmt.listChannels.all()) as ChannelRow[];
+    return rows.map((r) => channelFromRow(r));
+  }
+
+  async listEvents(channelId?: string): Promise<ChannelEvent[]> {
+    const rows = (channelId === undefined ? this.stmt.listEvents.all() : this.stmt.listEventsOf.all(channelId)) as EventRow[];
+    return rows.map(eventFromRow);
+  }
+
+  async summary(): Promise<StoreSummary> {
+    const r = this.stmt.summary.get() as Record<keyof StoreSummary, number>;
+    return {
+      channels: r.channels,
+      open: r.open,
+      paid: BigInt(r.paid),
+      spent: BigInt(r.spent),
+      settling: BigInt(r.settling),
+      pending: BigInt(r.pending),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Let updates already queued finish before the handle goes away.
+    if (this.queue.length > 0) this.flush();
+    this.db.close();
+  }
+}

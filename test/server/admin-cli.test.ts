@@ -1,0 +1,161 @@
+/**
+ * paychan-admin against the database of a live server on a real regtest node: list, show,
+ * totals and CSV reflect the channels made here; settle puts a channel's settlement on chain;
+ * and the CLI runs as a real subprocess.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { EsploraClient } from '../../src/chain/esplora.ts';
+import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
+import { runAdmin } from '../../src/server/admin/commands.ts';
+import { ChannelClient } from './helpers/channel-client.ts';
+import { startServer, TEST_SEED, tempDbPath, type TestServer } from './helpers/server.ts';
+import { TestWallet } from './helpers/wallet.ts';
+
+const run = promisify(execFile);
+
+async function admin(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runAdmin(args, { out: (t) => (out += t), err: (t) => (err += t), env });
+  return { code, out, err };
+}
+
+describe('paychan-admin', () => {
+  let devnet: Devnet;
+  let srv: TestServer;
+  let alice: ChannelClient;
+  let bob: ChannelClient;
+  const tmp = tempDbPath();
+  const db = () => ['--db', tmp.dbPath];
+  // The server's seed and chain, and a seed file that does not exist so no stray one is picked up.
+  const settleEnv = () => ({
+    PAYCHAN_SERVER_SEED: Buffer.from(TEST_SEED).toString('hex'),
+    PAYCHAN_ESPLORA_URL: devnet.url,
+    PAYCHAN_SEED_FILE: join(tmp.dir, 'absent.seed'),
+  });
+
+  before(async () => {
+    devnet = await startDevnet({ port: 0 });
+    srv = await startServer({ dbPath: tmp.dbPath, config: { esploraUrl: devnet.url, tipCacheMs: 0 } });
+    srv.paychan.route('/item/*', 10n);
+    const wallet = new TestWallet(devnet);
+    const openChannel = async (first: bigint) => {
+      const c = new ChannelClient(srv.endpoint);
+      await c.open(await c.openRequest(50_000n, wallet.script));
+      c.buildFunding([await wallet.coin(80_000n)], wallet.script);
+      await c.fund(first);
+      return c;
+    };
+    alice = await openChannel(1_000n);
+    bob = await openChannel(2_000n);
+    for (const [c, n] of [[alice, 3], [bob, 1]] as const) {
+      for (let i = 0; i < n; i++) {
+        const res = await fetch(`${srv.url}/item/${i},x`, { headers: { authorization: c.credential() } });
+        assert.equal(res.status, 200);
+        await res.text();
+      }
+    }
+    await alice.pay(1_500n);
+    await bob.close(); // settling: 2000 on chain soon
+  });
+  after(async () => {
+    await srv?.stop();
+    await devnet?.stop();
+    tmp.cleanup();
+  });
+
+  test('list shows every channel with its state and amounts; --state filters', async () => {
+    const all = await admin([...db(), 'list']);
+    assert.equal(all.code, 0, all.err);
+    const lines = all.out.trim().split('\n');
+    assert.match(lines[0]!, /^CHANNEL\s+STATE\s+CAPACITY\s+PAID\s+SPENT\s+CREDIT/);
+    const aliceLine = lines.find((l) => l.startsWith(alice.channelId))!;
+    assert.match(aliceLine, /\bopen\s+50000\s+1500\s+30\s+1470\b/);
+    assert.match(lines.find((l) => l.startsWith(bob.channelId))!, /\bclosing\s+50000\s+2000\s+10\s+1990\b/);
+    const open = await admin([...db(), 'list', '--state', 'open']);
+    assert.ok(open.out.includes(alice.channelId));
+    assert.ok(!open.out.includes(bob.channelId));
+    assert.equal((await admin([...db(), 'list', '--state', 'gone'])).code, 2);
+  });
+
+  test('show prints the record and the event history', async () => {
+    const r = await admin([...db(), 'show', alice.channelId]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /state\s+open/);
+    assert.match(r.out, /paid\s+1500 sat/);
+    assert.match(r.out, /credit\s+1470 sat/);
+    assert.match(r.out, /history \(5 events\)/);
+    const kinds = r.out.split('\n').filter((l) => /^\d{4}-/.test(l)).map((l) => l.split(/\s+/)[1]);
+    assert.deepEqual(kinds, ['funded', 'debit', 'debit', 'debit', 'payment']);
+    const b = await admin([...db(), 'show', bob.channelId]);
+    assert.match(b.out, /settlement status\s+broadcast/);
+    assert.equal((await admin([...db(), 'show', `${'ab'.repeat(32)}:0`])).code, 1);
+    assert.equal((await admin([...db(), 'show', 'not-an-id'])).code, 1);
+  });
+
+  test('totals add up earned, delivered, settling and pending', async () => {
+    const r = await admin([...db(), 'totals']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /channels\s+2 \(1 open, 1 closing, 0 closed\)/);
+    assert.match(r.out, /earned\s+3500 sat/);
+    assert.match(r.out, /delivered\s+40 sat/);
+    assert.match(r.out, /settling\s+2000 sat/);
+    assert.match(r.out, /pending\s+1500 sat/);
+    assert.match(r.out, /settled\s+0 sat/);
+    const fee = (await srv.paychan.store.getSettlement((await bob.status()).settlementTxid!))!.fee;
+    assert.match(r.out, new RegExp(`settlement fees\\s+${fee} sat`));
+  });
+
+  test('export-csv writes one row per event', async () => {
+    const out = join(tmp.dir, 'events.csv');
+    const r = await admin([...db(), 'export-csv', '--out', out]);
+    assert.equal(r.code, 0, r.err);
+    const rows = readFileSync(out, 'utf8').trimEnd().split('\r\n');
+    assert.equal(rows[0], 'time,channel,kind,amount,paid,spent,ref');
+    const events = await srv.paychan.store.listEvents();
+    assert.equal(rows.length, events.length + 1);
+    const debit = rows.find((l) => l.includes(`,${alice.channelId},debit,`))!;
+    assert.match(debit, /^\d{4}-\d\d-\d\dT[\d:.]+Z,[0-9a-f]{64}:0,debit,10,1000,10,"\/item\/0,x"$/);
+    const stdout = await admin([...db(), 'export-csv']);
+    assert.equal(stdout.out, readFileSync(out, 'utf8'));
+  });
+
+  test('settle puts the channel on chain with its latest payment', async () => {
+    const noSeed = await admin([...db(), 'settle', alice.channelId], { PAYCHAN_SEED_FILE: join(tmp.dir, 'absent.seed') });
+    assert.equal(noSeed.code, 1);
+    assert.match(noSeed.err, /no server seed/);
+    const wrongSeed = await admin([...db(), 'settle', alice.channelId], { ...settleEnv(), PAYCHAN_SERVER_SEED: '11'.repeat(32) });
+    assert.equal(wrongSeed.code, 1);
+    assert.match(wrongSeed.err, /does not hold the server key/);
+
+    const r = await admin([...db(), 'settle', alice.channelId], settleEnv());
+    assert.equal(r.code, 0, r.err);
+    const ch = (await srv.paychan.store.getChannel(alice.channelId))!;
+    assert.equal(ch.state, 'closing');
+    assert.ok(r.out.includes(ch.settlementTxid!));
+    const tx = await new EsploraClient(devnet.url).getTx(ch.settlementTxid!);
+    assert.equal(tx.vin[0]!.txid, alice.funding!.txid);
+    assert.equal(tx.vout[0]!.value, 50_000n - 1_500n);
+    // The client can no longer spend credit on it.
+    const res = await fetch(`${srv.url}/item/late`, { headers: { authorization: alice.credential() } });
+    assert.equal(res.status, 402);
+    const totals = await admin([...db(), 'totals']);
+    assert.match(totals.out, /settling\s+3500 sat/);
+    assert.match(totals.out, /pending\s+0 sat/);
+  });
+
+  test('the CLI runs as a subprocess', async () => {
+    const { stdout } = await run('npx', ['tsx', 'src/server/cli/paychan-admin.ts', '--db', tmp.dbPath, 'totals'], { env: { ...process.env, PAYCHAN_SEED_FILE: '' } });
+    assert.match(stdout, /earned\s+3500 sat/);
+    await assert.rejects(run('npx', ['tsx', 'src/server/cli/paychan-admin.ts', '--db', join(tmp.dir, 'none.db'), 'list']), (e: { code: number; stderr: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr, /no database/);
+      return true;
+    });
+  });
+});
