@@ -1,0 +1,363 @@
+/**
+ * The client side of channels: opening from a server's terms, paying, keeping credit topped up,
+ * closing. Everything that touches one endpoint runs under that endpoint's lock, so payments
+ * from several tabs are serialised and the totals stay exact.
+ */
+import { formatChannelId } from '../../core/channel.ts';
+import {
+  acceptOpenResponse,
+  acknowledge,
+  attachFunding,
+  beginClose,
+  channelParams,
+  nextTopUp,
+  propose,
+  raiseApproval,
+  type ClientChannel,
+} from '../../core/client-channel.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import { accessTokenHash, formatCredential, parseChallenge, parseReceipt, type Challenge } from '../../core/http-binding.ts';
+import { coinType } from '../../core/network.ts';
+import { channelScript, p2wshOutputScript } from '../../core/script.ts';
+import { checkTermsAcceptable, chooseChannelShape, EXPIRY_SLACK_BLOCKS, negotiateVersion, type ServerTerms } from '../../core/terms.ts';
+import { buildFundingTx, buildRefundTx, selectCoins } from '../../core/transactions.ts';
+import type { ChannelSummary, PayResult } from '../shared/types.ts';
+import { channelId, type ChannelBook } from './channel-book.ts';
+import { channelSummary } from './dto.ts';
+import { UnreachableError, WalletError } from './errors.ts';
+import type { KeyRing } from './keys.ts';
+import type { KeyedMutex } from './mutex.ts';
+import type { SessionService } from './session-service.ts';
+import { clientPolicy, type SettingsService } from './settings.ts';
+import type { ChannelRecord } from './storage/records.ts';
+import type { WalletService } from './wallet-service.ts';
+import type { ChannelWatcher } from './channel-watcher.ts';
+
+/** Errors after which a channel cannot take payments any more: retire it and open another. */
+const RETIRING = new Set(['CHANNEL_CLOSED', 'CHANNEL_EXPIRING', 'UNKNOWN_CHANNEL']);
+
+export interface ChannelServiceDeps {
+  book: ChannelBook;
+  watcher: ChannelWatcher;
+  session: SessionService;
+  wallet: WalletService;
+  settings: SettingsService;
+  mutex: KeyedMutex;
+}
+
+export class ChannelService {
+  constructor(private readonly d: ChannelServiceDeps) {}
+
+  private get store() {
+    return this.d.book.d.store;
+  }
+
+  /** Makes sure the endpoint holds credit for the challenge's price; answers the credential header. */
+  async pay(url: string, challengeHeader: string): Promise<PayResult> {
+    let challenge: Challenge | null;
+    try {
+      challenge = parseChallenge(challengeHeader);
+    } catch (err) {
+      throw new WalletError('INVALID_REQUEST', `unreadable Paychan challenge from ${url}: ${(err as Error).message}`);
+    }
+    if (!challenge) throw new WalletError('INVALID_REQUEST', `no Paychan challenge in the response from ${url}`);
+    const c = challenge;
+    return this.d.mutex.run(`endpoint:${c.endpoint}`, () => this.payLocked(c));
+  }
+
+  private async payLocked(challenge: Challenge): Promise<PayResult> {
+    const settings = await this.d.settings.get();
+    const network = settings.network;
+    const policy = clientPolicy(network, settings.policy);
+    try {
+      checkTermsAcceptable(challenge.terms, challenge.price, policy);
+    } catch (err) {
+      if (err instanceof ProtocolError) throw new WalletError('POLICY_REFUSED', err.message, { reason: err.code });
+      throw err;
+    }
+    const ring = await this.d.session.keys();
+    const endpoint = challenge.endpoint;
+    const site = await this.store.getSite(endpoint);
+    const price = challenge.price;
+    if (!site || site.allowance < price) {
+      throw new WalletError('APPROVAL_REQUIRED', `paying ${endpoint} needs your approval`, {
+        endpoint,
+        price: String(price),
+        minFirstPayment: String(challenge.terms.minFirstPayment),
+        allowance: String(site?.allowance ?? 0n),
+      });
+    }
+    const target = BigInt(settings.policy.prepaidTarget);
+    for (let attempt = 0; ; attempt++) {
+      let record = await this.usableChannel(endpoint, network, price, ring, challenge.error !== undefined);
+      let opened = false;
+      if (!record) {
+        record = await this.open(challenge, site.allowance, ring, target);
+        opened = true;
+      }
+      try {
+        record = await this.ensureCredit(record, price, target, site.allowance, ring);
+      } catch (err) {
+        if (attempt === 0 && err instanceof ProtocolError && RETIRING.has(err.code)) {
+          await this.retire(record, err.message);
+          continue;
+        }
+        throw err;
+      }
+      const ch = record.channel;
+      return {
+        authorization: formatCredential(this.d.book.credential(record, ring)),
+        channelId: channelId(record),
+        price: String(price),
+        credit: String(ch.acknowledged - ch.spent),
+        opened,
+      };
+    }
+  }
+
+  /** The newest channel with this endpoint that can still pay `price`, brought up to date first. */
+  private async usableChannel(endpoint: string, network: string, price: bigint, ring: KeyRing, resync: boolean): Promise<ChannelRecord | null> {
+    const candidates = (await this.store.channelsFor(endpoint))
+      .filter((r) => r.network === network && !r.abandoned && (r.channel.state === 'open' || r.channel.state === 'funding'))
+      .sort((a, b) => b.createdAt - a.createdAt);
+    const tip = candidates.length ? await this.d.book.d.chain.tip(network as ChannelRecord['network']) : 0;
+    for (let record of candidates) {
+      const ch = record.channel;
+      if (tip >= ch.request.expiry - EXPIRY_SLACK_BLOCKS) continue;
+      // Approval is not checked here: ensureCredit raises it from the allowance or asks the user.
+      if (ch.request.capacity - ch.spent < price) continue;
+      // A funding or payment whose answer never came, or a server that says our credit is off:
+      // ask the server where the channel stands before paying more.
+      if (ch.state === 'funding' || ch.signed > ch.acknowledged || resync) {
+        try {
+          record = await this.d.watcher.resume(record, ring);
+        } catch (err) {
+          if (err instanceof UnreachableError) throw err;
+          if (err instanceof ProtocolError && RETIRING.has(err.code)) {
+            await this.retire(record, err.message);
+            continue;
+          }
+          throw err;
+        }
+        if (record.channel.state !== 'open' || record.abandoned) continue;
+      }
+      return record;
+    }
+    return null;
+  }
+
+  private async ensureCredit(record: ChannelRecord, price: bigint, target: bigint, allowance: bigint, ring: KeyRing): Promise<ChannelRecord> {
+    let r = record;
+    if (allowance > r.channel.approved) {
+      const capped = allowance < r.channel.request.capacity ? allowance : r.channel.request.capacity;
+      if (capped > r.channel.approved) r = await this.d.book.save({ ...r, channel: raiseApproval(r.channel, capped) });
+    }
+    const ch = r.channel;
+    if (ch.acknowledged - ch.spent >= price) return r;
+    let wanted = nextTopUp(ch, price, target);
+    if (wanted !== null && !r.fundingConfirmed && wanted > r.zeroConfLimit) {
+      // Past the server's zero-conf limit only once the funding confirms; ask the chain, since
+      // the server's last status may predate the confirmation.
+      const status = await (await this.d.book.d.chain.client(r.network)).getTxStatus(ch.funding!.txid).catch(() => ({ confirmed: false }));
+      if (status.confirmed) r = await this.d.book.save({ ...r, fundingConfirmed: true });
+      else wanted = r.zeroConfLimit;
+    }
+    if (wanted === null || wanted - ch.spent < price || wanted <= ch.signed) {
+      if (!r.fundingConfirmed && ch.spent + price > r.zeroConfLimit) {
+        throw new ProtocolError('UNCONFIRMED_LIMIT', 'the server takes no more until the channel funding confirms');
+      }
+      throw new WalletError('APPROVAL_REQUIRED', `the ${ch.approved} sat approved for this channel are used up`, {
+        endpoint: r.endpoint,
+        price: String(price),
+        allowance: String(allowance),
+        spent: String(ch.spent),
+      });
+    }
+    return this.d.book.pay(r, wanted, ring);
+  }
+
+  /** Opens a channel per the server's terms and the user's policy, funds it and makes the first payment. */
+  private async open(challenge: Challenge, allowance: bigint, ring: KeyRing, target: bigint): Promise<ChannelRecord> {
+    const { api, chain, clock } = this.d.book.d;
+    const settings = await this.d.settings.get();
+    const network = settings.network;
+    const policy = clientPolicy(network, settings.policy);
+    const endpoint = challenge.endpoint;
+    const termsRes = await api.terms(endpoint);
+    const version = negotiateVersion(termsRes.versions);
+    const terms: ServerTerms = termsRes.terms;
+    checkTermsAcceptable(terms, challenge.price, policy);
+    // Our own tip, not the server's: a server claiming a far tip would lock funds for longer.
+    const tip = await chain.tip(network, { fresh: true });
+    if (Math.abs(termsRes.tip - tip) > EXPIRY_SLACK_BLOCKS) {
+      throw new WalletError('POLICY_REFUSED', `the server's chain tip ${termsRes.tip} disagrees with ours (${tip})`);
+    }
+    const shape = chooseChannelShape(terms, policy, tip);
+    const approved = allowance < shape.capacity ? allowance : shape.capacity;
+    let first = challenge.price + target;
+    if (first < terms.minFirstPayment) first = terms.minFirstPayment;
+    if (first > approved) first = approved;
+    if (first > termsRes.zeroConfLimit) first = termsRes.zeroConfLimit;
+    if (first < terms.minFirstPayment || first < challenge.price) {
+      throw new WalletError('APPROVAL_REQUIRED', `opening a channel with ${endpoint} needs a first payment of ${terms.minFirstPayment} sat`, {
+        endpoint,
+        price: String(challenge.price),
+        minFirstPayment: String(terms.minFirstPayment),
+        allowance: String(allowance),
+      });
+    }
+
+    const keyIndex = await this.store.nextCounter(`channelKeyIndex/${coinType(network)}`);
+    const key = ring.channelKey(network, keyIndex);
+    const change = await this.d.wallet.changeKey(network);
+    const request = {
+      version,
+      network,
+      clientPubkey: key.publicKey,
+      capacity: shape.capacity,
+      expiry: shape.expiry,
+      changeScript: change.script,
+      tokenHash: accessTokenHash(ring.accessToken(network, keyIndex)),
+    };
+    const now = clock.now();
+    let record: ChannelRecord = await this.d.book.save({
+      id: `${network}/${keyIndex}`,
+      network,
+      endpoint,
+      channel: propose(endpoint, request, keyIndex, approved),
+      fundingInputs: [],
+      zeroConfLimit: termsRes.zeroConfLimit,
+      fundingConfirmed: false,
+      abandoned: false,
+      refund: null,
+      createdAt: now,
+      updatedAt: now,
+      lastError: null,
+    });
+
+    let accepted: ClientChannel;
+    try {
+      accepted = acceptOpenResponse(record.channel, await api.open(endpoint, request));
+    } catch (err) {
+      // Nothing is signed yet: whatever the server did, no money can move.
+      await this.d.book.abandon(record, (err as Error).message);
+      throw err;
+    }
+    record = await this.d.book.save({ ...record, channel: accepted });
+
+    // Select coins, build and sign the funding, sign its refund and the first payment, and store
+    // all of it (which reserves the coins) before anything leaves the extension.
+    const fundingRecord = await this.d.wallet.withCoins(async () => {
+      const coins = await this.d.wallet.coins(network);
+      const feeRate = (await chain.feeRates(network)).normal;
+      let chosen;
+      try {
+        chosen = selectCoins(coins, shape.capacity, feeRate);
+      } catch (err) {
+        throw new WalletError('INSUFFICIENT_FUNDS', `a ${shape.capacity} sat channel needs more coins: ${(err as Error).message}`);
+      }
+      const fundChange = await this.d.wallet.changeKey(network);
+      const built = buildFundingTx({
+        coins: chosen,
+        capacity: shape.capacity,
+        channelOutputScript: p2wshOutputScript(scriptOf(accepted)),
+        changeScript: fundChange.script,
+        feeRate,
+      });
+      const ch = attachFunding(accepted, { txid: built.txid, vout: built.vout, hex: built.hex });
+      const refundTo = await this.d.wallet.changeKey(network);
+      const refund = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: refundTo.script, feeRate });
+      return this.d.book.save({
+        ...record,
+        channel: ch,
+        fundingInputs: chosen.map((c) => ({ txid: c.txid, vout: c.vout, value: c.value, chain: c.chain, index: c.index })),
+        refund: { txid: refund.txid, hex: refund.hex, feeRate },
+      });
+    }).catch(async (err) => {
+      await this.d.book.abandon(record, (err as Error).message);
+      throw err;
+    });
+
+    // The first payment goes with the funding: sign, store, then send.
+    const signedRecord = await this.d.book.sign(fundingRecord, first, ring);
+    let opened: ChannelRecord;
+    try {
+      opened = await this.d.book.resendFunding(signedRecord);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        // The server refused the funding, so it will not broadcast it; the coins are free again.
+        await this.d.book.abandon(signedRecord, err.message);
+      }
+      throw err;
+    }
+    // The server broadcasts the funding; broadcasting it too is idempotent and covers a server
+    // that accepted it but failed to.
+    await chain.broadcast(network, opened.channel.funding!.hex, opened.channel.funding!.txid).catch(() => undefined);
+    return opened;
+  }
+
+  /** A channel the server will not take payments on any more: stop using it; the watcher closes it out. */
+  private async retire(record: ChannelRecord, why: string): Promise<void> {
+    const ch = record.channel;
+    if (ch.state === 'open' || ch.state === 'funding') await this.d.book.save({ ...record, channel: beginClose(ch), lastError: why });
+  }
+
+  /** Cooperative close: the server settles with the newest payment. */
+  async close(id: string): Promise<ChannelSummary> {
+    const record = await this.store.getChannel(id);
+    if (!record) throw new WalletError('NOT_FOUND', `no channel ${id}`);
+    return this.d.mutex.run(`endpoint:${record.endpoint}`, async () => {
+      const r = (await this.store.getChannel(id))!;
+      const ring = await this.d.session.keys();
+      if (r.channel.state !== 'open' && r.channel.state !== 'funding') return channelSummary(r);
+      // Stop paying first: even if the server cannot be reached, this channel takes no more money
+      // and its refund after expiry brings the rest back.
+      let closing = await this.d.book.save({ ...r, channel: beginClose(r.channel) });
+      const status = await this.d.book.d.api.close(r.endpoint, channelId(closing), this.d.book.credential(closing, ring));
+      closing = await this.d.book.applyStatus(closing, status);
+      return channelSummary(closing);
+    });
+  }
+
+  /** A receipt from a paid response: records what was spent, and tops up in the background. */
+  async receipt(header: string): Promise<ChannelSummary | null> {
+    const receipt = parseReceipt(header);
+    if (!receipt) return null;
+    const id = formatChannelId(receipt.channel);
+    const found = (await this.store.channels()).find((r) => r.channel.funding && channelId(r) === id);
+    if (!found) return null;
+    return this.d.mutex.run(`endpoint:${found.endpoint}`, async () => {
+      const r = (await this.store.getChannel(found.id))!;
+      let next = await this.d.book.save({ ...r, channel: acknowledge(r.channel, receipt.paid, receipt.spent) });
+      // Keep credit for the next item prepaid, so it costs no round trip. A failure here only
+      // means the next item's pay() does the top-up; it must not fail the receipt.
+      const credit = next.channel.acknowledged - next.channel.spent;
+      if (next.channel.state === 'open' && credit < receipt.charged && this.d.session.isUnlocked()) {
+        next = await this.topUpLocked(next.id, receipt.charged).catch(async (err: unknown) => {
+          return this.d.book.save({ ...(await this.store.getChannel(found.id))!, lastError: (err as Error).message });
+        });
+      }
+      return channelSummary(next);
+    });
+  }
+
+  /** Tops a channel up so `price` more can be bought without a round trip; used after receipts. */
+  async topUp(id: string, price: bigint): Promise<ChannelSummary> {
+    const record = await this.store.getChannel(id);
+    if (!record) throw new WalletError('NOT_FOUND', `no channel ${id}`);
+    return this.d.mutex.run(`endpoint:${record.endpoint}`, async () => channelSummary(await this.topUpLocked(id, price)));
+  }
+
+  private async topUpLocked(id: string, price: bigint): Promise<ChannelRecord> {
+    const r = (await this.store.getChannel(id))!;
+    if (r.channel.state !== 'open') throw new WalletError('INVALID_REQUEST', `channel ${id} is ${r.channel.state}`);
+    const ring = await this.d.session.keys();
+    const site = await this.store.getSite(r.endpoint);
+    const settings = await this.d.settings.get();
+    return this.ensureCredit(r, price, BigInt(settings.policy.prepaidTarget), site?.allowance ?? r.channel.approved, ring);
+  }
+}
+
+function scriptOf(ch: ClientChannel): Uint8Array {
+  return channelScript({ serverPubkey: ch.serverPubkey!, clientPubkey: ch.request.clientPubkey, expiry: ch.request.expiry });
+}

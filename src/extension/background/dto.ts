@@ -1,0 +1,49 @@
+/** Storage records → the JSON-safe summaries the UI receives. */
+import { formatChannelId } from '../../core/channel.ts';
+import type { ChannelSummary, ChannelSummaryState, PaymentSummary } from '../shared/types.ts';
+import type { ChannelRecord, PaymentRecord } from './storage/records.ts';
+
+export function channelSummary(r: ChannelRecord): ChannelSummary {
+  const ch = r.channel;
+  return {
+    id: r.id,
+    channelId: ch.funding ? formatChannelId(ch.funding) : null,
+    endpoint: r.endpoint,
+    network: r.network,
+    state: summaryState(r),
+    capacity: String(ch.request.capacity),
+    expiry: ch.request.expiry,
+    approved: String(ch.approved),
+    signed: String(ch.signed),
+    acknowledged: String(ch.acknowledged),
+    spent: String(ch.spent),
+    credit: String(ch.signed - ch.spent),
+    closingTxid: ch.closingTxid,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+function summaryState(r: ChannelRecord): ChannelSummaryState {
+  if (r.abandoned) return 'closed';
+  switch (r.channel.state) {
+    case 'proposed':
+    case 'accepted':
+    case 'funding':
+      return 'opening';
+    default:
+      return r.channel.state;
+  }
+}
+
+export function paymentSummary(p: PaymentRecord, channelId: string): PaymentSummary {
+  return {
+    seq: p.seq ?? 0,
+    channel: channelId,
+    endpoint: p.endpoint,
+    amount: String(p.amount),
+    increment: String(p.increment),
+    at: p.at,
+    acknowledged: p.acknowledged,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Pending approvals. Each one is shown in an extension-owned window (never in the page, which
+ * could fake or click it) and ends with the user's choice, the window being closed (deny) or the
+ * deadline (deny), so whatever waits on it never hangs.
+ */
+import type { ApprovalChoice, ApprovalView } from './views.ts';
+
+export interface ApprovalUi {
+  /** Opens the prompt for approval `id`; answers a handle to close it with. */
+  open(id: string): Promise<number | undefined>;
+  close(handle: number): Promise<void>;
+}
+
+interface Pending {
+  view: ApprovalView;
+  resolve: (c: ApprovalChoice) => void;
+  promise: Promise<ApprovalChoice>;
+  timer: ReturnType<typeof setTimeout>;
+  handle: number | undefined;
+}
+
+export const APPROVAL_TIMEOUT_MS = 120_000;
+
+export class Approvals {
+  private readonly pending = new Map<string, Pending>();
+  private readonly listeners = new Set<(count: number) => void>();
+  private seq = 0;
+
+  constructor(
+    private readonly ui: ApprovalUi,
+    private readonly now: () => number = Date.now,
+    private readonly timeoutMs = APPROVAL_TIMEOUT_MS,
+  ) {}
+
+  /**
+   * Asks the user. A second request for the same site while one is open joins it: ten images on
+   * one page make one prompt, not ten.
+   */
+  request(view: Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'>): Promise<ApprovalChoice> {
+    for (const p of this.pending.values()) if (p.view.site === view.site) return p.promise;
+    const id = `a${++this.seq}-${Math.random().toString(36).slice(2, 10)}`;
+    const createdAt = this.now();
+    let resolve!: (c: ApprovalChoice) => void;
+    const promise = new Promise<ApprovalChoice>((r) => (resolve = r));
+    const entry: Pending = {
+      view: { ...view, id, createdAt, deadline: createdAt + this.timeoutMs },
+      resolve,
+      promise,
+      timer: setTimeout(() => this.finish(id, { kind: 'deny' }), this.timeoutMs),
+      handle: undefined,
+    };
+    this.pending.set(id, entry);
+    this.changed();
+    void this.ui.open(id).then(
+      (handle) => {
+        if (this.pending.has(id)) entry.handle = handle;
+        else if (handle !== undefined) void this.ui.close(handle).catch(() => undefined);
+      },
+      // No window could be opened (e.g. a headless browser): nobody can answer, so deny now.
+      () => this.finish(id, { kind: 'deny' }),
+    );
+    return promise;
+  }
+
+  get(id: string): ApprovalView | null {
+    return this.pending.get(id)?.view ?? null;
+  }
+
+  list(): ApprovalView[] {
+    return [...this.pending.values()].map((p) => p.view);
+  }
+
+  get count(): number {
+    return this.pending.size;
+  }
+
+  /** The prompt's answer; unknown or finished ids are ignored (a double click, a late window). */
+  decide(id: string, choice: ApprovalChoice): boolean {
+    return this.finish(id, choice);
+  }
+
+  /** The user closed the prompt window without choosing: that is a no. */
+  windowClosed(handle: number): void {
+    for (const [id, p] of this.pending) if (p.handle === handle) this.finish(id, { kind: 'deny' }, false);
+  }
+
+  onChange(listener: (count: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private finish(id: string, choice: ApprovalChoice, closeWindow = true): boolean {
+    const p = this.pending.get(id);
+    if (!p) return false;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.resolve(choice);
+    if (closeWindow && p.handle !== undefined) void this.ui.close(p.handle).catch(() => undefined);
+    this.changed();
+    return true;
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l(this.pending.size);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Budgets with reservations: money is reserved before a payment starts and committed (or
+ * released) when it ends. Each step is one atomic read-modify-write of the site's policy, so
+ * however many tabs pay at once, the sum of what is committed and in flight never exceeds the
+ * budget. Alby debits after paying, which lets parallel payments overshoot; this does not.
+ */
+import { MAX_PERIOD_DAYS, defaultPolicy, remaining, rollPeriod, settleStale, type SitePolicy } from './policy.ts';
+import type { PaywallStore } from './store.ts';
+import type { SitePolicyPatch } from './views.ts';
+
+export interface Clock {
+  now(): number;
+}
+
+export type ReserveResult = { ok: true; id: string; amount: bigint } | { ok: false; remaining: bigint };
+
+const SATS = /^(0|[1-9][0-9]{0,15})$/;
+
+export class BudgetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BudgetError';
+  }
+}
+
+export class BudgetService {
+  private counter = 0;
+
+  constructor(
+    private readonly store: PaywallStore,
+    private readonly clock: Clock,
+    private readonly newId: () => string = () => `${Date.now().toString(36)}-${(this.counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+  ) {}
+
+  /** The policy as of now: period rolled forward, stale reservations settled (not stored). */
+  async policy(site: string): Promise<SitePolicy | undefined> {
+    const p = await this.store.getPolicy(site);
+    return p && this.current(p);
+  }
+
+  async policies(): Promise<SitePolicy[]> {
+    return (await this.store.policies()).map((p) => this.current(p));
+  }
+
+  /**
+   * Reserves between `min` and `preferred` sats: as much of `preferred` as the budget has left,
+   * or nothing if not even `min` fits. `force` skips the budget (the user approved this payment
+   * by hand) but still records it, so it counts against the period like any other spend.
+   */
+  async reserve(site: string, min: bigint, preferred: bigint, force = false): Promise<ReserveResult> {
+    if (min < 0n || preferred < min) throw new BudgetError('reservation bounds out of order');
+    const now = this.clock.now();
+    return this.store.update(site, (stored) => {
+      const p = this.current(stored ?? defaultPolicy(site, now));
+      const left = remaining(p);
+      if (!force && left < min) return { policy: stored ? p : undefined, result: { ok: false, remaining: left } as ReserveResult };
+      const amount = force || left >= preferred ? preferred : left;
+      const id = this.newId();
+      const next: SitePolicy = { ...p, reservations: { ...p.reservations, [id]: { amount, at: now } }, updatedAt: now };
+      return { policy: next, result: { ok: true, id, amount } };
+    });
+  }
+
+  /**
+   * Turns a reservation into spend. `actual` may be below the reservation (the rest is freed)
+   * or, when the wallet had to commit more than foreseen, above it: it is recorded as it is,
+   * because the books must show what really left.
+   */
+  commit(site: string, id: string, actual: bigint): Promise<void> {
+    const now = this.clock.now();
+    return this.store.update(site, (stored) => {
+      if (!stored) return { policy: undefined, result: undefined };
+      const p = this.current(stored);
+      const { [id]: held, ...rest } = p.reservations;
+      // A reservation already settled as stale was counted in full; count nothing twice.
+      if (!held) return { policy: p, result: undefined };
+      return { policy: { ...p, spent: p.spent + actual, reservations: rest, updatedAt: now }, result: undefined };
+    });
+  }
+
+  release(site: string, id: string): Promise<void> {
+    return this.commit(site, id, 0n);
+  }
+
+  /** Creates or changes a site's policy; validates what the UI sent. */
+  async setPolicy(site: string, patch: SitePolicyPatch, endpoint?: string | null): Promise<SitePolicy> {
+    const now = this.clock.now();
+    const maxPrice = patch.maxPrice === undefined ? undefined : parseAmount(patch.maxPrice, 'maxPrice');
+    const budget = patch.budget === undefined ? undefined : parseAmount(patch.budget, 'budget');
+    if (patch.periodDays !== undefined && (!Number.isInteger(patch.periodDays) || patch.periodDays < 1 || patch.periodDays > MAX_PERIOD_DAYS)) {
+      throw new BudgetError(`periodDays must be a whole number from 1 to ${MAX_PERIOD_DAYS}`);
+    }
+    if (patch.mode !== undefined && patch.mode !== 'ask' && patch.mode !== 'auto') throw new BudgetError('mode must be ask or auto');
+    return this.store.update(site, (stored) => {
+      let p = this.current(stored ?? defaultPolicy(site, now));
+      // A new period length keeps the current period's start and what it spent, so shortening
+      // "per 7 days" to "per day" cannot be used to forget this week's spend mid-period.
+      if (patch.periodDays !== undefined) p = rollPeriod({ ...p, periodDays: patch.periodDays }, now);
+      const next: SitePolicy = {
+        ...p,
+        ...(patch.mode !== undefined ? { mode: patch.mode } : {}),
+        ...(patch.blocked !== undefined ? { blocked: patch.blocked } : {}),
+        ...(maxPrice !== undefined ? { maxPrice } : {}),
+        ...(budget !== undefined ? { budget } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        updatedAt: now,
+      };
+      return { policy: next, result: next };
+    });
+  }
+
+  /** Remembers the site's channel API once seen, without creating a policy the user never set. */
+  async noteEndpoint(site: string, endpoint: string): Promise<void> {
+    await this.store.update(site, (stored) => {
+      if (!stored || stored.endpoint === endpoint) return { policy: stored, result: undefined };
+      return { policy: { ...stored, endpoint }, result: undefined };
+    });
+  }
+
+  /** Forgets a site; reservations in flight are committed into nothing (their payment may still finish). */
+  async remove(site: string): Promise<void> {
+    await this.store.update(site, () => ({ policy: undefined, result: undefined }));
+  }
+
+  private current(p: SitePolicy): SitePolicy {
+    const now = this.clock.now();
+    return rollPeriod(settleStale(p, now), now);
+  }
+}
+
+function parseAmount(v: string, field: string): bigint {
+  if (typeof v !== 'string' || !SATS.test(v)) throw new BudgetError(`${field} must be a whole number of sats`);
+  return BigInt(v);
+}

@@ -1,0 +1,234 @@
+/**
+ * The paywall's decisions: a Paychan 402 arrives (from webRequest or the page's fetch wrapper),
+ * the site's policy says pay, ask or refuse, the budget reserves the money, the wallet pays, the
+ * credential is installed for later requests. Browser APIs come in through small interfaces so
+ * the whole flow runs in Node tests.
+ */
+import type { ErrorInfo } from '../../shared/messages.ts';
+import type { ChannelSummary, PayResult, Settings, WalletStatus } from '../../shared/types.ts';
+import { checkTermsAcceptable } from '../../../core/terms.ts';
+import { KeyedMutex } from '../mutex.ts';
+import { clientPolicy } from '../settings.ts';
+import type { Approvals } from './approvals.ts';
+import type { BudgetService, Clock } from './budget.ts';
+import type { Detected, ResourceKind } from './challenge.ts';
+import type { CredentialRules } from './credentials.ts';
+import { DAY_MS, evaluate, remaining, sameSite } from './policy.ts';
+import type { ApprovalChoice, ApprovalView, PageOutcome } from './views.ts';
+
+/** What the paywall needs from the wallet (issue 5's background); see wallet-port.ts for an adapter. */
+export interface WalletPort {
+  status(): Promise<WalletStatus>;
+  settings(): Promise<Settings>;
+  channels(): Promise<ChannelSummary[]>;
+  /**
+   * Pays for the item behind `challenge`, approving at most `limit` more sats to the site than
+   * already approved. Answers what it really approved (`committed`) even when it fails, so the
+   * budget records exactly what left.
+   */
+  pay(input: { url: string; challenge: string; endpoint: string; price: bigint; limit: bigint }): Promise<PayOutcome>;
+  receipt(header: string): Promise<void>;
+}
+
+export type PayOutcome = { ok: true; result: PayResult; committed: bigint } | { ok: false; error: ErrorInfo; committed: bigint };
+
+export interface PaywallEffects {
+  /** Reload a tab whose navigation was paywalled, now that a credential goes with it. */
+  reload(tabId: number): Promise<void>;
+  /** Ask the tab's content script to load images/media from `url` again. */
+  retryResource(tabId: number, url: string): Promise<void>;
+  notify(id: string, title: string, message: string): Promise<void>;
+}
+
+export interface PayRequest {
+  tabId: number;
+  url: string;
+  kind: ResourceKind;
+  /** Origin of the page that made the request; null for a typed navigation. */
+  initiator: string | null;
+  detected: Detected;
+}
+
+/** Blocks in an average day, to turn an expiry into a date the user understands. */
+const BLOCKS_PER_DAY = 144;
+/** A paywalled navigation is reloaded at most this often, so a server that keeps refusing cannot loop. */
+const RELOAD_GUARD_MS = 20_000;
+
+export interface PaywallServiceDeps {
+  wallet: WalletPort;
+  budget: BudgetService;
+  approvals: Approvals;
+  credentials: CredentialRules;
+  effects: PaywallEffects;
+  clock: Clock;
+}
+
+export class PaywallService {
+  private readonly mutex = new KeyedMutex();
+  private readonly reloaded = new Map<string, number>();
+
+  constructor(private readonly d: PaywallServiceDeps) {}
+
+  /** Handles one priced request; never throws (a failure is an outcome the page can fall back on). */
+  async handle(req: PayRequest): Promise<PageOutcome> {
+    try {
+      // One payment per site at a time: the second tab finds the credit the first one bought.
+      const outcome = await this.mutex.run(req.detected.site, () => this.handleLocked(req));
+      if (outcome === 'paid') await this.afterPaid(req);
+      return outcome;
+    } catch (err) {
+      await this.d.effects.notify(`fail-${req.detected.site}`, 'Payment failed', `${req.detected.site}: ${(err as Error).message}`).catch(() => undefined);
+      return 'failed';
+    }
+  }
+
+  private async handleLocked(req: PayRequest): Promise<PageOutcome> {
+    const { site, challenge, header } = req.detected;
+    const price = challenge.price;
+    const status = await this.d.wallet.status();
+    if (status.state === 'none') {
+      await this.d.effects.notify('no-wallet', 'Paychan', `${site} asks ${price} sat per item. Open Paychan to create a wallet.`);
+      return 'failed';
+    }
+    const settings = await this.d.wallet.settings();
+    if (challenge.terms.network !== settings.network) return 'failed';
+    // Terms the wallet refuses anyway (a deposit, lock time or price beyond the user's limits)
+    // are refused here, before the user is asked to approve what can never be paid.
+    try {
+      checkTermsAcceptable(challenge.terms, price, clientPolicy(settings.network, settings.policy));
+    } catch (err) {
+      await this.d.effects.notify(`refused-${site}`, 'Payment refused', `${site}: ${(err as Error).message}`);
+      return 'denied';
+    }
+    const shape = await this.need(challenge.endpoint, price, challenge.terms.minFirstPayment, settings);
+    const third = req.initiator !== null && !sameSite(req.initiator, site);
+    const policy = await this.d.budget.policy(site);
+    const verdict = evaluate(policy, price, shape.min, !third);
+    if (verdict.pay === 'blocked') return 'denied';
+
+    let reservation: { id: string; amount: bigint } | null = null;
+    let extraInitiators: string[] = [];
+    if (verdict.pay === 'auto' && status.state === 'unlocked') {
+      const r = await this.d.budget.reserve(site, shape.min, shape.preferred);
+      if (r.ok) reservation = r;
+    }
+    if (!reservation) {
+      const reason = verdict.pay === 'ask' ? verdict.reason : 'budget-exhausted';
+      const left = verdict.pay === 'ask' ? verdict.remaining : policy ? remaining(policy) : null;
+      const choice = await this.d.approvals.request(this.approvalView(req, shape, settings, reason, left));
+      const r = await this.apply(site, choice, shape, challenge.endpoint);
+      if (!r) return 'denied';
+      reservation = r;
+      if (third && req.initiator) extraInitiators = [new URL(req.initiator).hostname];
+    }
+
+    const out = await this.d.wallet.pay({ url: req.url, challenge: header, endpoint: challenge.endpoint, price, limit: reservation.amount });
+    await this.d.budget.commit(site, reservation.id, out.committed);
+    if (!out.ok) {
+      await this.d.effects.notify(`fail-${site}`, 'Payment failed', `${site}: ${out.error.message}`);
+      return 'failed';
+    }
+    await this.d.budget.noteEndpoint(site, challenge.endpoint);
+    await this.d.credentials.set(site, out.result.authorization, extraInitiators);
+    if (out.result.opened) {
+      await this.d.effects.notify(`open-${out.result.channelId}`, 'Channel opened', `A channel with ${site} is open; items are now paid from it.`);
+    }
+    return 'paid';
+  }
+
+  /** Turns the user's choice into a reservation, or null for no. */
+  private async apply(site: string, choice: ApprovalChoice, shape: Need, endpoint: string): Promise<{ id: string; amount: bigint } | null> {
+    if (choice.kind === 'deny') {
+      if (choice.block) await this.d.budget.setPolicy(site, { blocked: true });
+      return null;
+    }
+    if (choice.kind === 'once') {
+      // The user approved exactly this payment: no budget applies, but it is recorded as spend.
+      const r = await this.d.budget.reserve(site, shape.min, shape.min, true);
+      return r.ok ? r : null;
+    }
+    await this.d.budget.setPolicy(site, { mode: 'auto', blocked: false, maxPrice: choice.maxPrice, budget: choice.budget, periodDays: choice.periodDays }, endpoint);
+    const r = await this.d.budget.reserve(site, shape.min, shape.preferred);
+    return r.ok ? r : null;
+  }
+
+  private async afterPaid(req: PayRequest): Promise<void> {
+    if (req.kind === 'navigation') {
+      const key = `${req.tabId} ${req.url}`;
+      const last = this.reloaded.get(key);
+      const now = this.d.clock.now();
+      if (last !== undefined && now - last < RELOAD_GUARD_MS) return;
+      this.reloaded.set(key, now);
+      await this.d.effects.reload(req.tabId).catch(() => undefined);
+    } else if (req.kind === 'media' || req.kind === 'frame') {
+      await this.d.effects.retryResource(req.tabId, req.url).catch(() => undefined);
+    }
+  }
+
+  /**
+   * How much more must be approved to the site for this item: `min` to buy it at all, `preferred`
+   * to also keep the prepaid credit the user configured. An open channel with room left costs
+   * only the top-up; a new channel costs its first payment (at least the server's minimum).
+   */
+  async need(endpoint: string, price: bigint, minFirstPayment: bigint, settings: Settings): Promise<Need> {
+    const target = BigInt(settings.policy.prepaidTarget);
+    const channels = (await this.d.wallet.channels())
+      .filter((c) => c.endpoint === endpoint && c.network === settings.network && (c.state === 'open' || c.state === 'opening'))
+      .sort((a, b) => b.createdAt - a.createdAt);
+    for (const c of channels) {
+      const capacity = BigInt(c.capacity);
+      const spent = BigInt(c.spent);
+      const approved = BigInt(c.approved);
+      if (capacity - spent < price) continue;
+      const min = max0(spent + price - approved);
+      const room = capacity - approved;
+      // Approved headroom already counted against the budget when it was approved: use it first.
+      if (min === 0n) return { min, preferred: 0n, channel: c };
+      const preferred = min + target > room ? (min > room ? min : room) : min + target;
+      return { min, preferred, channel: c };
+    }
+    const first = minFirstPayment > price ? minFirstPayment : price;
+    const preferred = minFirstPayment > price + target ? minFirstPayment : price + target;
+    return { min: first, preferred, channel: null };
+  }
+
+  approvalView(req: PayRequest, shape: Need, settings: Settings, reason: ApprovalView['reason'], left: bigint | null): Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'> {
+    const { challenge, site } = req.detected;
+    const t = challenge.terms;
+    const p = settings.policy;
+    const clamp = (v: bigint, lo: bigint, hi: bigint) => (v < lo ? lo : v > hi ? hi : v);
+    const newChannel = shape.channel === null;
+    const deposit = newChannel ? clamp(BigInt(p.preferredDeposit), t.minDeposit, t.maxDeposit < BigInt(p.maxDeposit) ? t.maxDeposit : BigInt(p.maxDeposit)) : null;
+    const blocks = newChannel ? Math.min(Math.max(p.preferredExpiryBlocks, t.minExpiryBlocks), t.maxExpiryBlocks, p.maxExpiryBlocks) : null;
+    const price = challenge.price;
+    // A starting budget: a hundred items a day at this price, at least what opening the channel commits.
+    let budget = price * 100n;
+    if (budget < shape.preferred) budget = shape.preferred;
+    return {
+      site,
+      url: req.url,
+      price: String(price),
+      network: t.network,
+      endpoint: challenge.endpoint,
+      deposit: deposit === null ? null : String(deposit),
+      expiryBlocks: blocks,
+      expiryEstimate: blocks === null ? null : this.d.clock.now() + Math.round((blocks / BLOCKS_PER_DAY) * DAY_MS),
+      commitment: String(shape.min),
+      suggested: { maxPrice: String(price), budget: String(budget), periodDays: 1 },
+      reason,
+      remaining: left === null ? null : String(left),
+      initiator: req.initiator !== null && !sameSite(req.initiator, site) ? req.initiator : null,
+    };
+  }
+}
+
+export interface Need {
+  min: bigint;
+  preferred: bigint;
+  /** The open channel that would pay, or null when a new one must be opened. */
+  channel: ChannelSummary | null;
+}
+
+function max0(v: bigint): bigint {
+  return v > 0n ? v : 0n;
+}

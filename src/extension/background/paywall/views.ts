@@ -1,0 +1,91 @@
+/**
+ * JSON-safe shapes the paywall hands to the popup, the prompt window and content scripts. Types
+ * only, so UI bundles can import them without pulling background code in. Amounts are decimal
+ * strings (SatString), as everywhere across runtime messages.
+ */
+import type { SatString } from '../../shared/types.ts';
+
+export type PolicyMode = 'ask' | 'auto';
+
+/** What the user decided for one site (an origin such as `https://news.example`). */
+export interface SitePolicyView {
+  site: string;
+  mode: PolicyMode;
+  blocked: boolean;
+  /** Highest price per item auto-pay accepts. */
+  maxPrice: SatString;
+  /** Sats auto-pay may commit to this site per period. */
+  budget: SatString;
+  periodDays: number;
+  /** Committed in the current period, and still reserved by payments in flight. */
+  spent: SatString;
+  reserved: SatString;
+  /** When the current period ends (ms since epoch). */
+  periodEnds: number;
+  /** Channel API of the site, once seen. */
+  endpoint: string | null;
+  /** Items and sats charged on this site in the current period (from receipts). */
+  items: number;
+  charged: SatString;
+  updatedAt: number;
+}
+
+export interface SitePolicyPatch {
+  mode?: PolicyMode;
+  blocked?: boolean;
+  maxPrice?: SatString;
+  budget?: SatString;
+  periodDays?: number;
+}
+
+/** One item the browser received and paid for, from its `Paychan-Receipt`. */
+export interface PaidItemView {
+  id: number;
+  site: string;
+  url: string;
+  amount: SatString;
+  channel: string;
+  at: number;
+}
+
+export type ApprovalChoice =
+  | { kind: 'once' }
+  | { kind: 'allow'; maxPrice: SatString; budget: SatString; periodDays: number }
+  | { kind: 'deny'; block?: boolean };
+
+/** Everything the approval window shows; the prompt never sees a credential. */
+export interface ApprovalView {
+  id: string;
+  site: string;
+  url: string;
+  price: SatString;
+  network: string;
+  endpoint: string;
+  /** A new channel: the deposit it locks and for how long; null when an open channel pays. */
+  deposit: SatString | null;
+  expiryBlocks: number | null;
+  /** Roughly when the deposit comes back at the latest if the site vanishes (ms since epoch). */
+  expiryEstimate: number | null;
+  /** Sats that leave the wallet if approved once (first payment or top-up). */
+  commitment: SatString;
+  /** What auto-pay would allow if the user picks "Allow": prefilled, editable. */
+  suggested: { maxPrice: SatString; budget: SatString; periodDays: number };
+  /** Why we ask: no policy yet, price above the limit, budget used up, a third-party page. */
+  reason: 'new-site' | 'ask' | 'price-above-limit' | 'budget-exhausted' | 'third-party';
+  /** With budget-exhausted: what the current period still has. */
+  remaining: SatString | null;
+  /** The page that triggered the request, when it is another site. */
+  initiator: string | null;
+  createdAt: number;
+  /** When the request gives up and the page gets its original 402 (ms since epoch). */
+  deadline: number;
+}
+
+/** What the popup shows about the paywall in the active tab. */
+export interface PaywallStateView {
+  pending: number;
+  tab: { site: string | null; items: number; charged: SatString } | null;
+}
+
+/** The page wrapper's question and its answer. */
+export type PageOutcome = 'paid' | 'denied' | 'failed' | 'not-priced';

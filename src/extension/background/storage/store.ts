@@ -1,0 +1,110 @@
+/** The typed storage the services use; the UI never touches it. */
+import type { NetworkName } from '../../../core/network.ts';
+import type { Db } from './db.ts';
+import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from './records.ts';
+
+export class Store {
+  constructor(readonly db: Db) {}
+
+  getMeta<T>(key: string): Promise<T | undefined> {
+    return this.db.get('meta', key) as Promise<T | undefined>;
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.db.put('meta', value, key);
+  }
+
+  /** Hands out the next value of a persistent counter; atomic within one IndexedDB transaction. */
+  async nextCounter(key: string): Promise<number> {
+    const tx = this.db.transaction('meta', 'readwrite');
+    const current = ((await tx.store.get(key)) as number | undefined) ?? 0;
+    await tx.store.put(current + 1, key);
+    await tx.done;
+    return current;
+  }
+
+  addresses(network: NetworkName): Promise<AddressRecord[]> {
+    return this.db.getAllFromIndex('addresses', 'network', network);
+  }
+
+  async putAddresses(records: AddressRecord[]): Promise<void> {
+    const tx = this.db.transaction('addresses', 'readwrite');
+    await Promise.all([...records.map((r) => tx.store.put(r)), tx.done]);
+  }
+
+  sent(network: NetworkName): Promise<SentRecord[]> {
+    return this.db.getAllFromIndex('sent', 'network', network);
+  }
+
+  getSent(txid: string): Promise<SentRecord | undefined> {
+    return this.db.get('sent', txid);
+  }
+
+  async putSent(...records: SentRecord[]): Promise<void> {
+    const tx = this.db.transaction('sent', 'readwrite');
+    await Promise.all([...records.map((r) => tx.store.put(r)), tx.done]);
+  }
+
+  async deleteSent(txid: string): Promise<void> {
+    await this.db.delete('sent', txid);
+  }
+
+  channels(): Promise<ChannelRecord[]> {
+    return this.db.getAll('channels');
+  }
+
+  channelsFor(endpoint: string): Promise<ChannelRecord[]> {
+    return this.db.getAllFromIndex('channels', 'endpoint', endpoint);
+  }
+
+  getChannel(id: string): Promise<ChannelRecord | undefined> {
+    return this.db.get('channels', id);
+  }
+
+  async putChannel(record: ChannelRecord): Promise<void> {
+    await this.db.put('channels', record);
+  }
+
+  /**
+   * Stores a channel together with the payment it just signed, in one transaction: either both
+   * are on disk before the signature leaves the extension, or neither is and it never leaves.
+   */
+  async putChannelWithPayment(record: ChannelRecord, payment: PaymentRecord): Promise<number> {
+    const tx = this.db.transaction(['channels', 'payments'], 'readwrite');
+    const [, seq] = await Promise.all([tx.objectStore('channels').put(record), tx.objectStore('payments').add(payment), tx.done]);
+    return seq;
+  }
+
+  /** Marks the payments up to `paid` as acknowledged by the server. */
+  async acknowledgePayments(channel: string, paid: bigint): Promise<void> {
+    const tx = this.db.transaction('payments', 'readwrite');
+    // Newest first, stopping at the first acknowledged one: amounts only grow, so everything
+    // older is acknowledged already, and this stays constant-time as the history grows.
+    let cursor = await tx.store.index('channel').openCursor(channel, 'prev');
+    while (cursor && !cursor.value.acknowledged) {
+      if (cursor.value.amount <= paid) await cursor.update({ ...cursor.value, acknowledged: true });
+      cursor = await cursor.continue();
+    }
+    await tx.done;
+  }
+
+  payments(channel?: string): Promise<PaymentRecord[]> {
+    return channel === undefined ? this.db.getAll('payments') : this.db.getAllFromIndex('payments', 'channel', channel);
+  }
+
+  sites(): Promise<SiteRecord[]> {
+    return this.db.getAll('sites');
+  }
+
+  getSite(endpoint: string): Promise<SiteRecord | undefined> {
+    return this.db.get('sites', endpoint);
+  }
+
+  async putSite(site: SiteRecord): Promise<void> {
+    await this.db.put('sites', site);
+  }
+
+  async deleteSite(endpoint: string): Promise<void> {
+    await this.db.delete('sites', endpoint);
+  }
+}

@@ -1,0 +1,102 @@
+/** On-chain sends with a chosen fee rate; every send signals RBF and can be bumped later. */
+import { Transaction } from 'bitcoinjs-lib';
+import { ProtocolError } from '../../core/errors.ts';
+import { addressToOutputScript } from '../../core/script.ts';
+import { buildWalletTx, selectCoins, type BuiltTx } from '../../core/transactions.ts';
+import type { SendResult } from '../shared/types.ts';
+import type { ChainService } from './chain-service.ts';
+import type { Clock } from './clock.ts';
+import { WalletError } from './errors.ts';
+import type { SessionService } from './session-service.ts';
+import type { SentRecord } from './storage/records.ts';
+import type { Store } from './storage/store.ts';
+import type { WalletService } from './wallet-service.ts';
+
+/** Nobody wants a 10,000 sat/vB fee; a typo here costs real money. */
+const MAX_FEE_RATE = 5_000n;
+
+export class SendService {
+  constructor(
+    private readonly d: { wallet: WalletService; chain: ChainService; session: SessionService; store: Store; clock: Clock },
+  ) {}
+
+  async send(address: string, amount: bigint, feeRate: bigint): Promise<SendResult> {
+    const network = await this.d.wallet.network();
+    const script = addressToOutputScript(address, network);
+    this.checkFeeRate(network, feeRate);
+    if (amount <= 0n) throw new WalletError('INVALID_REQUEST', 'amount must be positive');
+    return this.d.wallet.withCoins(async () => {
+      const coins = await this.d.wallet.coins(network);
+      let chosen;
+      try {
+        chosen = selectCoins(coins, amount, feeRate);
+      } catch (err) {
+        if (err instanceof ProtocolError) throw new WalletError('INSUFFICIENT_FUNDS', err.message);
+        throw err;
+      }
+      const change = await this.d.wallet.changeKey(network);
+      const outputs = [{ script, value: amount }];
+      const built = this.build(() => buildWalletTx({ coins: chosen, outputs, changeScript: change.script, feeRate }));
+      const record: SentRecord = {
+        txid: built.txid,
+        network,
+        hex: built.hex,
+        coins: chosen.map((c) => ({ txid: c.txid, vout: c.vout, value: c.value, chain: c.chain, index: c.index })),
+        outputs,
+        changeScript: change.script,
+        feeRate,
+        fee: built.fee,
+        createdAt: this.d.clock.now(),
+        replacedBy: null,
+      };
+      // Stored before broadcast: if the worker dies in between, bumpFee still knows the coins.
+      await this.d.store.putSent(record);
+      await this.d.chain.broadcast(network, built.hex, built.txid);
+      return { txid: built.txid, fee: String(built.fee), vsize: built.vsize };
+    });
+  }
+
+  /** Re-signs the same coins and outputs at a higher rate; the extra fee comes out of change. */
+  async bumpFee(txid: string, feeRate: bigint): Promise<SendResult> {
+    const old = await this.d.store.getSent(txid);
+    if (!old) throw new WalletError('NOT_FOUND', 'not a transaction this wallet sent');
+    if (old.replacedBy) throw new WalletError('INVALID_REQUEST', `already replaced by ${old.replacedBy}`);
+    this.checkFeeRate(old.network, feeRate);
+    if (feeRate <= old.feeRate) throw new WalletError('INVALID_REQUEST', `the new fee rate must be above ${old.feeRate} sat/vB`);
+    const status = await (await this.d.chain.client(old.network)).getTxStatus(txid);
+    if (status.confirmed) throw new WalletError('INVALID_REQUEST', 'the transaction is already confirmed');
+    const ring = await this.d.session.keys();
+    return this.d.wallet.withCoins(async () => {
+      const coins = old.coins.map((c) => ({ ...c, privateKey: ring.walletKey(old.network, c.chain, c.index).privateKey }));
+      const built = this.build(() => buildWalletTx({ coins, outputs: old.outputs, changeScript: old.changeScript, feeRate }));
+      const next: SentRecord = { ...old, txid: built.txid, hex: built.hex, feeRate, fee: built.fee, createdAt: this.d.clock.now(), replacedBy: null };
+      await this.d.store.putSent(next);
+      try {
+        await this.d.chain.broadcast(old.network, built.hex, built.txid);
+      } catch (err) {
+        // The node kept the original (e.g. it does not do replacement): forget the replacement.
+        await this.d.store.deleteSent(built.txid);
+        throw err;
+      }
+      await this.d.store.putSent({ ...old, replacedBy: built.txid });
+      return { txid: built.txid, fee: String(built.fee), vsize: built.vsize };
+    });
+  }
+
+  private build(fn: () => BuiltTx): BuiltTx {
+    try {
+      const built = fn();
+      Transaction.fromHex(built.hex); // sanity: what we store must parse back
+      return built;
+    } catch (err) {
+      if (err instanceof ProtocolError) throw new WalletError('INSUFFICIENT_FUNDS', err.message);
+      throw err;
+    }
+  }
+
+  private checkFeeRate(network: Parameters<ChainService['minFeeRate']>[0], feeRate: bigint): void {
+    if (feeRate < this.d.chain.minFeeRate(network) || feeRate > MAX_FEE_RATE) {
+      throw new WalletError('INVALID_REQUEST', `fee rate must be from ${this.d.chain.minFeeRate(network)} to ${MAX_FEE_RATE} sat/vB`);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/** The popup: onboarding, unlock, then the wallet's screens behind a tab bar. */
+import { useEffect, useState } from 'preact/hooks';
+import type { Settings, WalletStatus } from '../shared/types.ts';
+import { call, subscribe } from './api.ts';
+import { Onboarding, Unlock } from './onboarding.tsx';
+import { History, SettingsScreen, Sites } from './paywall-screens.tsx';
+import { ErrorBox } from './ui.tsx';
+import { Channels, Home, Receive, Send } from './wallet-screens.tsx';
+
+export const TABS = [
+  ['home', 'Home'],
+  ['receive', 'Receive'],
+  ['send', 'Send'],
+  ['channels', 'Channels'],
+  ['sites', 'Sites'],
+  ['history', 'History'],
+  ['settings', 'Settings'],
+] as const;
+export type Tab = (typeof TABS)[number][0];
+
+const NETWORK_LABEL: Record<string, string> = { mainnet: 'mainnet', testnet: 'testnet', signet: 'signet', regtest: 'devnet' };
+
+export function App({ initialTab }: { initialTab?: Tab }) {
+  const [status, setStatus] = useState<WalletStatus | null>(null);
+  const [settings, setSettings] = useState<Settings | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [tab, setTab] = useState<Tab>(initialTab ?? 'home');
+  // Bumped by background events so every screen re-reads what changed.
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    call('wallet.status', undefined).then(setStatus, setError);
+    return subscribe((e) => {
+      if (e.type === 'status') setStatus(e.data);
+      else setTick((t) => t + 1);
+    });
+  }, []);
+  useEffect(() => {
+    if (status?.state === 'unlocked') call('settings.get', undefined).then(setSettings, setError);
+  }, [status?.state, status?.network]);
+
+  if (error && !status)
+    return (
+      <main>
+        <h1>Paychan</h1>
+        <ErrorBox error={error} />
+      </main>
+    );
+  if (!status) return <main aria-busy="true">Loading…</main>;
+  if (status.state === 'none') return <Onboarding onDone={setStatus} />;
+  if (status.state === 'locked')
+    return (
+      <>
+        <TopBar status={status} />
+        <Unlock onDone={setStatus} />
+      </>
+    );
+
+  return (
+    <>
+      <TopBar status={status} onLock={async () => setStatus(await call('wallet.lock', undefined))} />
+      <nav class="tabs" aria-label="Sections">
+        {TABS.map(([id, label]) => (
+          <button aria-current={tab === id ? 'page' : undefined} onClick={() => setTab(id)}>
+            {label}
+          </button>
+        ))}
+      </nav>
+      {tab === 'home' && <Home status={status} settings={settings} tick={tick} />}
+      {tab === 'receive' && <Receive />}
+      {tab === 'send' && <Send onSent={() => setTick((t) => t + 1)} />}
+      {tab === 'channels' && <Channels settings={settings} tick={tick} />}
+      {tab === 'sites' && <Sites tick={tick} />}
+      {tab === 'history' && <History tick={tick} />}
+      {tab === 'settings' && (
+        <SettingsScreen
+          settings={settings}
+          onSaved={(s) => {
+            setSettings(s);
+            setStatus({ ...status, network: s.network, autoLockMinutes: s.autoLockMinutes });
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function TopBar({ status, onLock }: { status: WalletStatus; onLock?: () => void }) {
+  return (
+    <header class="top">
+      <span class="brand">
+        <img src="/icons/icon-32.png" alt="" /> Paychan
+      </span>
+      <span class="net" title="Network">
+        {NETWORK_LABEL[status.network] ?? status.network}
+      </span>
+      <span class="spacer" />
+      {onLock && (
+        <button class="link" onClick={onLock}>
+          Lock
+        </button>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,57 @@
+/** Formatting and parsing of amounts for people; bigint inside, never floating point. */
+
+const SATS = /^(0|[1-9][0-9]{0,15})$/;
+
+/** "1234567" → "1,234,567 sat"; negative deltas keep their sign. */
+export function fmtSats(v: string | bigint, unit = true): string {
+  const s = typeof v === 'bigint' ? v.toString() : v;
+  const neg = s.startsWith('-');
+  const digits = neg ? s.slice(1) : s;
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${neg ? '−' : ''}${grouped}${unit ? ' sat' : ''}`;
+}
+
+/** Sats as a BTC decimal string without trailing zeros: 150000 → "0.0015". */
+export function satsToBtc(v: bigint): string {
+  const neg = v < 0n;
+  const a = neg ? -v : v;
+  const whole = a / 100_000_000n;
+  const frac = (a % 100_000_000n).toString().padStart(8, '0').replace(/0+$/, '');
+  return `${neg ? '-' : ''}${whole}${frac ? '.' + frac : ''}`;
+}
+
+/** A user's amount in sats (digits, optional thousands separators); null when not one. */
+export function parseSatsInput(text: string): bigint | null {
+  const t = text.trim().replace(/[,_\s]/g, '');
+  return SATS.test(t) ? BigInt(t) : null;
+}
+
+/** BIP21: `bitcoin:<address>?amount=<BTC>`; the amount is optional. */
+export function bip21(address: string, amountSats?: bigint | null, label?: string): string {
+  const params: string[] = [];
+  if (amountSats && amountSats > 0n) params.push(`amount=${satsToBtc(amountSats)}`);
+  if (label) params.push(`label=${encodeURIComponent(label)}`);
+  return `bitcoin:${address}${params.length ? '?' + params.join('&') : ''}`;
+}
+
+export function fmtTime(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+/** Blocks until expiry as a human duration at ten minutes a block. */
+export function fmtBlocks(blocks: number): string {
+  if (blocks <= 0) return 'expired';
+  const minutes = blocks * 10;
+  if (minutes < 120) return `${blocks} blocks (~${minutes} min)`;
+  const hours = minutes / 60;
+  if (hours < 48) return `${blocks} blocks (~${Math.round(hours)} h)`;
+  return `${blocks} blocks (~${Math.round(hours / 24)} days)`;
+}
+
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,252 @@
+/** Sites (policies and spend), history (every paid item, CSV) and settings. */
+import { useEffect, useState } from 'preact/hooks';
+import type { SitePolicyView } from '../background/paywall/views.ts';
+import type { NetworkName } from '../../core/network.ts';
+import type { Settings } from '../shared/types.ts';
+import { call } from './api.ts';
+import { itemsToCsv } from './csv.ts';
+import { fmtSats, fmtTime, hostOf, parseSatsInput } from './format.ts';
+import { NetworkSelect } from './onboarding.tsx';
+import { Bar, Empty, ErrorBox, Field, useAction, useLoad } from './ui.tsx';
+import { esploraFor } from './wallet-screens.tsx';
+
+export function Sites({ tick }: { tick: number }) {
+  const sites = useLoad(() => call('paywall.sites', undefined), [tick]);
+  const list = sites.data ?? [];
+  return (
+    <main class="stack">
+      <h1>Sites</h1>
+      <p class="muted small">Each site you have paid or decided about. "Ask" shows a window for every payment; "Auto-pay" pays items up to a price, within a budget per period.</p>
+      <ErrorBox error={sites.error} />
+      {!sites.loading && list.length === 0 && <Empty>No sites yet. When a page asks for payment, you decide here or in the approval window.</Empty>}
+      {list.map((s) => (
+        <SiteCard key={s.site} s={s} onChange={() => sites.reload()} />
+      ))}
+    </main>
+  );
+}
+
+function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) {
+  const [mode, setMode] = useState(s.mode);
+  const [maxPrice, setMaxPrice] = useState(s.maxPrice);
+  const [budget, setBudget] = useState(s.budget);
+  const [days, setDays] = useState(String(s.periodDays));
+  useEffect(() => {
+    setMode(s.mode);
+    setMaxPrice(s.maxPrice);
+    setBudget(s.budget);
+    setDays(String(s.periodDays));
+  }, [s.updatedAt]);
+  const save = useAction(async (patch: Parameters<typeof call<'paywall.site.set'>>[1]['patch']) => {
+    await call('paywall.site.set', { site: s.site, patch });
+    onChange();
+  });
+  const remove = useAction(async () => {
+    await call('paywall.site.remove', { site: s.site });
+    onChange();
+  });
+  const used = BigInt(s.spent) + BigInt(s.reserved);
+  const dirty = mode !== s.mode || maxPrice !== s.maxPrice || budget !== s.budget || days !== String(s.periodDays);
+  const bad = parseSatsInput(maxPrice) === null || parseSatsInput(budget) === null || !/^[1-9][0-9]{0,2}$/.test(days);
+  const id = `site-${s.site.replace(/[^a-z0-9]/gi, '-')}`;
+  return (
+    <article class="card stack" aria-labelledby={id}>
+      <div class="row">
+        <strong id={id} style={{ flex: 1 }}>
+          {hostOf(s.site)}
+        </strong>
+        {s.blocked ? <span class="badge closed">blocked</span> : <span class={`badge ${s.mode === 'auto' ? 'open' : 'opening'}`}>{s.mode === 'auto' ? 'auto-pay' : 'ask'}</span>}
+      </div>
+      <div>
+        <div class="row small">
+          <span style={{ flex: 1 }}>
+            Spent this period: <strong>{fmtSats(used)}</strong>
+            {s.mode === 'auto' && <> of {fmtSats(s.budget)}</>}
+          </span>
+          <span class="muted">resets {fmtTime(s.periodEnds)}</span>
+        </div>
+        {s.mode === 'auto' && <Bar value={used} max={BigInt(s.budget)} label={`Budget used at ${hostOf(s.site)}`} />}
+        <div class="small muted">
+          {s.items} item{s.items === 1 ? '' : 's'} ({fmtSats(s.charged)}) this period
+        </div>
+      </div>
+      {!s.blocked && (
+        <>
+          <Field label="Policy">
+            <select value={mode} onChange={(e) => setMode((e.target as HTMLSelectElement).value as 'ask')}>
+              <option value="ask">Ask every time</option>
+              <option value="auto">Auto-pay within a budget</option>
+            </select>
+          </Field>
+          {mode === 'auto' && (
+            <div class="grid2">
+              <Field label="Max price per item (sat)">
+                <input inputMode="numeric" value={maxPrice} onInput={(e) => setMaxPrice((e.target as HTMLInputElement).value)} />
+              </Field>
+              <Field label="Budget (sat)">
+                <input inputMode="numeric" value={budget} onInput={(e) => setBudget((e.target as HTMLInputElement).value)} />
+              </Field>
+              <Field label="Per how many days">
+                <input inputMode="numeric" value={days} onInput={(e) => setDays((e.target as HTMLInputElement).value)} />
+              </Field>
+            </div>
+          )}
+        </>
+      )}
+      <ErrorBox error={save.error ?? remove.error} />
+      <div class="row end">
+        <button class="danger" onClick={() => confirm(`Forget ${hostOf(s.site)}? Its policy and budget go; the payment history stays.`) && remove.run()} disabled={remove.busy}>
+          Remove
+        </button>
+        <button onClick={() => save.run({ blocked: !s.blocked })}>{s.blocked ? 'Unblock' : 'Block'}</button>
+        {!s.blocked && (
+          <button class="primary" disabled={!dirty || bad || save.busy} onClick={() => save.run({ mode, maxPrice: maxPrice.replace(/[,_\s]/g, ''), budget: budget.replace(/[,_\s]/g, ''), periodDays: Number(days) })}>
+            Save
+          </button>
+        )}
+      </div>
+    </article>
+  );
+}
+
+export function History({ tick }: { tick: number }) {
+  const items = useLoad(() => call('paywall.history', {}), [tick]);
+  const list = items.data ?? [];
+  const exportCsv = () => {
+    const blob = new Blob([itemsToCsv(list)], { type: 'text/csv;charset=utf-8' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `paychan-payments-${new Date().toISOString().slice(0, 10)}.csv`;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 5000);
+  };
+  return (
+    <main class="stack">
+      <div class="row">
+        <h1 style={{ flex: 1, margin: 0 }}>History</h1>
+        <button onClick={exportCsv} disabled={list.length === 0}>
+          Export CSV
+        </button>
+      </div>
+      <ErrorBox error={items.error} />
+      {!items.loading && list.length === 0 && <Empty>No paid items yet. Every item a site charges you for shows up here.</Empty>}
+      {list.length > 0 && (
+        <table class="items">
+          <caption class="sr-only">Items paid for, newest first</caption>
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th>Site</th>
+              <th>Item</th>
+              <th class="num">Amount</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((i) => (
+              <tr key={i.id}>
+                <td>{fmtTime(i.at)}</td>
+                <td>{hostOf(i.site)}</td>
+                <td class="url" title={i.url}>
+                  {pathOf(i.url)}
+                </td>
+                <td class="num">{fmtSats(i.amount)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}
+
+function pathOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  } catch {
+    return url;
+  }
+}
+
+export function SettingsScreen({ settings, onSaved }: { settings: Settings | undefined; onSaved: (s: Settings) => void }) {
+  const [form, setForm] = useState<Settings | undefined>(settings);
+  const [esplora, setEsplora] = useState('');
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    setForm(settings);
+    if (settings) setEsplora(esploraFor(settings));
+  }, [settings]);
+  const save = useAction(async () => {
+    if (!form) return;
+    const esploraUrls = { ...form.esploraUrls, [form.network]: esplora.trim() };
+    const next = await call('settings.set', { ...form, esploraUrls });
+    setSaved(true);
+    onSaved(next);
+  });
+  if (!form) return <main>Loading…</main>;
+  const p = form.policy;
+  const setP = (k: keyof Settings['policy'], v: string | number) => setForm({ ...form, policy: { ...p, [k]: v } });
+  return (
+    <main>
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSaved(false);
+          void save.run();
+        }}
+      >
+        <h1>Settings</h1>
+        <Field label="Network" hint="Each network has its own addresses and channels.">
+          <NetworkSelect
+            value={form.network}
+            onChange={(n: NetworkName) => {
+              setForm({ ...form, network: n });
+              setEsplora(esploraFor({ ...form, network: n }));
+            }}
+          />
+        </Field>
+        <Field label="Esplora API URL" hint="The blockchain server the wallet asks about coins and fees.">
+          <input type="url" value={esplora} onInput={(e) => setEsplora((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field label="Lock after (minutes of inactivity)">
+          <input inputMode="numeric" value={String(form.autoLockMinutes)} onInput={(e) => setForm({ ...form, autoLockMinutes: Number((e.target as HTMLInputElement).value) || 0 })} />
+        </Field>
+        <h2>New channels</h2>
+        <div class="grid2">
+          <Field label="Default deposit (sat)">
+            <input inputMode="numeric" value={p.preferredDeposit} onInput={(e) => setP('preferredDeposit', (e.target as HTMLInputElement).value)} />
+          </Field>
+          <Field label="Largest deposit (sat)">
+            <input inputMode="numeric" value={p.maxDeposit} onInput={(e) => setP('maxDeposit', (e.target as HTMLInputElement).value)} />
+          </Field>
+          <Field label="Default expiry (blocks)">
+            <input inputMode="numeric" value={String(p.preferredExpiryBlocks)} onInput={(e) => setP('preferredExpiryBlocks', Number((e.target as HTMLInputElement).value) || 0)} />
+          </Field>
+          <Field label="Longest expiry (blocks)">
+            <input inputMode="numeric" value={String(p.maxExpiryBlocks)} onInput={(e) => setP('maxExpiryBlocks', Number((e.target as HTMLInputElement).value) || 0)} />
+          </Field>
+          <Field label="Highest price per item (sat)">
+            <input inputMode="numeric" value={p.maxPrice} onInput={(e) => setP('maxPrice', (e.target as HTMLInputElement).value)} />
+          </Field>
+          <Field label="Prepaid credit to keep (sat)">
+            <input inputMode="numeric" value={p.prepaidTarget} onInput={(e) => setP('prepaidTarget', (e.target as HTMLInputElement).value)} />
+          </Field>
+        </div>
+        <ErrorBox error={save.error} />
+        {saved && !save.error && (
+          <div class="alert ok" role="status">
+            Saved.
+          </div>
+        )}
+        <div class="row end">
+          <button type="submit" class="primary" disabled={save.busy}>
+            Save settings
+          </button>
+        </div>
+      </form>
+    </main>
+  );
+}

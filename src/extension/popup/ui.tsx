@@ -1,0 +1,121 @@
+/** Small shared pieces of the popup and the approval window. */
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api.ts';
+
+export function ErrorBox({ error }: { error: unknown }) {
+  if (!error) return null;
+  const e = error as Partial<ApiError>;
+  return (
+    <div class="alert error" role="alert">
+      {friendly(e.code, e.message ?? String(error))}
+    </div>
+  );
+}
+
+/** Turns the background's codes into sentences a person can act on. */
+export function friendly(code: string | undefined, message: string): string {
+  switch (code) {
+    case 'WRONG_PASSWORD':
+      return 'That password is not right.';
+    case 'LOCKED':
+      return 'The wallet is locked. Unlock it first.';
+    case 'INSUFFICIENT_FUNDS':
+      return `Not enough funds: ${message}`;
+    case 'UNREACHABLE':
+      return message;
+    case 'CHAIN_ERROR':
+      return `The blockchain server had a problem: ${message}. Check the Esplora URL in Settings.`;
+    case 'INVALID_MNEMONIC':
+      return 'Those words are not a valid recovery phrase. Check each word and its order.';
+    case 'NOT_CONFIRMED':
+      return 'The words you typed do not match the recovery phrase shown.';
+    default:
+      return message;
+  }
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <div class="empty">{children}</div>;
+}
+
+export function Field({ label, children, hint }: { label: string; children: ComponentChildren; hint?: string }) {
+  return (
+    <label class="field">
+      <span>{label}</span>
+      {children}
+      {hint && <span class="small muted">{hint}</span>}
+    </label>
+  );
+}
+
+/** Loads data, tracks loading and error, reloads on demand. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const seq = useRef(0);
+  const reload = useCallback(() => {
+    const mine = ++seq.current;
+    setLoading(true);
+    load().then(
+      (d) => {
+        if (mine !== seq.current) return;
+        setData(d);
+        setError(null);
+        setLoading(false);
+      },
+      (e) => {
+        if (mine !== seq.current) return;
+        setError(e);
+        setLoading(false);
+      },
+    );
+  }, deps);
+  useEffect(reload, [reload]);
+  return { data, error, loading, reload };
+}
+
+/** Runs an action with a busy flag and an error, for buttons. */
+export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async (...args: A): Promise<R | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await fn(...args);
+    } catch (e) {
+      setError(e);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { run, busy, error, setError };
+}
+
+export function Copy({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [done, setDone] = useState(false);
+  return (
+    <button
+      type="button"
+      onClick={async () => {
+        await navigator.clipboard.writeText(text).catch(() => undefined);
+        setDone(true);
+        setTimeout(() => setDone(false), 1500);
+      }}
+    >
+      {done ? 'Copied' : label}
+    </button>
+  );
+}
+
+export function Bar({ value, max, label }: { value: bigint; max: bigint; label: string }) {
+  const pct = max > 0n ? Number((value * 1000n) / max) / 10 : 0;
+  return (
+    <div class="bar" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.min(100, pct)}>
+      <div style={{ width: `${Math.min(100, pct)}%` }} />
+    </div>
+  );
+}

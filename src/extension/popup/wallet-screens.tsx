@@ -1,0 +1,278 @@
+/** Home (balances), receive, send and channels. */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { ESPLORA_URLS } from '../../chain/esplora.ts';
+import type { ChannelSummary, Settings, WalletStatus } from '../shared/types.ts';
+import { activeTabId, call, devnetFaucet } from './api.ts';
+import { bip21, fmtBlocks, fmtSats, hostOf, parseSatsInput } from './format.ts';
+import { encodeQr, qrSvgPath } from './qr.ts';
+import { Copy, Empty, ErrorBox, Field, useAction, useLoad } from './ui.tsx';
+
+export function esploraFor(settings: Settings): string {
+  return settings.esploraUrls[settings.network] ?? ESPLORA_URLS[settings.network];
+}
+
+/** The chain tip from Esplora, for expiry countdowns; null when unreachable. */
+export function useTip(settings: Settings | undefined): number | null {
+  const [tip, setTip] = useState<number | null>(null);
+  useEffect(() => {
+    if (!settings) return;
+    let live = true;
+    fetch(`${esploraFor(settings).replace(/\/$/, '')}/blocks/tip/height`)
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+      .then((t) => live && setTip(Number(t.trim())))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [settings?.network, settings && esploraFor(settings)]);
+  return tip;
+}
+
+export function Home({ status, settings, tick }: { status: WalletStatus; settings: Settings | undefined; tick: number }) {
+  const balances = useLoad(() => call('wallet.balances', undefined), [tick]);
+  const paywall = useLoad(async () => call('paywall.state', { tabId: await activeTabId() }), [tick]);
+  const sync = useAction(async () => {
+    await call('wallet.sync', undefined);
+    balances.reload();
+  });
+  const b = balances.data;
+  const tab = paywall.data?.tab;
+  return (
+    <main class="stack">
+      {(paywall.data?.pending ?? 0) > 0 && (
+        <div class="alert warn" role="status">
+          {paywall.data!.pending} payment{paywall.data!.pending === 1 ? ' is' : 's are'} waiting for your approval in the Paychan window.
+        </div>
+      )}
+      <section aria-label="Balance">
+        <div class="muted small">Spendable</div>
+        <div class="big">{b ? fmtSats(b.confirmed) : '…'}</div>
+        {b && b.unconfirmed !== '0' && <div class="muted">+ {fmtSats(b.unconfirmed)} unconfirmed</div>}
+      </section>
+      <div class="grid2">
+        <div class="stat">
+          <div class="label">Locked in channels</div>
+          <div class="value">{b ? fmtSats(b.inChannels) : '…'}</div>
+        </div>
+        <div class="stat">
+          <div class="label">Prepaid credit at sites</div>
+          <div class="value">{b ? fmtSats(b.prepaid) : '…'}</div>
+        </div>
+      </div>
+      <ErrorBox error={balances.error ?? sync.error} />
+      <div class="card">
+        <div class="muted small">This tab</div>
+        {tab && tab.items > 0 ? (
+          <p>
+            Paid <strong>{fmtSats(tab.charged)}</strong> for {tab.items} item{tab.items === 1 ? '' : 's'}
+            {tab.site ? ` on ${hostOf(tab.site)}` : ''}.
+          </p>
+        ) : (
+          <p class="muted">Nothing paid on this tab.</p>
+        )}
+      </div>
+      <div class="row">
+        <button onClick={() => sync.run()} disabled={sync.busy}>
+          {sync.busy ? 'Refreshing…' : 'Refresh balances'}
+        </button>
+        {status.network === 'regtest' && settings && <Faucet settings={settings} onDone={() => balances.reload()} />}
+      </div>
+    </main>
+  );
+}
+
+function Faucet({ settings, onDone }: { settings: Settings; onDone: () => void }) {
+  const faucet = useAction(async () => {
+    const { address } = await call('wallet.receiveAddress', undefined);
+    const txid = await devnetFaucet(esploraFor(settings), address, 1_000_000n);
+    onDone();
+    return txid;
+  });
+  const [txid, setTxid] = useState<string | null>(null);
+  return (
+    <>
+      <button onClick={async () => setTxid((await faucet.run()) ?? null)} disabled={faucet.busy} title="Devnet only: get 1,000,000 test sats">
+        {faucet.busy ? 'Asking the faucet…' : 'Devnet faucet'}
+      </button>
+      {txid && (
+        <div class="alert ok small" role="status">
+          1,000,000 sat sent: <span class="mono">{txid.slice(0, 16)}…</span>
+        </div>
+      )}
+      <ErrorBox error={faucet.error} />
+    </>
+  );
+}
+
+export function Receive() {
+  const addr = useLoad(() => call('wallet.receiveAddress', undefined), []);
+  const [amount, setAmount] = useState('');
+  const sats = amount.trim() ? parseSatsInput(amount) : null;
+  const uri = addr.data ? bip21(addr.data.address, sats) : '';
+  const qr = useMemo(() => (uri ? qrSvgPath(encodeQr(uri)) : null), [uri]);
+  return (
+    <main class="stack">
+      <h1>Receive</h1>
+      <ErrorBox error={addr.error} />
+      {addr.data && (
+        <>
+          {qr && (
+            <svg class="qr" viewBox={qr.viewBox} role="img" aria-label="QR code of the payment request" shape-rendering="crispEdges">
+              <rect width="100%" height="100%" fill="#fff" />
+              <path d={qr.d} fill="#000" />
+            </svg>
+          )}
+          <Field label="Address">
+            <div class="row">
+              <code class="mono" style={{ flex: 1 }}>
+                {addr.data.address}
+              </code>
+              <Copy text={addr.data.address} />
+            </div>
+          </Field>
+          <Field label="Amount to request (sat, optional)">
+            <input inputMode="numeric" value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} aria-invalid={amount.trim() !== '' && sats === null} />
+          </Field>
+          {amount.trim() !== '' && sats === null && <div class="alert error">Enter a whole number of sats.</div>}
+          <Field label="Payment URI (BIP21)">
+            <div class="row">
+              <code class="mono small" style={{ flex: 1 }}>
+                {uri}
+              </code>
+              <Copy text={uri} />
+            </div>
+          </Field>
+          <button onClick={() => addr.reload()}>New address</button>
+        </>
+      )}
+    </main>
+  );
+}
+
+export function Send({ onSent }: { onSent: () => void }) {
+  const fees = useLoad(() => call('wallet.feeRates', undefined), []);
+  const [address, setAddress] = useState('');
+  const [amount, setAmount] = useState('');
+  const [speed, setSpeed] = useState<'fast' | 'normal' | 'slow'>('normal');
+  const [confirming, setConfirming] = useState(false);
+  const sats = parseSatsInput(amount);
+  const send = useAction(async () => {
+    const feeRate = fees.data?.[speed] ?? '2';
+    const res = await call('wallet.send', { address: address.trim(), amount: String(sats), feeRate });
+    onSent();
+    return res;
+  });
+  const [result, setResult] = useState<{ txid: string; fee: string } | null>(null);
+  if (result)
+    return (
+      <main class="stack">
+        <h1>Sent</h1>
+        <div class="alert ok">The transaction is on its way.</div>
+        <dl class="kv">
+          <dt>Transaction</dt>
+          <dd class="mono small">{result.txid}</dd>
+          <dt>Fee</dt>
+          <dd>{fmtSats(result.fee)}</dd>
+        </dl>
+        <button onClick={() => setResult(null)}>Send another</button>
+      </main>
+    );
+  const valid = address.trim().length > 10 && sats !== null && sats > 0n;
+  return (
+    <main>
+      <form
+        class="stack"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (!confirming) return setConfirming(true);
+          const r = await send.run();
+          if (r) {
+            setResult({ txid: r.txid, fee: r.fee });
+            setConfirming(false);
+          }
+        }}
+      >
+        <h1>Send</h1>
+        <Field label="To address">
+          <input autoComplete="off" spellcheck={false} value={address} disabled={confirming} onInput={(e) => setAddress((e.target as HTMLInputElement).value)} />
+        </Field>
+        <Field label="Amount (sat)">
+          <input inputMode="numeric" value={amount} disabled={confirming} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} aria-invalid={amount !== '' && sats === null} />
+        </Field>
+        <Field label="Fee">
+          <select value={speed} disabled={confirming} onChange={(e) => setSpeed((e.target as HTMLSelectElement).value as 'fast')}>
+            <option value="fast">Fast{fees.data ? ` (${fees.data.fast} sat/vB)` : ''}</option>
+            <option value="normal">Normal{fees.data ? ` (${fees.data.normal} sat/vB)` : ''}</option>
+            <option value="slow">Slow{fees.data ? ` (${fees.data.slow} sat/vB)` : ''}</option>
+          </select>
+        </Field>
+        {confirming && (
+          <div class="alert warn" role="status">
+            Send {fmtSats(sats ?? 0n)} to <span class="mono">{address.trim()}</span>? This cannot be undone.
+          </div>
+        )}
+        <ErrorBox error={send.error ?? fees.error} />
+        <div class="row end">
+          {confirming && (
+            <button type="button" onClick={() => setConfirming(false)}>
+              Change
+            </button>
+          )}
+          <button type="submit" class="primary" disabled={!valid || send.busy}>
+            {confirming ? (send.busy ? 'Sending…' : 'Confirm and send') : 'Review'}
+          </button>
+        </div>
+      </form>
+    </main>
+  );
+}
+
+export function Channels({ settings, tick }: { settings: Settings | undefined; tick: number }) {
+  const list = useLoad(() => call('channels.list', undefined), [tick]);
+  const tip = useTip(settings);
+  const close = useAction(async (id: string) => {
+    await call('channels.close', { id });
+    list.reload();
+  });
+  const channels = list.data ?? [];
+  return (
+    <main class="stack">
+      <h1>Channels</h1>
+      <ErrorBox error={list.error ?? close.error} />
+      {!list.loading && channels.length === 0 && <Empty>No channels yet. One opens the first time you pay a site.</Empty>}
+      {channels.map((c) => (
+        <ChannelCard c={c} tip={tip} busy={close.busy} onClose={() => confirm(`Close the channel with ${hostOf(c.endpoint)}? The site settles it on chain and the rest of the deposit comes back.`) && close.run(c.id)} />
+      ))}
+    </main>
+  );
+}
+
+function ChannelCard({ c, tip, busy, onClose }: { c: ChannelSummary; tip: number | null; busy: boolean; onClose: () => void }) {
+  const left = tip === null ? null : c.expiry - tip;
+  return (
+    <article class="card" aria-label={`Channel with ${hostOf(c.endpoint)}`}>
+      <div class="row">
+        <strong style={{ flex: 1 }}>{hostOf(c.endpoint)}</strong>
+        <span class={`badge ${c.state}`}>{c.state}</span>
+      </div>
+      <dl class="kv">
+        <dt>Capacity</dt>
+        <dd>{fmtSats(c.capacity)}</dd>
+        <dt>Spent</dt>
+        <dd>{fmtSats(c.spent)}</dd>
+        <dt>Credit</dt>
+        <dd>{fmtSats(c.credit)}</dd>
+        <dt>Expires</dt>
+        <dd>{left === null ? `block ${c.expiry}` : fmtBlocks(left)}</dd>
+      </dl>
+      {(c.state === 'open' || c.state === 'opening') && (
+        <div class="row end">
+          <button class="danger" disabled={busy} onClick={onClose}>
+            Close channel
+          </button>
+        </div>
+      )}
+      {c.closingTxid && <p class="small muted mono">Closing tx {c.closingTxid}</p>}
+    </article>
+  );
+}

@@ -1,0 +1,172 @@
+/**
+ * The approval window. It is an extension page in its own window, so the page that asked for
+ * payment can neither draw it nor click it. It shows who asks, the price, the deposit a new
+ * channel would lock and for how long, and what "Allow" would let auto-pay do.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { ApprovalChoice, ApprovalView } from '../background/paywall/views.ts';
+import type { WalletStatus } from '../shared/types.ts';
+import { call } from '../popup/api.ts';
+import { fmtBlocks, fmtSats, hostOf, parseSatsInput } from '../popup/format.ts';
+import { ErrorBox, Field, useAction } from '../popup/ui.tsx';
+
+const REASONS: Record<ApprovalView['reason'], string> = {
+  'new-site': 'You have not paid this site before.',
+  ask: 'Your policy for this site is to ask every time.',
+  'price-above-limit': 'This item costs more than your auto-pay limit for this site.',
+  'budget-exhausted': 'Your auto-pay budget for this site is used up for this period.',
+  'third-party': 'Another site is loading this paid item.',
+};
+
+export function Prompt({ id }: { id: string }) {
+  const [view, setView] = useState<ApprovalView | null | undefined>(undefined);
+  const [status, setStatus] = useState<WalletStatus | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    call('paywall.approval.get', { id }).then(setView, setError);
+    call('wallet.status', undefined).then(setStatus, setError);
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [id]);
+
+  if (error && view === undefined) return <main><ErrorBox error={error} /></main>;
+  if (view === undefined) return <main aria-busy="true">Loading…</main>;
+  if (view === null)
+    return (
+      <main class="stack">
+        <h1>Nothing to approve</h1>
+        <p class="muted">This request was already answered or timed out.</p>
+        <button onClick={() => window.close()}>Close</button>
+      </main>
+    );
+  return <Approve view={view} status={status} onStatus={setStatus} now={now} />;
+}
+
+function Approve({ view, status, onStatus, now }: { view: ApprovalView; status: WalletStatus | null; onStatus: (s: WalletStatus) => void; now: number }) {
+  const [maxPrice, setMaxPrice] = useState(view.suggested.maxPrice);
+  const [budget, setBudget] = useState(view.suggested.budget);
+  const [days, setDays] = useState(String(view.suggested.periodDays));
+  const [block, setBlock] = useState(false);
+  const [password, setPassword] = useState('');
+  const locked = status?.state === 'locked';
+  const noWallet = status?.state === 'none';
+
+  const decide = useAction(async (choice: ApprovalChoice) => {
+    if (locked && choice.kind !== 'deny') onStatus(await call('wallet.unlock', { password }));
+    await call('paywall.approval.decide', { id: view.id, choice });
+    window.close();
+  });
+
+  const price = BigInt(view.price);
+  const mp = parseSatsInput(maxPrice);
+  const bd = parseSatsInput(budget);
+  const nd = /^[1-9][0-9]{0,2}$/.test(days) ? Number(days) : null;
+  const allowProblem =
+    mp === null || bd === null || nd === null
+      ? 'Enter whole numbers.'
+      : mp < price
+        ? `The price limit must be at least this item's ${fmtSats(price)}.`
+        : bd < BigInt(view.commitment)
+          ? `The budget must cover at least this payment, ${fmtSats(view.commitment)}.`
+          : null;
+  const secondsLeft = Math.max(0, Math.round((view.deadline - now) / 1000));
+  const host = hostOf(view.site);
+
+  return (
+    <main class="stack">
+      <h1>
+        Pay <span class="mono">{host}</span>?
+      </h1>
+      <p class="muted small">{REASONS[view.reason]}</p>
+      {view.initiator && (
+        <div class="alert warn">
+          The request comes from a page on <strong>{hostOf(view.initiator)}</strong>, not from {host} itself.
+        </div>
+      )}
+      {view.reason === 'budget-exhausted' && view.remaining !== null && <div class="alert info">Left in this period's budget: {fmtSats(view.remaining)}.</div>}
+      <div class="card">
+        <dl class="kv">
+          <dt>Price of this item</dt>
+          <dd>
+            <strong>{fmtSats(view.price)}</strong>
+          </dd>
+          <dt>Paid now (incl. prepaid credit)</dt>
+          <dd>{fmtSats(view.commitment)}</dd>
+          {view.deposit !== null ? (
+            <>
+              <dt>Deposit locked in a new channel</dt>
+              <dd>{fmtSats(view.deposit)}</dd>
+              <dt>Locked at most for</dt>
+              <dd>{view.expiryBlocks !== null ? fmtBlocks(view.expiryBlocks) : '—'}</dd>
+            </>
+          ) : (
+            <>
+              <dt>Channel</dt>
+              <dd>already open</dd>
+            </>
+          )}
+          <dt>Network</dt>
+          <dd>{view.network}</dd>
+        </dl>
+        <p class="small muted mono" title={view.url}>
+          {view.url.length > 90 ? view.url.slice(0, 90) + '…' : view.url}
+        </p>
+        {view.deposit !== null && (
+          <p class="small muted">The deposit stays yours: what you do not spend comes back when the channel closes, or after expiry even if the site disappears.</p>
+        )}
+      </div>
+
+      {noWallet && <div class="alert error">There is no wallet yet. Open Paychan from the toolbar to create one.</div>}
+      {locked && (
+        <Field label="Wallet password (the wallet is locked)">
+          <input type="password" autoFocus autoComplete="current-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+        </Field>
+      )}
+
+      <fieldset class="card stack" style={{ border: '1px solid var(--line)' }}>
+        <legend class="small muted">Auto-pay for {host}</legend>
+        <div class="grid2">
+          <Field label="Max price per item (sat)">
+            <input inputMode="numeric" value={maxPrice} onInput={(e) => setMaxPrice((e.target as HTMLInputElement).value)} />
+          </Field>
+          <Field label="Budget (sat)">
+            <input inputMode="numeric" value={budget} onInput={(e) => setBudget((e.target as HTMLInputElement).value)} />
+          </Field>
+          <Field label="Per how many days">
+            <input inputMode="numeric" value={days} onInput={(e) => setDays((e.target as HTMLInputElement).value)} />
+          </Field>
+        </div>
+        <p class="small muted">
+          "Allow" pays items from {host} up to {mp !== null ? fmtSats(mp) : '…'} each without asking, at most {bd !== null ? fmtSats(bd) : '…'} {nd === 1 ? 'per day' : `every ${nd ?? '…'} days`}.
+        </p>
+        {allowProblem && <p class="small" style={{ color: 'var(--warn)' }}>{allowProblem}</p>}
+      </fieldset>
+
+      <ErrorBox error={decide.error} />
+      <div class="row end">
+        <label class="row small" style={{ marginRight: 'auto' }}>
+          <input type="checkbox" checked={block} onChange={(e) => setBlock((e.target as HTMLInputElement).checked)} /> Never ask for this site
+        </label>
+      </div>
+      <div class="row end">
+        <button onClick={() => decide.run({ kind: 'deny', block })} disabled={decide.busy}>
+          Deny
+        </button>
+        <button onClick={() => decide.run({ kind: 'once' })} disabled={decide.busy || noWallet || (locked && !password) || block}>
+          Pay once
+        </button>
+        <button
+          class="primary"
+          onClick={() => decide.run({ kind: 'allow', maxPrice: String(mp), budget: String(bd), periodDays: nd! })}
+          disabled={decide.busy || noWallet || (locked && !password) || block || allowProblem !== null}
+        >
+          Allow with budget
+        </button>
+      </div>
+      <p class="small muted" aria-live="off">
+        Without an answer in {secondsLeft} s this request is denied and the page shows the site's own message.
+      </p>
+    </main>
+  );
+}

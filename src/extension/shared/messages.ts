@@ -1,0 +1,119 @@
+/**
+ * The one typed message map between the UI, content scripts and the background. Every request
+ * is `{ type, payload }`; every answer is the Envelope, so callers handle one shape of error.
+ */
+import type { NetworkName } from '../../core/network.ts';
+import type {
+  Balances,
+  ChannelSummary,
+  FeeRates,
+  PayResult,
+  PaymentSummary,
+  SatString,
+  SendResult,
+  Settings,
+  SiteAllowance,
+  TxSummary,
+  WalletStatus,
+} from './types.ts';
+
+export interface MessageMap {
+  'wallet.status': { req: void; res: WalletStatus };
+  /** Makes a new mnemonic and holds it until `wallet.create` confirms it; nothing is stored yet. */
+  'wallet.generate': { req: void; res: { mnemonic: string } };
+  /** Stores the generated mnemonic once the user has typed it back (the confirmation). */
+  'wallet.create': { req: { mnemonic: string; password: string; network: NetworkName }; res: WalletStatus };
+  'wallet.restore': { req: { mnemonic: string; password: string; network: NetworkName }; res: WalletStatus };
+  'wallet.unlock': { req: { password: string }; res: WalletStatus };
+  'wallet.lock': { req: void; res: WalletStatus };
+  'settings.get': { req: void; res: Settings };
+  'settings.set': { req: Partial<Settings>; res: Settings };
+  /** Re-scans addresses (gap limit) and answers fresh balances. */
+  'wallet.sync': { req: void; res: Balances };
+  'wallet.balances': { req: void; res: Balances };
+  'wallet.receiveAddress': { req: void; res: { address: string } };
+  'wallet.feeRates': { req: void; res: FeeRates };
+  'wallet.send': { req: { address: string; amount: SatString; feeRate: SatString }; res: SendResult };
+  /** Replaces an unconfirmed send with the same payment at a higher fee rate (BIP125). */
+  'wallet.bumpFee': { req: { txid: string; feeRate: SatString }; res: SendResult };
+  'wallet.history': { req: void; res: TxSummary[] };
+  'channels.list': { req: void; res: ChannelSummary[] };
+  'channels.close': { req: { id: string }; res: ChannelSummary };
+  /** Resumes, re-sends, refunds and notices closes; the alarm runs the same check. */
+  'channels.check': { req: void; res: ChannelSummary[] };
+  'payments.history': { req: { channel?: string }; res: PaymentSummary[] };
+  'sites.list': { req: void; res: SiteAllowance[] };
+  'sites.allow': { req: { endpoint: string; allowance: SatString }; res: SiteAllowance };
+  'sites.revoke': { req: { endpoint: string }; res: null };
+  /**
+   * Called by 402 detection: makes sure a channel with `endpoint` holds credit for the price in
+   * the challenge (opening or topping up within the site's allowance) and answers the header to
+   * retry the request with.
+   */
+  pay: { req: { url: string; challenge: string }; res: PayResult };
+  /** Reports a `Paychan-Receipt` header, so the background's view of credit stays exact. */
+  'pay.receipt': { req: { receipt: string }; res: ChannelSummary | null };
+  // --- paywall (issue 6): handled by background/paywall, wired through registerPaywall(). ---
+  /** From the page's fetch/XHR wrapper (content script): pay for the 402 the browser just saw for `url` in this tab. */
+  'paywall.request': { req: { url: string; method: string }; res: { outcome: import('../background/paywall/views.ts').PageOutcome } };
+  /** Pending approvals and what the given tab paid, for the popup's header. */
+  'paywall.state': { req: { tabId?: number }; res: import('../background/paywall/views.ts').PaywallStateView };
+  'paywall.sites': { req: void; res: import('../background/paywall/views.ts').SitePolicyView[] };
+  'paywall.site.set': { req: { site: string; patch: import('../background/paywall/views.ts').SitePolicyPatch }; res: import('../background/paywall/views.ts').SitePolicyView };
+  /** Forgets a site: its policy, its spend records and its credential rule. */
+  'paywall.site.remove': { req: { site: string }; res: null };
+  /** Items paid for, newest first. */
+  'paywall.history': { req: { site?: string; limit?: number }; res: import('../background/paywall/views.ts').PaidItemView[] };
+  /** The approval window reads its request and answers it. */
+  'paywall.approval.get': { req: { id: string }; res: import('../background/paywall/views.ts').ApprovalView | null };
+  'paywall.approval.decide': { req: { id: string; choice: import('../background/paywall/views.ts').ApprovalChoice }; res: null };
+}
+
+export type MessageType = keyof MessageMap;
+export type RequestOf<T extends MessageType> = MessageMap[T]['req'];
+export type ResponseOf<T extends MessageType> = MessageMap[T]['res'];
+
+export type Message<T extends MessageType = MessageType> = T extends MessageType ? { type: T; payload: RequestOf<T> } : never;
+
+/** Codes the UI branches on. Protocol error codes from the server pass through unchanged. */
+export type BackgroundErrorCode =
+  | 'NO_WALLET'
+  | 'WALLET_EXISTS'
+  | 'LOCKED'
+  | 'WRONG_PASSWORD'
+  | 'INVALID_MNEMONIC'
+  | 'NOT_CONFIRMED'
+  | 'INVALID_REQUEST'
+  | 'FORBIDDEN'
+  | 'INSUFFICIENT_FUNDS'
+  | 'APPROVAL_REQUIRED'
+  | 'POLICY_REFUSED'
+  | 'NOT_FOUND'
+  | 'UNREACHABLE'
+  | 'CHAIN_ERROR'
+  | 'INTERNAL'
+  | (string & {});
+
+export interface ErrorInfo {
+  code: BackgroundErrorCode;
+  message: string;
+  /** Machine-readable context, e.g. the allowance needed for APPROVAL_REQUIRED. */
+  details?: Record<string, string | number>;
+}
+
+export type Envelope<T> = { ok: true; data: T } | { ok: false; error: ErrorInfo };
+
+/** Port name the popup connects with to receive BackgroundEvents. */
+export const POPUP_PORT = 'paychan-popup';
+
+/** Messages content scripts may send; everything else needs an extension page (popup, prompt). */
+export const CONTENT_ALLOWED: ReadonlySet<MessageType> = new Set<MessageType>(['wallet.status', 'pay.receipt']);
+
+/** Typed sender for UI code: one call, one envelope. */
+export async function sendMessage<T extends MessageType>(
+  send: (message: unknown) => Promise<unknown>,
+  type: T,
+  payload: RequestOf<T>,
+): Promise<Envelope<ResponseOf<T>>> {
+  return (await send({ type, payload })) as Envelope<ResponseOf<T>>;
+}

@@ -1,0 +1,141 @@
+/**
+ * What the background tells the popup and content scripts. These values cross
+ * `runtime.sendMessage`, which Chrome serialises as JSON, so satoshi amounts travel as decimal
+ * strings (never numbers: they would lose precision; never bigints: JSON cannot carry them).
+ */
+import type { NetworkName } from '../../core/network.ts';
+
+/** Satoshis as a canonical decimal string. */
+export type SatString = string;
+
+export type WalletState = 'none' | 'locked' | 'unlocked';
+
+export interface WalletStatus {
+  state: WalletState;
+  network: NetworkName;
+  /** Minutes of inactivity after which the wallet locks itself. */
+  autoLockMinutes: number;
+}
+
+export interface Settings {
+  network: NetworkName;
+  /** Per-network Esplora base URL overrides; missing entries use the public defaults. */
+  esploraUrls: Partial<Record<NetworkName, string>>;
+  autoLockMinutes: number;
+  policy: PolicySettings;
+}
+
+/** The user's limits for channels; the background never lets a server talk it past them. */
+export interface PolicySettings {
+  maxDeposit: SatString;
+  preferredDeposit: SatString;
+  maxExpiryBlocks: number;
+  preferredExpiryBlocks: number;
+  maxPrice: SatString;
+  /** Credit kept prepaid at a server beyond the item being bought, so most items cost no round trip. */
+  prepaidTarget: SatString;
+}
+
+export interface Balances {
+  network: NetworkName;
+  confirmed: SatString;
+  unconfirmed: SatString;
+  /** Our part of channel deposits: what comes back to the wallet when the channels close. */
+  inChannels: SatString;
+  /** Signed to servers but not yet spent on items. */
+  prepaid: SatString;
+}
+
+export interface FeeRates {
+  /** sat/vB */
+  fast: SatString;
+  normal: SatString;
+  slow: SatString;
+}
+
+export interface SendResult {
+  txid: string;
+  fee: SatString;
+  vsize: number;
+}
+
+export type TxKind = 'receive' | 'send' | 'self' | 'channel-funding' | 'channel-refund' | 'channel-settlement';
+
+export interface TxSummary {
+  txid: string;
+  kind: TxKind;
+  /** Net effect on the wallet's coins, may be negative ("-1200"). */
+  delta: string;
+  fee: SatString;
+  confirmed: boolean;
+  height: number | null;
+  time: number | null;
+  /** Set when a later transaction replaced this one (RBF). */
+  replacedBy: string | null;
+}
+
+export type ChannelSummaryState = 'opening' | 'open' | 'closing' | 'refunding' | 'closed';
+
+export interface ChannelSummary {
+  /** Local id (stable from the first step, before there is a funding outpoint). */
+  id: string;
+  /** `<txid>:<vout>` once funded. */
+  channelId: string | null;
+  endpoint: string;
+  network: NetworkName;
+  state: ChannelSummaryState;
+  capacity: SatString;
+  expiry: number;
+  approved: SatString;
+  signed: SatString;
+  acknowledged: SatString;
+  spent: SatString;
+  /** signed − spent: paid to the server and not yet used. */
+  credit: SatString;
+  closingTxid: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface PaymentSummary {
+  seq: number;
+  channel: string;
+  endpoint: string;
+  /** Cumulative amount signed. */
+  amount: SatString;
+  /** What this signature added to the previous one. */
+  increment: SatString;
+  at: number;
+  acknowledged: boolean;
+}
+
+export interface SiteAllowance {
+  endpoint: string;
+  /**
+   * The most one channel with this endpoint may be approved to pay (cumulative), without asking
+   * again. An exhausted channel asks (APPROVAL_REQUIRED) rather than opening another; a new
+   * channel is opened only when the old one is full, expiring or closed. Budgets over time and
+   * across channels belong to the paywall (background/paywall), which sets this per payment.
+   */
+  allowance: SatString;
+  updatedAt: number;
+}
+
+/** What `pay` hands back: the header to retry the priced request with. */
+export interface PayResult {
+  /** Value for `Authorization` (or `Paychan-Credential`). */
+  authorization: string;
+  channelId: string;
+  price: SatString;
+  /** Credit the server should hold before this item is debited. */
+  credit: SatString;
+  /** True when a channel was opened for this payment. */
+  opened: boolean;
+}
+
+/** Pushed over the popup Port while it is open. */
+export type BackgroundEvent =
+  | { type: 'status'; data: WalletStatus }
+  | { type: 'balances'; data: Balances }
+  | { type: 'channel'; data: ChannelSummary }
+  | { type: 'payment'; data: PaymentSummary };

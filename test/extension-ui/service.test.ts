@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Approvals } from '../../src/extension/background/paywall/approvals.ts';
+import { BudgetService } from '../../src/extension/background/paywall/budget.ts';
+import { detectChallenge } from '../../src/extension/background/paywall/challenge.ts';
+import { CredentialRules, FakeDnr } from '../../src/extension/background/paywall/credentials.ts';
+import { PaywallService, type PayOutcome, type WalletPort } from '../../src/extension/background/paywall/service.ts';
+import { MemoryPaywallStore } from '../../src/extension/background/paywall/store.ts';
+import type { ApprovalChoice, ApprovalView } from '../../src/extension/background/paywall/views.ts';
+import { DEFAULT_SETTINGS } from '../../src/extension/background/settings.ts';
+import type { ChannelSummary, Settings } from '../../src/extension/shared/types.ts';
+
+const SITE = 'https://news.example';
+const ENDPOINT = 'https://news.example/paychan/v1';
+const challenge = (price: number) =>
+  `Paychan realm="paychan", version="1", network="regtest", price="${price}", endpoint="${ENDPOINT}", min_deposit="10000", max_deposit="5000000", min_expiry="144", max_expiry="4032", min_first_payment="1000"`;
+
+/** A wallet that opens one channel on first pay and approves what the paywall lets it. */
+function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked') {
+  const settings: Settings = { ...DEFAULT_SETTINGS, network: 'regtest' };
+  const channels: ChannelSummary[] = [];
+  const pays: { limit: bigint }[] = [];
+  const w: { state: typeof state; channels: ChannelSummary[]; pays: { limit: bigint }[]; port: WalletPort } = {
+    state,
+    channels,
+    pays,
+    port: {
+      status: async () => ({ state: w.state, network: 'regtest' as const, autoLockMinutes: 15 }),
+      settings: async () => settings,
+      channels: async () => structuredClone(channels),
+      receipt: async () => undefined,
+      async pay({ price, limit }: { price: bigint; limit: bigint }): Promise<PayOutcome> {
+        pays.push({ limit });
+        await new Promise((r) => setTimeout(r, 5));
+        let c = channels[0];
+        let opened = false;
+        if (!c) {
+          opened = true;
+          c = { id: 'regtest/0', channelId: 'aa:0', endpoint: ENDPOINT, network: 'regtest', state: 'open', capacity: '50000', expiry: 2000, approved: '0', signed: '0', acknowledged: '0', spent: '0', credit: '0', closingTxid: null, createdAt: 1, updatedAt: 1 };
+          channels.push(c);
+        }
+        const approved = BigInt(c.approved) + limit;
+        if (approved - BigInt(c.spent) < price) return { ok: false, error: { code: 'APPROVAL_REQUIRED', message: 'needs more' }, committed: limit };
+        c.approved = String(approved);
+        c.spent = String(BigInt(c.spent) + price);
+        return { ok: true, result: { authorization: 'Paychan channel="aa:0", token="t"', channelId: 'aa:0', price: String(price), credit: '0', opened }, committed: limit };
+      },
+    },
+  };
+  return w;
+}
+
+function setup(answer: (v: ApprovalView) => ApprovalChoice | null, wallet = fakeWallet()) {
+  const clock = { now: () => Date.UTC(2025, 0, 10, 12) };
+  const store = new MemoryPaywallStore();
+  const budget = new BudgetService(store, clock);
+  const dnr = new FakeDnr();
+  const shown: ApprovalView[] = [];
+  const approvals: Approvals = new Approvals(
+    {
+      async open(id) {
+        const v = approvals.get(id)!;
+        shown.push(v);
+        const a = answer(v);
+        if (a) setTimeout(() => approvals.decide(id, a), 1);
+        return 1;
+      },
+      async close() {},
+    },
+    clock.now,
+    200,
+  );
+  const effects = { reloads: [] as number[], retries: [] as string[], notes: [] as string[] };
+  const service = new PaywallService({
+    wallet: wallet.port,
+    budget,
+    approvals,
+    credentials: new CredentialRules(dnr),
+    clock,
+    effects: {
+      reload: async (t) => void effects.reloads.push(t),
+      retryResource: async (_t, url) => void effects.retries.push(url),
+      notify: async (_id, title) => void effects.notes.push(title),
+    },
+  });
+  const req = (price: number, kind: 'navigation' | 'fetch' | 'media' = 'fetch', initiator: string | null = SITE, tabId = 1) => ({
+    tabId,
+    url: `${SITE}/item/${Math.random()}`,
+    kind,
+    initiator,
+    detected: detectChallenge(402, `${SITE}/x`, [{ name: 'WWW-Authenticate', value: challenge(price) }])!,
+  });
+  return { service, budget, dnr, shown, effects, wallet, req };
+}
+
+describe('paywall decisions', () => {
+  it('asks for a new site; "pay once" pays exactly the first payment and attaches the credential', async () => {
+    const t = setup(() => ({ kind: 'once' }));
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    assert.equal(t.shown.length, 1);
+    const v = t.shown[0]!;
+    assert.equal(v.reason, 'new-site');
+    assert.equal(v.price, '10');
+    assert.equal(v.commitment, '1000');
+    assert.equal(v.deposit, '50000');
+    assert.equal(v.expiryBlocks, 1008);
+    assert.deepEqual(t.wallet.pays, [{ limit: 1000n }]);
+    const p = (await t.budget.policy(SITE))!;
+    assert.equal(p.mode, 'ask');
+    assert.equal(p.spent, 1000n);
+    assert.equal(t.dnr.rules.length, 2);
+    assert.ok(t.effects.notes.includes('Channel opened'));
+  });
+
+  it('"allow" saves an auto-pay policy; later items pay without asking, within the budget', async () => {
+    const t = setup(() => ({ kind: 'allow', maxPrice: '20', budget: '1500', periodDays: 1 }));
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    assert.equal(t.shown.length, 1);
+    const p = (await t.budget.policy(SITE))!;
+    assert.equal(p.mode, 'auto');
+    assert.equal(p.endpoint, ENDPOINT);
+    // The open channel has approved headroom: no new approval, no prompt.
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    assert.equal(t.shown.length, 1);
+    // Price above the limit: ask again.
+    t.shown.length = 0;
+    assert.equal(await t.service.handle(t.req(30)), 'paid');
+    assert.equal(t.shown[0]?.reason, 'price-above-limit');
+  });
+
+  it('parallel tabs never overshoot the budget', async () => {
+    const t = setup(() => null);
+    await t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget: '1500', periodDays: 1 });
+    // Open the channel first (first payment 1000 + prepaid 200 of a 1500 budget).
+    assert.equal(await t.service.handle(t.req(50)), 'paid');
+    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => t.service.handle(t.req(50, 'fetch', SITE, i + 2))));
+    const p = (await t.budget.policy(SITE))!;
+    assert.ok(p.spent <= 1500n, `spent ${p.spent}`);
+    assert.ok(outcomes.includes('paid'));
+    assert.ok(outcomes.includes('denied')); // past the budget it asked, nobody answered, so no
+  });
+
+  it('budget exhausted: asks, showing what is left', async () => {
+    const t = setup(() => ({ kind: 'deny' }));
+    await t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget: '500', periodDays: 1 });
+    assert.equal(await t.service.handle(t.req(10)), 'denied');
+    assert.equal(t.shown[0]?.reason, 'budget-exhausted');
+    assert.equal(t.shown[0]?.remaining, '500');
+    assert.equal(t.wallet.pays.length, 0);
+  });
+
+  it('deny with block blocks the site; blocked sites are refused silently', async () => {
+    const t = setup(() => ({ kind: 'deny', block: true }));
+    assert.equal(await t.service.handle(t.req(10)), 'denied');
+    assert.equal((await t.budget.policy(SITE))!.blocked, true);
+    assert.equal(await t.service.handle(t.req(10)), 'denied');
+    assert.equal(t.shown.length, 1);
+  });
+
+  it('a page of another site cannot use auto-pay', async () => {
+    const t = setup(() => ({ kind: 'deny' }));
+    await t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget: '5000', periodDays: 1 });
+    assert.equal(await t.service.handle(t.req(10, 'media', 'https://evil.example')), 'denied');
+    assert.equal(t.shown[0]?.reason, 'third-party');
+    assert.equal(t.shown[0]?.initiator, 'https://evil.example');
+  });
+
+  it('an unanswered prompt times out as a no', async () => {
+    const t = setup(() => null);
+    assert.equal(await t.service.handle(t.req(10)), 'denied');
+  });
+
+  it('reloads a paid navigation once, and retries paid media', async () => {
+    const t = setup(() => null);
+    await t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget: '5000', periodDays: 1 });
+    const nav = t.req(10, 'navigation', null, 9);
+    assert.equal(await t.service.handle(nav), 'paid');
+    assert.equal(await t.service.handle(nav), 'paid');
+    assert.deepEqual(t.effects.reloads, [9]);
+    const img = t.req(10, 'media');
+    await t.service.handle(img);
+    assert.deepEqual(t.effects.retries, [img.url]);
+  });
+
+  it('without a wallet nothing is paid and the user is told', async () => {
+    const t = setup(() => ({ kind: 'once' }), fakeWallet('none'));
+    assert.equal(await t.service.handle(t.req(10)), 'failed');
+    assert.equal(t.shown.length, 0);
+    assert.equal(t.wallet.pays.length, 0);
+  });
+
+  it('a locked wallet with auto-pay still asks (the prompt can unlock)', async () => {
+    const t = setup(() => ({ kind: 'deny' }), fakeWallet('locked'));
+    await t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget: '5000', periodDays: 1 });
+    assert.equal(await t.service.handle(t.req(10)), 'denied');
+    assert.equal(t.shown.length, 1);
+  });
+});
+
+describe('approvals', () => {
+  it('joins requests for the same site, denies when the window is closed', async () => {
+    let opened = 0;
+    const a = new Approvals({ open: async () => ++opened, close: async () => {} }, Date.now, 1000);
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, initiator: null };
+    const p1 = a.request(base);
+    const p2 = a.request(base);
+    assert.equal(a.count, 1);
+    await new Promise((r) => setTimeout(r, 5));
+    a.windowClosed(1);
+    assert.deepEqual(await p1, { kind: 'deny' });
+    assert.deepEqual(await p2, { kind: 'deny' });
+    assert.equal(a.count, 0);
+    assert.equal(a.decide('nope', { kind: 'once' }), false);
+  });
+  it('denies at once when no window can be opened', async () => {
+    const a = new Approvals({ open: async () => Promise.reject(new Error('no windows')), close: async () => {} }, Date.now, 60_000);
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, initiator: null };
+    assert.deepEqual(await a.request(base), { kind: 'deny' });
+  });
+});

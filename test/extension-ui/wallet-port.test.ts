@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { walletPortFromMessages, type Call } from '../../src/extension/background/paywall/wallet-port.ts';
+import type { ChannelSummary } from '../../src/extension/shared/types.ts';
+
+const ENDPOINT = 'https://news.example/paychan/v1';
+
+function channel(approved: string, spent = '0'): ChannelSummary {
+  return { id: 'regtest/0', channelId: 'aa:0', endpoint: ENDPOINT, network: 'regtest', state: 'open', capacity: '50000', expiry: 2000, approved, signed: approved, acknowledged: approved, spent, credit: '0', closingTxid: null, createdAt: 1, updatedAt: 1 };
+}
+
+describe('wallet port over the message map', () => {
+  it('raises the allowance by the limit for one payment, then drops it, and measures what was approved', async () => {
+    const calls: [string, unknown][] = [];
+    let channels = [channel('1200', '1000')];
+    const call = (async (type: string, payload: unknown) => {
+      calls.push([type, payload]);
+      if (type === 'channels.list') return channels;
+      if (type === 'sites.allow') return { endpoint: ENDPOINT, allowance: (payload as { allowance: string }).allowance, updatedAt: 0 };
+      if (type === 'pay') {
+        channels = [channel('1400', '1010')];
+        return { authorization: 'Paychan x', channelId: 'aa:0', price: '10', credit: '390', opened: false };
+      }
+      throw new Error(type);
+    }) as Call;
+    const port = walletPortFromMessages(call);
+    const out = await port.pay({ url: 'https://news.example/a', challenge: 'Paychan ...', endpoint: ENDPOINT, price: 10n, limit: 210n });
+    assert.equal(out.ok, true);
+    assert.equal(out.committed, 200n);
+    const allows = calls.filter(([t]) => t === 'sites.allow').map(([, p]) => (p as { allowance: string }).allowance);
+    assert.deepEqual(allows, ['1410', '0']);
+  });
+
+  it('reports failures with what was approved anyway', async () => {
+    const call = (async (type: string) => {
+      if (type === 'channels.list') return [];
+      if (type === 'sites.allow') return null;
+      throw Object.assign(new Error('not enough coins'), { code: 'INSUFFICIENT_FUNDS' });
+    }) as Call;
+    const out = await walletPortFromMessages(call).pay({ url: 'https://news.example/a', challenge: 'Paychan ...', endpoint: ENDPOINT, price: 10n, limit: 1000n });
+    assert.deepEqual(out, { ok: false, error: { code: 'INSUFFICIENT_FUNDS', message: 'not enough coins' }, committed: 0n });
+  });
+});
