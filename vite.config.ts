@@ -39,7 +39,8 @@ export function firefoxManifest(base: Manifest, version: string): Manifest {
     ...rest,
     version,
     background: { scripts: ['background.js'], type: 'module' },
-    browser_specific_settings: { gecko: { id: GECKO_ID, strict_min_version: '128.0' } },
+    // Paychan collects nothing: it talks only to the sites the reader pays and the chain API.
+    browser_specific_settings: { gecko: { id: GECKO_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } }, gecko_android: { strict_min_version: '142.0' } },
   };
 }
 

@@ -22,6 +22,13 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// Browser tests drive Debian's Chromium; install it when missing (the README's promise that
+// `npm test` needs nothing set up by hand).
+if (files.some((f) => f.includes('e2e') || f.includes('extension-ui'))) {
+  const chromium = spawnSync('sh', ['scripts/ensure-chromium.sh'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (chromium.status !== 0) console.error('warning: Chromium could not be installed; browser tests will fail or skip');
+}
+
 // Human-readable output on stdout, and TAP to a file for the one-line summary at the end.
 const tapFile = join(mkdtempSync(join(tmpdir(), 'paychan-tests-')), 'results.tap');
 const result = spawnSync(
