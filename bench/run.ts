@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   server: async () => (await import('./server.ts')).benchServer,
   client: async () => (await import('./client.ts')).benchClient,
   bundle: async () => (await import('./bundle.ts')).benchBundle,
+  e2e: async () => (await import('./e2e.ts')).benchE2e,
 };
 
 const args = process.argv.slice(2);
