@@ -9,3 +9,4 @@ export { cachedTip, fixedTip, type ChainBackend, type TipSource } from './chain.
 export type * from './store/channel-store.ts';
 export { SqliteChannelStore } from './store/sqlite-store.ts';
 export { tinySecp } from './tiny-secp.ts';
+export { SettlementWatcher, isWatcherChain, type WatcherChain, type TickReport, type Scheduler } from './watcher/index.ts';

@@ -27,6 +27,7 @@ import type { ChannelStore } from './store/channel-store.ts';
 import { SqliteChannelStore } from './store/sqlite-store.ts';
 import { tinySecp } from './tiny-secp.ts';
 import { ProtocolError } from '../core/errors.ts';
+import { isWatcherChain, SettlementWatcher, type Scheduler } from './watcher/index.ts';
 
 export interface PaychanOptions {
   /** Settings; anything left out takes its default (use loadConfig to read a file and the environment). */
@@ -41,6 +42,8 @@ export interface PaychanOptions {
   seed?: Uint8Array;
   logger?: Logger;
   secp?: Secp;
+  /** Timers for the settlement watcher; tests pass one that never fires and call `watcher.tick()`. */
+  scheduler?: Scheduler;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
@@ -56,6 +59,12 @@ export interface Paychan {
   route(pattern: RoutePattern, price: Price, opts?: { methods?: string[] }): Paychan;
   /** An http.Server with timeouts from the config, serving the handler and then `site`. */
   createServer(site?: RequestListener): Server;
+  /**
+   * The settlement watcher, running every config.watcher.intervalMs; null when disabled or when
+   * the injected chain backend cannot serve it (no getTx/getOutspend).
+   */
+  readonly watcher: SettlementWatcher | null;
+  /** Stops the watcher (waiting for a tick in progress), then closes the store if it owns it. */
   close(): Promise<void>;
 }
 
@@ -81,6 +90,15 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
     policy: { secp: opts.secp ?? tinySecp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },
     logger,
   };
+  let watcher: SettlementWatcher | null = null;
+  if (config.watcher.enabled) {
+    if (isWatcherChain(chain)) {
+      watcher = new SettlementWatcher({ ...ctx, chain }, opts.scheduler ? { scheduler: opts.scheduler } : {});
+      watcher.start(config.watcher.intervalMs);
+    } else {
+      logger.warn('settlement watcher not started: the chain backend lacks getTx/getOutspend');
+    }
+  }
   const api = channelApi(ctx);
   const gate = createGate(ctx);
   const routes: PricedRoute[] = [];
@@ -135,7 +153,9 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
       );
       return server;
     },
+    watcher,
     async close() {
+      await watcher?.stop();
       if (ownsStore) await store.close();
     },
   };

@@ -130,8 +130,10 @@ export class SqliteChannelStore implements ChannelStore {
       listEventsOf: db.prepare('SELECT * FROM channel_events WHERE channel_id = ? ORDER BY id'),
       insertSettlement: db.prepare(`INSERT INTO settlements (txid, hex, fee, payout, fee_rate, status, detail, created_at, updated_at,
         bump_height, replaces)
-        VALUES (@txid, @hex, @fee, @payout, @fee_rate, @status, @detail, @created_at, @created_at, @bump_height, @replaces)`),
-      insertSettlementChannel: db.prepare('INSERT INTO settlement_channels (txid, channel_id, amount) VALUES (?, ?, ?)'),
+        VALUES (@txid, @hex, @fee, @payout, @fee_rate, @status, @detail, @created_at, @created_at, @bump_height, @replaces)
+        ON CONFLICT (txid) DO UPDATE SET status = excluded.status, detail = excluded.detail, bump_height = excluded.bump_height,
+        replaces = excluded.replaces, updated_at = excluded.updated_at`),
+      insertSettlementChannel: db.prepare('INSERT OR IGNORE INTO settlement_channels (txid, channel_id, amount) VALUES (?, ?, ?)'),
       setSettlementStatus: db.prepare('UPDATE settlements SET status = ?, detail = ?, updated_at = ? WHERE txid = ?'),
       patchSettlement: db.prepare(`UPDATE settlements SET status = @status, detail = @detail, bump_height = @bump_height,
         updated_at = @updated_at WHERE txid = @txid`),
@@ -316,6 +318,11 @@ export class SqliteChannelStore implements ChannelStore {
     });
   }
 
+  /**
+   * Signatures are deterministic (RFC 6979), so rebuilding a settlement the node once refused,
+   * from the same payments at the same fee rate, yields the very same transaction: the record
+   * is then brought back rather than duplicated.
+   */
   private insertSettlement(s: SettlementRecord): void {
     this.stmt.insertSettlement.run({
       txid: s.txid,

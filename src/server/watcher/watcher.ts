@@ -22,10 +22,11 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { txidFromHash } from '../../core/bytes.ts';
 import { markClosed, markFundingConfirmed, markSettling, type CloseReason, type ServerChannel } from '../../core/server-channel.ts';
-import { buildSettlementTx, type SettlementChannel } from '../../core/transactions.ts';
+import { dustThreshold } from '../../core/amounts.ts';
+import { buildSettlementTx, type BuiltTx, type SettlementChannel } from '../../core/transactions.ts';
 import { classifyBroadcastError, settlementFeeRate } from '../chain.ts';
 import type { ServerContext } from '../context.ts';
-import type { SettlementRecord } from '../store/channel-store.ts';
+import type { ChannelsChange, SettlementRecord } from '../store/channel-store.ts';
 import { txStatusOrNull, type WatcherChain } from './chain.ts';
 import { bumpedFeeRate, capped } from './fees.ts';
 
@@ -428,10 +429,11 @@ export class SettlementWatcher {
     }
     const replacement = await store.updateChannels(
       rec.channels.map((c) => c.channelId),
-      (chans) => {
+      (chans): ChannelsChange<SettlementRecord | 'unaffordable' | null> => {
         // Every channel must still wait on this very settlement; otherwise the chain moved on and the other steps handle it.
         if (!chans.every((c) => c.state === 'closing' && c.settlementTxid === rec.txid)) return { channels: chans, result: null };
         const { record, txid } = this.buildRecord(chans, feeRate, rec.txid);
+        if (record.feeRate <= rec.feeRate) return { channels: chans, result: 'unaffordable' };
         return {
           channels: chans.map((c) => markSettling(c, txid)),
           events: chans.map((c) => ({ channelId: c.id, kind: 'fee_bumped' as const, amount: c.paid, ref: txid })),
@@ -441,8 +443,13 @@ export class SettlementWatcher {
       },
     );
     if (!replacement) return;
+    if (replacement === 'unaffordable') {
+      this.ctx.logger.warn('settlement stuck: what it earns cannot pay a higher fee', { txid: rec.txid, feeRate: rec.feeRate, payout: rec.payout });
+      await store.updateSettlement(rec.txid, { bumpHeight: tip + this.bumpAfter });
+      return;
+    }
     const outcome = await this.send(replacement, tip, report);
-    report.bumps.push({ from: rec.txid, to: replacement.txid, feeRate, outcome });
+    report.bumps.push({ from: rec.txid, to: replacement.txid, feeRate: replacement.feeRate, outcome });
   }
 
   // ---- 5. due channels
@@ -485,7 +492,7 @@ export class SettlementWatcher {
     });
     if (!rec) return null;
     const outcome = await this.send(rec, tip, report);
-    report.settlements.push({ txid: rec.txid, channels: rec.channels.map((c) => c.channelId), feeRate, outcome });
+    report.settlements.push({ txid: rec.txid, channels: rec.channels.map((c) => c.channelId), feeRate: rec.feeRate, outcome });
     return outcome;
   }
 
@@ -497,14 +504,28 @@ export class SettlementWatcher {
       clientSignature: c.signature,
       serverPrivateKey: keys.channelKey(c.serverKeyIndex).privateKey,
     }));
-    const built = buildSettlementTx({ channels: parts, payoutScript, feeRate, secp: policy.secp });
+    const build = (rate: bigint) => buildSettlementTx({ channels: parts, payoutScript, feeRate: rate, secp: policy.secp });
+    let built: BuiltTx & { payout: bigint; order: string[] };
+    let rate = feeRate;
+    try {
+      built = build(rate);
+    } catch (err) {
+      // What the channels paid cannot cover this rate and still leave a payout above dust. The
+      // most they can pay is still worth more than a refund at expiry, which pays the server nothing.
+      const vsize = build(1n).fee; // the fee at 1 sat/vB is the vsize the fee is reckoned on
+      const earned = parts.reduce((sum, p) => sum + p.amount, 0n);
+      const affordable = (earned - dustThreshold(payoutScript)) / BigInt(vsize);
+      if (affordable >= rate || affordable < 1n) throw err;
+      rate = affordable;
+      built = build(rate);
+    }
     const paid = new Map(chans.map((c) => [c.id, c.paid]));
     const record: SettlementRecord = {
       txid: built.txid,
       hex: built.hex,
       fee: built.fee,
       payout: built.payout,
-      feeRate,
+      feeRate: rate,
       status: 'built',
       detail: null,
       channels: built.order.map((channelId) => ({ channelId, amount: paid.get(channelId)! })),

@@ -1,0 +1,96 @@
+/**
+ * Crash safety against the devnet: a server that stored a settlement and died before the
+ * broadcast reached the node. Its successor on the same database sends that very settlement on
+ * its first tick, and nothing is built twice.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WatcherChain } from '../../src/server/watcher/index.ts';
+import { TestWallet } from './helpers/wallet.ts';
+import { fundedChannel, mineTo, startWatchedDevnet, startWatchedServer, type WatchedDevnet } from './watcher-fixture.ts';
+
+let devnet: WatchedDevnet;
+before(async () => {
+  devnet = await startWatchedDevnet();
+});
+after(async () => {
+  await devnet?.stop();
+});
+
+/** The devnet's API, except that once `freeze()` is called a broadcast never returns: the process "dies" in it. */
+function freezingChain(): WatcherChain & { freeze(): void; thaw(): void; frozen: string[] } {
+  const e = devnet.esplora;
+  let frozen = false;
+  const waiting: (() => void)[] = [];
+  const hexes: string[] = [];
+  return {
+    frozen: hexes,
+    freeze: () => void (frozen = true),
+    thaw: () => waiting.forEach((w) => w()),
+    getTipHeight: () => e.getTipHeight(),
+    getFeeEstimates: () => e.getFeeEstimates(),
+    getTxStatus: (txid) => e.getTxStatus(txid),
+    getTx: (txid) => e.getTx(txid),
+    getOutspend: (txid, vout) => e.getOutspend(txid, vout),
+    broadcast(hex) {
+      if (!frozen) return e.broadcast(hex);
+      hexes.push(hex);
+      return new Promise((_, reject) => waiting.push(() => reject(new Error('the process is gone'))));
+    },
+  };
+}
+
+test('a settlement stored but never broadcast is sent by the next tick, after a restart', async () => {
+  const wallet = new TestWallet(devnet);
+  const chain = freezingChain();
+  const first = await startWatchedServer(devnet, { chain });
+  const alice = await fundedChannel(first, wallet, { capacity: 50_000n, first: 2_500n });
+  const bob = await fundedChannel(first, wallet, { capacity: 50_000n, first: 1_500n });
+  await mineTo(devnet, alice.channel!.request.expiry - 5);
+
+  chain.freeze();
+  const dying = first.watcher.tick();
+  for (let i = 0; i < 200 && chain.frozen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(chain.frozen.length, 1, 'the tick reached the broadcast');
+
+  // What the dead process left behind: the settlement stored and its channels closing, the node unaware.
+  const [stored] = await first.paychan.store.listSettlements();
+  assert.ok(stored);
+  assert.equal(stored.status, 'built');
+  assert.equal(stored.hex, chain.frozen[0]);
+  assert.deepEqual(stored.channels.map((c) => c.channelId).sort(), [alice.channelId, bob.channelId].sort());
+  for (const c of [alice, bob]) assert.deepEqual([(await c.status()).state, (await c.status()).settlementTxid], ['closing', stored.txid]);
+  await assert.rejects(devnet.esplora.getTx(stored.txid), { status: 404 });
+
+  // A new process on the same database, talking to the node directly.
+  const second = await startWatchedServer(devnet, { dbPath: first.dbPath });
+  let report = await second.watcher.tick();
+  assert.deepEqual(report.errors, []);
+  assert.deepEqual(report.resent, [{ txid: stored.txid, outcome: 'broadcast' }]);
+  assert.deepEqual(report.settlements, [], 'nothing built twice');
+  assert.equal(await devnet.esplora.getTxHex(stored.txid), stored.hex);
+  assert.equal((await second.paychan.store.getSettlement(stored.txid))!.status, 'broadcast');
+
+  report = await second.watcher.tick();
+  assert.deepEqual([report.resent, report.settlements, report.bumps, report.errors], [[], [], [], []], 'idempotent');
+
+  await devnet.mine(1);
+  report = await second.watcher.tick();
+  assert.deepEqual(report.confirmed, [stored.txid]);
+  for (const c of [alice, bob]) {
+    const ch = (await second.paychan.store.getChannel(c.channelId))!;
+    assert.deepEqual([ch.state, ch.closeReason, ch.settlementTxid], ['closed', 'settled', stored.txid]);
+  }
+  assert.equal((await second.paychan.store.listSettlements()).length, 1);
+
+  // Let the first process's stuck broadcast end so it can be shut down; it must not undo anything.
+  chain.thaw();
+  const last = await dying;
+  assert.deepEqual(last.settlements.map((s) => s.outcome), ['pending']);
+  await first.stop();
+  await second.stop();
+  const reopened = await startWatchedServer(devnet, { dbPath: first.dbPath });
+  assert.equal((await reopened.paychan.store.getChannel(alice.channelId))!.closeReason, 'settled');
+  await reopened.stop();
+  first.cleanup();
+});

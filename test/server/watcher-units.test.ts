@@ -1,0 +1,358 @@
+/**
+ * The watcher's decisions against a scripted chain (no node): what the devnet cannot easily
+ * stage. Also its fee rule, its configuration, its timer, and the store methods it relies on.
+ */
+import { test, describe, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { Transaction } from 'bitcoinjs-lib';
+import { EsploraError, type EsploraFeeEstimates } from '../../src/chain/esplora.ts';
+import { txidFromHash } from '../../src/core/bytes.ts';
+import { fixedTip } from '../../src/server/chain.ts';
+import { loadConfig, type ConfigInput } from '../../src/server/config.ts';
+import { ServerKeys } from '../../src/server/keys.ts';
+import { silentLogger } from '../../src/server/logger.ts';
+import { createPaychan } from '../../src/server/paychan.ts';
+import { SqliteChannelStore } from '../../src/server/store/sqlite-store.ts';
+import { tinySecp } from '../../src/server/tiny-secp.ts';
+import { bumpedFeeRate, SettlementWatcher, type Scheduler, type WatcherChain } from '../../src/server/watcher/index.ts';
+import { TEST_SEED, tempDbPath } from './helpers/server.ts';
+import { stubChain, syntheticChannel, type SyntheticChannel } from './helpers/synthetic-channel.ts';
+
+const CONFIRMED = { confirmed: true as const, block_height: 1, block_hash: '00'.repeat(32), block_time: 0 };
+
+/** A chain in memory: transactions are known once broadcast, confirmed by `mine()`. */
+class ScriptedChain implements WatcherChain {
+  tip = 1_000;
+  estimates: EsploraFeeEstimates = { '6': 3 };
+  readonly txs = new Map<string, { tx: Transaction; confirmed: boolean }>();
+  readonly sent: string[] = [];
+  /** Return an error to refuse a broadcast. */
+  refuse: (tx: Transaction) => Error | null = () => null;
+
+  async getTipHeight() {
+    return this.tip;
+  }
+  async getFeeEstimates() {
+    return this.estimates;
+  }
+  async getTxStatus(txid: string) {
+    return this.txs.get(txid)?.confirmed ? CONFIRMED : { confirmed: false as const };
+  }
+  async getTx(txid: string) {
+    const t = this.txs.get(txid);
+    if (!t) throw new EsploraError(404, 'Transaction not found');
+    return { txid, status: t.confirmed ? CONFIRMED : { confirmed: false as const } };
+  }
+  async getOutspend(txid: string, vout: number) {
+    for (const [id, t] of this.txs) {
+      const vin = t.tx.ins.findIndex((i) => txidFromHash(i.hash) === txid && i.index === vout);
+      if (vin >= 0) return { spent: true, txid: id, vin, status: t.confirmed ? CONFIRMED : { confirmed: false as const } };
+    }
+    return { spent: false };
+  }
+  async broadcast(hex: string) {
+    const tx = Transaction.fromHex(hex);
+    this.sent.push(tx.getId());
+    const err = this.refuse(tx);
+    if (err) throw err;
+    this.txs.set(tx.getId(), { tx, confirmed: false });
+    return tx.getId();
+  }
+  mine(blocks = 1) {
+    for (const t of this.txs.values()) t.confirmed = true;
+    this.tip += blocks;
+  }
+  spends(tx: Transaction, ch: SyntheticChannel): boolean {
+    return tx.ins.some((i) => txidFromHash(i.hash) === ch.params.funding.txid && i.index === ch.params.funding.vout);
+  }
+}
+
+const refusal = (reason: string) => new EsploraError(400, `sendrawtransaction RPC error: {"code":-26,"message":"${reason}"}`);
+
+describe('watcher decisions on a scripted chain', () => {
+  let tmp: ReturnType<typeof tempDbPath>;
+  let store: SqliteChannelStore;
+  let chain: ScriptedChain;
+  const keys = new ServerKeys(TEST_SEED, 'regtest');
+
+  function watcher(config: ConfigInput = {}): SettlementWatcher {
+    const cfg = loadConfig({ env: {}, overrides: { dbPath: tmp.dbPath, ...config } });
+    return new SettlementWatcher({
+      config: cfg,
+      store,
+      chain,
+      tip: fixedTip(chain.tip),
+      keys,
+      payoutScript: keys.defaultPayoutScript(),
+      policy: { secp: tinySecp, settleMarginBlocks: cfg.settleMarginBlocks, zeroConfLimit: cfg.zeroConfLimit },
+      logger: silentLogger,
+    });
+  }
+  /** A confirmed channel expiring soon enough to be due now (default margin: 36 blocks). */
+  const dueChannel = (firstPayment: bigint, capacity = 100_000n) => syntheticChannel(store, keys, { capacity, expiry: chain.tip + 10, firstPayment });
+
+  beforeEach(() => {
+    tmp = tempDbPath();
+    store = new SqliteChannelStore(tmp.dbPath);
+    chain = new ScriptedChain();
+  });
+  afterEach(async () => {
+    await store.close();
+    tmp.cleanup();
+  });
+
+  test('a batch the node refuses is split: the good channels settle one by one, the spoiler is reopened', async () => {
+    const [a, b, bad] = [await dueChannel(5_000n), await dueChannel(6_000n), await dueChannel(7_000n)];
+    chain.refuse = (tx) => (chain.spends(tx, bad) ? refusal('bad-txns-inputs-missingorspent') : null);
+    const report = await watcher().tick();
+    assert.deepEqual(
+      report.settlements.map((s) => [s.channels.length, s.outcome]),
+      [[3, 'rejected'], [1, 'broadcast'], [1, 'broadcast'], [1, 'rejected']],
+    );
+    assert.equal((await store.getChannel(a.id))!.state, 'closing');
+    assert.equal((await store.getChannel(b.id))!.state, 'closing');
+    const spoiler = (await store.getChannel(bad.id))!;
+    assert.deepEqual([spoiler.state, spoiler.settlementTxid], ['open', null]);
+    assert.deepEqual((await store.listEvents(bad.id)).map((e) => e.kind).slice(-2), ['settling', 'settle_reverted']);
+    const rejected = await store.listSettlements({ status: ['rejected'] });
+    assert.equal(rejected.length, 2);
+    assert.match(rejected[0]!.detail!, /missingorspent/);
+  });
+
+  test('an unreachable node leaves the settlement stored, and the next tick sends it', async () => {
+    const ch = await dueChannel(5_000n);
+    chain.refuse = () => new EsploraError(0, '', 'connect ECONNREFUSED');
+    const w = watcher();
+    let report = await w.tick();
+    assert.equal(report.settlements[0]!.outcome, 'pending');
+    const [stored] = await store.listSettlements();
+    assert.equal(stored!.status, 'built');
+    assert.equal((await store.getChannel(ch.id))!.state, 'closing');
+
+    chain.refuse = () => null;
+    report = await w.tick();
+    assert.deepEqual(report.resent, [{ txid: stored!.txid, outcome: 'broadcast' }]);
+    assert.deepEqual(report.settlements, []);
+    assert.deepEqual(chain.sent, [stored!.txid, stored!.txid]);
+    chain.mine();
+    report = await w.tick();
+    assert.deepEqual(report.confirmed, [stored!.txid]);
+    assert.equal((await store.getChannel(ch.id))!.closeReason, 'settled');
+  });
+
+  test('the bump rate follows a rising estimate; at the maximum rate there is nothing left to bump', async () => {
+    await dueChannel(50_000n);
+    const w = watcher({ maxFeeRate: 30n });
+    const first = (await w.tick()).settlements[0]!;
+    assert.equal(first.feeRate, 3n);
+    chain.tip += 3; // three blocks, none with the settlement
+    chain.estimates = { '6': 20.2 };
+    const bump = (await w.tick()).bumps[0]!;
+    assert.deepEqual([bump.from, bump.feeRate, bump.outcome], [first.txid, 21n, 'broadcast']);
+
+    chain.tip += 3;
+    chain.estimates = { '6': 100 };
+    const second = (await w.tick()).bumps[0]!;
+    assert.deepEqual([second.from, second.feeRate], [bump.to, 30n], 'capped');
+
+    chain.tip += 3;
+    const report = await w.tick();
+    assert.deepEqual(report.bumps, [], 'at the cap already');
+    assert.equal((await store.getSettlement(second.to))!.bumpHeight, chain.tip + 3, 'looked at again later');
+  });
+
+  test('a bump the payout cannot afford offers what it can, then stops', async () => {
+    await dueChannel(5_000n);
+    const w = watcher();
+    const first = (await w.tick()).settlements[0]!;
+    chain.tip += 3;
+    chain.estimates = { '6': 150 };
+    const bump = (await w.tick()).bumps[0]!;
+    const replacement = (await store.getSettlement(bump.to))!;
+    assert.ok(bump.feeRate > first.feeRate && bump.feeRate < 150n, `rate ${bump.feeRate}`);
+    assert.equal(replacement.feeRate, bump.feeRate);
+    assert.ok(replacement.payout >= 294n && replacement.payout < 294n + 200n, 'nearly all of it goes to the fee, leaving a payout above dust');
+    assert.equal(replacement.payout + replacement.fee, 5_000n);
+
+    chain.tip += 3;
+    const report = await w.tick();
+    assert.deepEqual([report.bumps, report.errors], [[], []]);
+    assert.equal((await store.getSettlement(bump.to))!.bumpHeight, chain.tip + 3);
+  });
+
+  test('a cooperative-close settlement is followed too: bump scheduled, confirmation closes the channel', async () => {
+    const ch = await dueChannel(5_000n);
+    const w = watcher();
+    // What settleChannel leaves: the channel closing, its settlement broadcast without a bump height.
+    const { settleChannel } = await import('../../src/server/channel-service.ts');
+    const cfg = loadConfig({ env: {}, overrides: { dbPath: tmp.dbPath } });
+    await settleChannel(
+      {
+        config: cfg,
+        store,
+        chain,
+        tip: fixedTip(chain.tip),
+        keys,
+        payoutScript: keys.defaultPayoutScript(),
+        policy: { secp: tinySecp, settleMarginBlocks: 36, zeroConfLimit: 50_000n },
+        logger: silentLogger,
+      },
+      ch.id,
+    );
+    const txid = (await store.getChannel(ch.id))!.settlementTxid!;
+    assert.equal((await store.getSettlement(txid))!.bumpHeight, null);
+    await w.tick();
+    assert.equal((await store.getSettlement(txid))!.bumpHeight, chain.tip + 3);
+    chain.mine();
+    assert.deepEqual((await w.tick()).confirmed, [txid]);
+  });
+
+  test('an older fee level confirming after all closes the channels under its txid', async () => {
+    const ch = await dueChannel(5_000n);
+    const w = watcher();
+    const first = (await w.tick()).settlements[0]!;
+    chain.tip += 3;
+    const bump = (await w.tick()).bumps[0]!;
+    assert.equal(bump.outcome, 'broadcast');
+    // A miner had the original and mines it; the replacement never made it.
+    chain.txs.delete(bump.to);
+    chain.txs.get(first.txid)!.confirmed = true;
+    const report = await w.tick();
+    assert.deepEqual(report.confirmed, [first.txid]);
+    assert.deepEqual(report.resent, [], 'the dead replacement is not sent again');
+    const closed = (await store.getChannel(ch.id))!;
+    assert.deepEqual([closed.closeReason, closed.settlementTxid], ['settled', first.txid]);
+    await w.tick();
+    assert.equal((await store.getSettlement(bump.to))!.status, 'rejected');
+  });
+
+  test('a funding spent before expiry by something unknown is not taken for a refund', async () => {
+    const ch = await syntheticChannel(store, keys, { capacity: 100_000n, expiry: chain.tip + 100, firstPayment: 5_000n });
+    await store.updateChannel(ch.id, (c) => ({ channel: { ...c, state: 'closing', settlementTxid: 'ab'.repeat(32) }, result: null }));
+    const stranger = new Transaction();
+    stranger.addInput(Buffer.from(ch.params.funding.txid, 'hex').reverse(), ch.params.funding.vout);
+    stranger.addOutput(Buffer.from('0014' + '11'.repeat(20), 'hex'), 1_000n);
+    chain.txs.set(stranger.getId(), { tx: stranger, confirmed: true });
+    const report = await watcher().tick();
+    assert.deepEqual(report.refunded, []);
+    assert.equal((await store.getChannel(ch.id))!.state, 'closing');
+  });
+});
+
+test('bumpedFeeRate: half as much again, at least the estimate and one more, never above the cap', () => {
+  assert.equal(bumpedFeeRate(3n, 3n, 200n), 5n);
+  assert.equal(bumpedFeeRate(2n, 2n, 200n), 3n);
+  assert.equal(bumpedFeeRate(1n, 1n, 200n), 2n);
+  assert.equal(bumpedFeeRate(4n, 2n, 200n), 6n);
+  assert.equal(bumpedFeeRate(10n, 40n, 200n), 40n);
+  assert.equal(bumpedFeeRate(150n, 1n, 200n), 200n);
+  assert.equal(bumpedFeeRate(200n, 500n, 200n), null);
+});
+
+test('watcher configuration: defaults, partial overrides, environment, checks', () => {
+  const d = loadConfig({ env: {} });
+  assert.deepEqual([d.feeBumpAfterBlocks, d.maxFeeRate, d.watcher], [3, 200n, { enabled: true, intervalMs: 30_000 }]);
+  assert.deepEqual(loadConfig({ env: {}, overrides: { watcher: { enabled: false } } }).watcher, { enabled: false, intervalMs: 30_000 });
+  const env = loadConfig({ env: { PAYCHAN_WATCHER: 'false', PAYCHAN_WATCHER_INTERVAL_MS: '5000', PAYCHAN_FEE_BUMP_AFTER_BLOCKS: '6', PAYCHAN_MAX_FEE_RATE: '50' } });
+  assert.deepEqual([env.watcher, env.feeBumpAfterBlocks, env.maxFeeRate], [{ enabled: false, intervalMs: 5_000 }, 6, 50n]);
+  assert.throws(() => loadConfig({ env: {}, overrides: { watcher: { intervalMs: 10 } } }), /intervalMs/);
+  assert.throws(() => loadConfig({ env: {}, overrides: { maxFeeRate: 1n } }), /maxFeeRate/);
+  assert.throws(() => loadConfig({ env: {}, overrides: { feeBumpAfterBlocks: 0 } }), /feeBumpAfterBlocks/);
+  assert.throws(() => loadConfig({ env: {}, overrides: { watcher: { every: 1 } } as unknown as ConfigInput }), /watcher\.every is not a setting/);
+});
+
+test('createPaychan runs the watcher on its scheduler, and close() stops it', async () => {
+  const tmp = tempDbPath();
+  const timers: { run: () => void; ms: number }[] = [];
+  let cleared = 0;
+  const scheduler: Scheduler = {
+    setTimeout: (run, ms) => timers.push({ run, ms }),
+    clearTimeout: () => void cleared++,
+  };
+  const chain = new ScriptedChain();
+  const paychan = await createPaychan({ seed: TEST_SEED, logger: silentLogger, chain, scheduler, config: { dbPath: tmp.dbPath, watcher: { intervalMs: 1_234 } } });
+  assert.ok(paychan.watcher);
+  assert.deepEqual(timers.map((t) => t.ms), [1_234]);
+  timers[0]!.run();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(timers.length, 2, 'the next tick is scheduled once this one ends');
+  await paychan.close();
+  assert.equal(cleared, 1);
+
+  // A chain backend without getTx/getOutspend, or the watcher turned off: no watcher.
+  const stub = await createPaychan({ seed: TEST_SEED, logger: silentLogger, chain: stubChain(), scheduler, config: { dbPath: tmp.dbPath } });
+  assert.equal(stub.watcher, null);
+  await stub.close();
+  const off = await createPaychan({ seed: TEST_SEED, logger: silentLogger, chain, scheduler, config: { dbPath: tmp.dbPath, watcher: { enabled: false } } });
+  assert.equal(off.watcher, null);
+  await off.close();
+  assert.equal(timers.length, 2);
+  tmp.cleanup();
+});
+
+test('store: updateChannels is all or nothing; settlements upsert, list and patch; the funding is kept', async () => {
+  const tmp = tempDbPath();
+  const store = new SqliteChannelStore(tmp.dbPath);
+  const keys = new ServerKeys(TEST_SEED, 'regtest');
+  const a = await syntheticChannel(store, keys, { capacity: 50_000n, expiry: 2_000, firstPayment: 1_000n });
+  const b = await syntheticChannel(store, keys, { capacity: 50_000n, expiry: 2_000, firstPayment: 1_000n });
+  assert.equal(store.db.pragma('user_version', { simple: true }), 2);
+
+  await assert.rejects(
+    store.updateChannels([a.id, b.id], ([x, y]) => {
+      void x;
+      void y;
+      throw new Error('changed my mind');
+    }),
+    /changed my mind/,
+  );
+  await assert.rejects(store.updateChannels([a.id, 'ff'.repeat(32) + ':0'], (c) => ({ channels: c, result: null })), { code: 'UNKNOWN_CHANNEL' });
+  await assert.rejects(store.updateChannels([a.id, a.id], (c) => ({ channels: c, result: null })), /twice/);
+  await assert.rejects(store.updateChannels([a.id, b.id], (c) => ({ channels: [c[1]!, c[0]!], result: null })), /in order/);
+
+  const record = {
+    txid: 'cd'.repeat(32),
+    hex: '00',
+    fee: 300n,
+    payout: 1_700n,
+    feeRate: 2n,
+    status: 'built' as const,
+    detail: null,
+    channels: [
+      { channelId: a.id, amount: 1_000n },
+      { channelId: b.id, amount: 1_000n },
+    ],
+    createdAt: 1,
+    bumpHeight: null,
+    replaces: null,
+  };
+  const settle = () =>
+    store.updateChannels([a.id, b.id], (chans) => ({
+      channels: chans.map((c) => ({ ...c, state: 'closing' as const, settlementTxid: record.txid })),
+      events: chans.map((c) => ({ channelId: c.id, kind: 'settling' as const, amount: c.paid, ref: record.txid })),
+      settlement: record,
+      result: 'ok',
+    }));
+  assert.equal(await settle(), 'ok');
+  assert.deepEqual([(await store.getChannel(a.id))!.state, (await store.getChannel(b.id))!.state], ['closing', 'closing']);
+  assert.deepEqual(await store.getSettlement(record.txid), record);
+  // A patch naming an unknown settlement refuses the whole update, and writes nothing.
+  await assert.rejects(
+    store.updateChannels([a.id], (c) => ({ channels: [{ ...c[0]!, state: 'open' }], settlementPatches: [{ txid: 'ee'.repeat(32), patch: { status: 'rejected' } }], result: null })),
+    /no settlement/,
+  );
+  assert.equal((await store.getChannel(a.id))!.state, 'closing');
+
+  await store.updateSettlement(record.txid, { status: 'rejected', detail: 'refused' });
+  await store.updateSettlement(record.txid, { bumpHeight: 77 });
+  assert.deepEqual(await store.listSettlements({ status: ['rejected'] }), [{ ...record, status: 'rejected', detail: 'refused', bumpHeight: 77 }]);
+  assert.deepEqual(await store.listSettlements({ status: ['built', 'broadcast'] }), []);
+  assert.equal((await store.listSettlements({ channelId: b.id })).length, 1);
+  // The same transaction built again (deterministic signatures) brings the record back.
+  await store.updateChannels([a.id, b.id], (chans) => ({ channels: chans, settlement: record, result: null }));
+  assert.deepEqual(await store.getSettlement(record.txid), record);
+
+  assert.equal(await store.getFundingTx(a.id), null, 'synthetic channels keep no funding');
+  await store.close();
+  tmp.cleanup();
+});
