@@ -4,10 +4,10 @@
  * the raw libsecp256k1 (WebAssembly) verify rate of the very same digests in the same run.
  *
  * "Per second on one core" is measured as CPU time, not wall time: the server runs in this
- * process (its event loop is one thread; the WAL fsyncs run on libuv's pool and are billed too),
- * the load generator in a child process whose CPU is not counted. This machine has 2 cores that
- * other jobs share, so wall-clock rates swing with their load; CPU time does much less. The
- * wall-clock rate is reported alongside as server_pay_wall_per_s.
+ * process (its event loop is one thread; better-sqlite3 fsyncs the WAL on that thread, whose
+ * kernel time is billed too), the load generator in a child process whose CPU is not counted.
+ * This machine has 2 cores that other jobs share, so wall-clock rates swing with their load; CPU
+ * time does much less. The wall-clock rate is reported alongside as server_pay_wall_per_s.
  *
  * Load: a few keep-alive connections, one channel each, each sending its pre-signed, increasing
  * payments in order. Channels are inserted straight into the store for made-up funding outpoints.

@@ -2,7 +2,7 @@ import * as secp from '@noble/secp256k1';
 import { hmac } from '@noble/hashes/hmac';
 import { sha256 } from '@noble/hashes/sha2';
 import { script as bscript } from 'bitcoinjs-lib';
-import { bytesToHex } from './bytes.ts';
+import { hexToBytes } from './bytes.ts';
 import { ProtocolError } from './errors.ts';
 
 // noble's synchronous API needs its hashes wired in once; RFC 6979 nonces make signatures
@@ -40,7 +40,17 @@ export const SIGHASH_NONE = 0x02;
 export const SIGHASH_SINGLE = 0x03;
 export const SIGHASH_ANYONECANPAY = 0x80;
 
-const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+/** n/2 for secp256k1, big-endian: S above it is the high (malleated) form. */
+const HALF_ORDER = hexToBytes('7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0');
+
+/** s > n/2, compared as 32 big-endian bytes: no hex string or BigInt per signature on the server's hot path. */
+function isHighS(compact: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) {
+    const d = compact[32 + i]! - HALF_ORDER[i]!;
+    if (d !== 0) return d > 0;
+  }
+  return false;
+}
 
 /** A transaction signature as it sits in a witness: strict DER followed by the sighash byte. */
 export function encodeTxSignature(compact: Uint8Array, hashType: number): Uint8Array {
@@ -59,8 +69,7 @@ export function decodeTxSignature(bytes: Uint8Array): { compact: Uint8Array; has
   } catch (err) {
     throw new ProtocolError('SYNTAX_ERROR', `signature is not strict DER with a sighash byte: ${(err as Error).message}`);
   }
-  const s = BigInt('0x' + bytesToHex(decoded.signature.subarray(32)));
-  if (s > HALF_ORDER) throw new ProtocolError('SYNTAX_ERROR', 'signature has a high S value');
+  if (isHighS(decoded.signature)) throw new ProtocolError('SYNTAX_ERROR', 'signature has a high S value');
   return { compact: decoded.signature, hashType: decoded.hashType };
 }
 

@@ -208,12 +208,13 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
     calls.then((r) => Promise.reject(new Error(`the API calls stopped before the budget asked: ${JSON.stringify(r)}`))),
   ]);
   await overBudget.getByText('Your auto-pay budget for this site is used up for this period.').waitFor();
+  // The window says where the period stands and suggests what pays: the site's own price limit
+  // (articles must not ask again) and a budget above what is spent, so the reader just allows.
+  await overBudget.getByText(new RegExp(`^Spent [\\d,]+ of ${fmt(budget)} this period`)).waitFor();
   await shot(overBudget, 'prompt-budget-exhausted');
-  const newBudget = budget * 2n;
-  // The window suggests this item's price as the limit; the reader keeps the site's limit for
-  // articles, or the next article would ask again.
-  await overBudget.getByLabel('Max price per item (sat)').fill(PRICES.article.toString());
-  await overBudget.getByLabel('Budget (sat)').fill(newBudget.toString());
+  assert.equal(await overBudget.getByLabel('Max price per item (sat)').inputValue(), PRICES.article.toString(), "the site's price limit is kept");
+  const newBudget = BigInt(await overBudget.getByLabel('Budget (sat)').inputValue());
+  assert.equal(newBudget, budget * 2n, 'the suggestion doubles the used-up budget');
   await reader.answer(overBudget, 'Allow with budget');
   await api.evaluate(() => {
     (window as unknown as { __stop?: boolean }).__stop = true;
@@ -222,7 +223,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   assert.equal(loop.status, 200, `every API call was paid (${JSON.stringify(loop)})`);
   log(
     `A page script called GET /api/timeline ${loop.n} times (${fmt(BigInt(loop.charged))}) until the ${fmt(budget)} budget ran out`,
-    `the wallet asked instead of paying; the reader raised the budget to ${fmt(newBudget)} per day and the waiting call went through`,
+    `the wallet asked instead of paying; the reader allowed the suggested ${fmt(newBudget)} per day and the waiting call went through`,
   );
 
   // 9. Close the channel from the popup; the server settles on chain.

@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import type { ApprovalView } from '../../src/extension/background/paywall/views.ts';
+import type { ChannelSummary } from '../../src/extension/shared/types.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXT = join(ROOT, 'dist/chrome');
@@ -69,10 +71,16 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  async function popup(hash = ''): Promise<Page> {
+  /**
+   * The popup as a tab at its real width (body min-width: 380 px). `fakes` answers some message
+   * types in the page itself, before the background sees them: channel states a devnet-free test
+   * cannot reach, an approval the background never asked for.
+   */
+  async function popup(hash = '', fakes: Record<string, unknown> = {}, file = 'popup.html'): Promise<Page> {
     const page = await ctx.newPage();
-    await page.setViewportSize({ width: 400, height: 600 });
-    await page.goto(`chrome-extension://${extId}/popup.html${hash}`);
+    await page.setViewportSize({ width: 380, height: 600 });
+    if (Object.keys(fakes).length > 0) await page.addInitScript({ content: fakeAnswers(fakes) });
+    await page.goto(`chrome-extension://${extId}/${file}${hash}`);
     return page;
   }
 
@@ -165,10 +173,150 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     const p = await popup();
     const state = await send(p, 'paywall.state', {});
     assert.equal((state.data as { pending: number }).pending, 1);
-    await prompt.getByRole('button', { name: 'Deny' }).click();
-    await p.waitForTimeout(300);
+    // The prompt closes its own window on an answer: waiting after the click would race that
+    // close and fail with "Target closed" now and then (as Reader.answer in test/e2e/harness.ts knows).
+    const closed = prompt.waitForEvent('close', { timeout: 15_000 }).catch(() => undefined);
+    await prompt
+      .getByRole('button', { name: 'Deny' })
+      .click({ noWaitAfter: true })
+      .catch((err: Error) => {
+        if (!prompt.isClosed()) throw err;
+      });
+    await closed;
+    assert.equal(prompt.isClosed(), true, 'the prompt closed itself');
     assert.equal(((await send(p, 'paywall.state', {})).data as { pending: number }).pending, 0);
     await page.close();
     await p.close();
   });
+  it('fits the tab bar on one line at the popup\'s 380 px, and the tabs work from the keyboard', async () => {
+    const page = await popup();
+    const nav = page.getByRole('navigation', { name: 'Sections' });
+    await nav.waitFor();
+    const layout = await nav.evaluate((el) => ({
+      tops: [...el.querySelectorAll('button')].map((b) => Math.round(b.getBoundingClientRect().top)),
+      fits: el.scrollWidth <= el.clientWidth,
+      width: document.documentElement.clientWidth,
+    }));
+    assert.equal(layout.width, 380);
+    assert.equal(new Set(layout.tops).size, 1, `tabs on one line: ${JSON.stringify(layout.tops)}`);
+    assert.ok(layout.fits, 'every tab is visible without scrolling');
+    await nav.getByRole('button', { name: 'Home' }).focus();
+    for (let i = 0; i < 6; i++) await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Settings');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'popup-13-tabs-380.png') });
+    await page.close();
+  });
+
+  it('shows what happened to closed, settling and refunded channels, and why one is stuck opening', async () => {
+    const base: ChannelSummary = {
+      id: 'regtest/0',
+      channelId: 'aa:0',
+      endpoint: 'https://news.example/paychan/v1',
+      network: 'regtest',
+      state: 'open',
+      capacity: '50000',
+      expiry: 2000,
+      approved: '1400',
+      signed: '1400',
+      acknowledged: '1400',
+      spent: '1210',
+      credit: '190',
+      closingTxid: null,
+      outcome: null,
+      lastError: null,
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    const host = (h: string) => `https://${h}/paychan/v1`;
+    const channels: ChannelSummary[] = [
+      { ...base, id: 'regtest/1', endpoint: host('open.example') },
+      { ...base, id: 'regtest/2', endpoint: host('stuck.example'), state: 'opening', signed: '1000', spent: '0', credit: '1000', lastError: 'the site refused the funding: fee rate too low' },
+      { ...base, id: 'regtest/3', endpoint: host('settling.example'), state: 'closing', outcome: 'settled', closingTxid: 'b'.repeat(64) },
+      { ...base, id: 'regtest/4', endpoint: host('settled.example'), state: 'closed', outcome: 'settled', closingTxid: 'c'.repeat(64) },
+      { ...base, id: 'regtest/5', endpoint: host('refunded.example'), state: 'closed', outcome: 'refunded', closingTxid: 'd'.repeat(64) },
+    ];
+    const page = await popup('#channels', { 'channels.list': channels });
+    const card = (h: string) => page.getByRole('article', { name: `Channel with ${h}` });
+    await card('open.example').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'popup-14-channel-states.png'), fullPage: true });
+    for (const h of ['settling.example', 'settled.example', 'refunded.example']) {
+      const text = (await card(h).textContent()) ?? '';
+      assert.doesNotMatch(text, /Credit|Expires/, `${h}: no credit or expiry after closing`);
+    }
+    assert.match((await card('open.example').textContent()) ?? '', /Credit.*190 sat.*Expires/);
+    const settled = (await card('settled.example').textContent()) ?? '';
+    assert.match(settled, /Paid to the site\s*1,400 sat/);
+    assert.match(settled, /Unspent credit, went to the site\s*190 sat/);
+    assert.match(settled, /Returned to you\s*48,600 sat/);
+    assert.match((await card('settling.example').textContent()) ?? '', /Comes back to you\s*48,600 sat/);
+    assert.match((await card('refunded.example').textContent()) ?? '', /whole deposit, 50,000 sat, came back to you/);
+    assert.match((await card('stuck.example').textContent()) ?? '', /the site refused the funding: fee rate too low/);
+    // The close confirmation names the unspent credit the site keeps; dismissed, nothing closes.
+    const dialog = page.waitForEvent('dialog');
+    void card('open.example').getByRole('button', { name: 'Close channel' }).click();
+    const d = await dialog;
+    assert.match(d.message(), /Closing hands the site your 190 sat of unspent prepaid credit\./);
+    await d.dismiss();
+    await page.close();
+  });
+
+  it('after a spent budget, the approval window shows the spend and suggests a budget that pays', async () => {
+    const view: ApprovalView = {
+      id: 'fake',
+      site: 'https://news.example',
+      url: 'https://news.example/api/timeline?year=-580',
+      price: '2',
+      network: 'regtest',
+      endpoint: 'https://news.example/paychan/v1',
+      deposit: null,
+      expiryBlocks: null,
+      expiryEstimate: null,
+      commitment: '2',
+      suggested: { maxPrice: '10', budget: '2000', periodDays: 1 },
+      reason: 'budget-exhausted',
+      remaining: '0',
+      period: { spent: '1000', budget: '1000', periodDays: 1, mode: 'auto' },
+      initiator: null,
+      createdAt: Date.now(),
+      deadline: Date.now() + 120_000,
+    };
+    const prompt = await popup('?id=fake', { 'paywall.approval.get': view }, 'prompt.html');
+    await prompt.setViewportSize({ width: 440, height: 720 });
+    await prompt.getByText('Spent 1,000 of 1,000 sat this period (0 sat left).').waitFor();
+    assert.equal(await prompt.getByLabel('Max price per item (sat)').inputValue(), '10');
+    assert.equal(await prompt.getByLabel('Budget (sat)').inputValue(), '2000');
+    const allow = prompt.getByRole('button', { name: 'Allow with budget' });
+    assert.equal(await allow.isEnabled(), true);
+    await prompt.screenshot({ path: join(ARTIFACTS, 'prompt-02-budget-exhausted.png'), fullPage: true });
+    // The old suggestion, 201 sat, could never pay: the window says so and will not take it.
+    await prompt.getByLabel('Budget (sat)').fill('201');
+    await prompt.getByText(/already spent 1,000 sat, so this budget would not cover this payment \(2 sat\): it must be at least 1,002 sat/).waitFor();
+    assert.equal(await allow.isEnabled(), false);
+    await prompt.screenshot({ path: join(ARTIFACTS, 'prompt-03-budget-too-small.png'), fullPage: true });
+    await prompt.close();
+  });
 });
+
+/**
+ * Runs in the page before its scripts: answers the listed message types itself and passes the
+ * rest to the background (webextension-polyfill calls chrome.runtime.sendMessage with a
+ * callback). A string, not a function: tsx wraps named functions in a `__name` helper that does
+ * not exist in the page.
+ */
+function fakeAnswers(fakes: Record<string, unknown>): string {
+  return `(() => {
+    const fakes = ${JSON.stringify(fakes)};
+    const rt = chrome.runtime;
+    const real = rt.sendMessage.bind(rt);
+    const send = (message, ...rest) => {
+      if (!message || !Object.prototype.hasOwnProperty.call(fakes, message.type)) return real(message, ...rest);
+      const envelope = { ok: true, data: fakes[message.type] };
+      const callback = rest.find((a) => typeof a === 'function');
+      if (!callback) return Promise.resolve(envelope);
+      setTimeout(() => callback(envelope), 0);
+    };
+    Object.defineProperty(rt, 'sendMessage', { value: send, configurable: true, writable: true });
+  })();`;
+}

@@ -4,7 +4,8 @@ import { Approvals } from '../../src/extension/background/paywall/approvals.ts';
 import { BudgetService } from '../../src/extension/background/paywall/budget.ts';
 import { detectChallenge } from '../../src/extension/background/paywall/challenge.ts';
 import { CredentialRules, FakeDnr } from '../../src/extension/background/paywall/credentials.ts';
-import { PaywallService, type PayOutcome, type WalletPort } from '../../src/extension/background/paywall/service.ts';
+import { PaywallService, suggestPolicy, type PayOutcome, type WalletPort } from '../../src/extension/background/paywall/service.ts';
+import type { SitePolicy } from '../../src/extension/background/paywall/policy.ts';
 import { MemoryPaywallStore } from '../../src/extension/background/paywall/store.ts';
 import type { ApprovalChoice, ApprovalView } from '../../src/extension/background/paywall/views.ts';
 import { DEFAULT_SETTINGS } from '../../src/extension/background/settings.ts';
@@ -104,6 +105,8 @@ describe('paywall decisions', () => {
     assert.equal(v.commitment, '1000');
     assert.equal(v.deposit, '50000');
     assert.equal(v.expiryBlocks, 1008);
+    assert.deepEqual(v.suggested, { maxPrice: '10', budget: '1000', periodDays: 1 });
+    assert.equal(v.period, null);
     assert.deepEqual(t.wallet.pays, [{ limit: 1000n }]);
     const p = (await t.budget.policy(SITE))!;
     assert.equal(p.mode, 'ask');
@@ -189,11 +192,98 @@ describe('paywall decisions', () => {
     assert.equal(t.wallet.pays.length, 0);
   });
 
-  it('a locked wallet with auto-pay still asks (the prompt can unlock)', async () => {
+  it('a locked wallet with auto-pay still asks (the prompt can unlock), saying why', async () => {
     const t = setup(() => ({ kind: 'deny' }), fakeWallet('locked'));
     await t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget: '5000', periodDays: 1 });
     assert.equal(await t.service.handle(t.req(10)), 'denied');
     assert.equal(t.shown.length, 1);
+    // Not "budget used up": 5,000 sat are left, the wallet just cannot sign while locked.
+    assert.equal(t.shown[0]?.reason, 'locked');
+    assert.equal(t.shown[0]?.remaining, null);
+  });
+
+  /** A site whose 1,000 sat budget (per 7 days, up to 50 sat an item) is spent, over a channel with no approved headroom left. */
+  async function exhausted(answer: (v: ApprovalView) => ApprovalChoice | null) {
+    const wallet = fakeWallet();
+    wallet.channels.push({ id: 'regtest/0', channelId: 'aa:0', endpoint: ENDPOINT, network: 'regtest', state: 'open', capacity: '50000', expiry: 2000, approved: '1000', signed: '1000', acknowledged: '1000', spent: '1000', credit: '0', closingTxid: null, createdAt: 1, updatedAt: 1 });
+    const t = setup(answer, wallet);
+    await t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget: '1000', periodDays: 7 });
+    const r = await t.budget.reserve(SITE, 1000n, 1000n);
+    assert.ok(r.ok);
+    await t.budget.commit(SITE, r.id, 1000n);
+    return t;
+  }
+
+  it('budget used up: "Allow" as suggested keeps the site\'s limits, covers what the period spent, and pays', async () => {
+    const t = await exhausted((v) => ({ kind: 'allow', ...v.suggested }));
+    assert.equal(await t.service.handle(t.req(2)), 'paid');
+    const v = t.shown[0]!;
+    assert.equal(v.reason, 'budget-exhausted');
+    assert.equal(v.remaining, '0');
+    assert.deepEqual(v.period, { spent: '1000', budget: '1000', periodDays: 7, mode: 'auto' });
+    // Twice the old budget (well above the 1,000 spent + 202 this payment reserves), and the
+    // site's 50 sat limit rather than this 2 sat item's price, so a 10 sat article does not ask again.
+    assert.deepEqual(v.suggested, { maxPrice: '50', budget: '2000', periodDays: 7 });
+    const p = (await t.budget.policy(SITE))!;
+    assert.equal(p.maxPrice, 50n);
+    assert.equal(p.budget, 2000n);
+    assert.equal(p.spent, 1202n);
+    t.shown.length = 0;
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    assert.equal(t.shown.length, 0);
+  });
+
+  it('"Allow" with a budget that cannot hold the payment tells the reader instead of denying in silence', async () => {
+    const t = await exhausted(() => ({ kind: 'allow', maxPrice: '50', budget: '1001', periodDays: 7 }));
+    assert.equal(await t.service.handle(t.req(2)), 'denied');
+    assert.equal(t.wallet.pays.length, 0);
+    assert.ok(t.effects.notes.includes('Payment not made'), JSON.stringify(t.effects.notes));
+  });
+});
+
+describe('the suggested auto-pay policy', () => {
+  const need = (min: bigint, preferred: bigint) => ({ min, preferred, channel: null });
+  const policy = (over: Partial<SitePolicy>): SitePolicy => ({
+    site: SITE,
+    mode: 'auto',
+    blocked: false,
+    maxPrice: 20n,
+    budget: 5000n,
+    periodDays: 1,
+    periodStart: 0,
+    spent: 0n,
+    reservations: {},
+    endpoint: null,
+    createdAt: 0,
+    updatedAt: 0,
+    ...over,
+  });
+
+  it('a new site: a hundred items at this price, at least what this payment reserves', () => {
+    assert.deepEqual(suggestPolicy(10n, need(1000n, 1000n), undefined), { maxPrice: '10', budget: '1000', periodDays: 1 });
+    assert.deepEqual(suggestPolicy(2n, need(1000n, 1000n), undefined), { maxPrice: '2', budget: '1000', periodDays: 1 });
+  });
+
+  it('a pricier item on a site with budget left: raises only the price limit', () => {
+    assert.deepEqual(suggestPolicy(30n, need(30n, 230n), policy({ spent: 1000n })), { maxPrice: '30', budget: '5000', periodDays: 1 });
+  });
+
+  it('a cheaper item never lowers the site\'s price limit', () => {
+    assert.equal(suggestPolicy(2n, need(2n, 202n), policy({ spent: 5000n })).maxPrice, '20');
+  });
+
+  it('spend in flight counts as spent', () => {
+    const s = suggestPolicy(2n, need(2n, 202n), policy({ budget: 1000n, spent: 500n, reservations: { r: { amount: 500n, at: 0 } } }));
+    assert.equal(s.budget, '2000');
+  });
+
+  it('a budget far below the spend (lowered mid-period) still covers spend + this payment', () => {
+    assert.equal(suggestPolicy(2n, need(2n, 202n), policy({ budget: 100n, spent: 4000n })).budget, '4202');
+  });
+
+  it('an ask-every-time site with "pay once" spend: the budget starts above that spend', () => {
+    const s = suggestPolicy(10n, need(10n, 210n), policy({ mode: 'ask', maxPrice: 0n, budget: 0n, spent: 1000n }));
+    assert.deepEqual(s, { maxPrice: '10', budget: '1210', periodDays: 1 });
   });
 });
 
@@ -201,7 +291,7 @@ describe('approvals', () => {
   it('joins requests for the same site, denies when the window is closed', async () => {
     let opened = 0;
     const a = new Approvals({ open: async () => ++opened, close: async () => {} }, Date.now, 1000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     const p1 = a.request(base);
     const p2 = a.request(base);
     assert.equal(a.count, 1);
@@ -214,7 +304,7 @@ describe('approvals', () => {
   });
   it('denies at once when no window can be opened', async () => {
     const a = new Approvals({ open: async () => Promise.reject(new Error('no windows')), close: async () => {} }, Date.now, 60_000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     assert.deepEqual(await a.request(base), { kind: 'deny' });
   });
 });

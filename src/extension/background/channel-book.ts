@@ -53,6 +53,18 @@ export class ChannelBook {
   }
 
   /**
+   * The credential with the newest stored payment riding along while the server has not
+   * acknowledged it (§6.2: the server applies it before debiting; a replay changes nothing).
+   * Once acknowledged it is left out, to keep the header small.
+   */
+  inlineCredential(record: ChannelRecord, ring: KeyRing): Credential {
+    const base = this.credential(record, ring);
+    const ch = record.channel;
+    if (!ch.signature || ch.signed <= ch.acknowledged) return base;
+    return { ...base, payment: { amount: ch.signed, signature: ch.signature } };
+  }
+
+  /**
    * Signs `wanted` (cumulative) and stores the signature with the new amount, in one IndexedDB
    * transaction. Nothing is sent: callers send only what this has stored.
    */

@@ -32,6 +32,7 @@ import { clientPolicy, type SettingsService } from './settings.ts';
 import type { ChannelRecord } from './storage/records.ts';
 import type { WalletService } from './wallet-service.ts';
 import type { ChannelWatcher } from './channel-watcher.ts';
+import { payableAmount } from '../../core/payment.ts';
 
 /** Errors after which a channel cannot take payments any more: retire it and open another. */
 const RETIRING = new Set(['CHANNEL_CLOSED', 'CHANNEL_EXPIRING', 'UNKNOWN_CHANNEL']);
@@ -106,7 +107,7 @@ export class ChannelService {
       }
       const ch = record.channel;
       return {
-        authorization: formatCredential(this.d.book.credential(record, ring)),
+        authorization: formatCredential(this.d.book.inlineCredential(record, ring)),
         channelId: channelId(record),
         price: String(price),
         credit: String(ch.acknowledged - ch.spent),
@@ -334,10 +335,63 @@ export class ChannelService {
       const credit = next.channel.acknowledged - next.channel.spent;
       if (next.channel.state === 'open' && credit < receipt.charged && this.d.session.isUnlocked()) {
         next = await this.topUpLocked(next.id, receipt.charged).catch(async (err: unknown) => {
+          // Nothing approved left is no fault of the channel: the paywall's background top-up
+          // (within the site's budget) or the next item's 402 takes it from here.
+          if (err instanceof WalletError && err.code === 'APPROVAL_REQUIRED') return (await this.store.getChannel(found.id))!;
           return this.d.book.save({ ...(await this.store.getChannel(found.id))!, lastError: (err as Error).message });
         });
       }
       return channelSummary(next);
+    });
+  }
+
+  /**
+   * The paywall's background top-up: keeps `price × items` of credit ahead on the endpoint's
+   * newest open channel, raising its approval by at most `limit` (what the paywall reserved from
+   * the site's budget). Signs and stores; sends only with `send` (the paywall first puts the
+   * signature in the credential rule, so the next request carries it inline either way). With
+   * `send` and nothing new to sign, re-sends a stored signature the server has not acknowledged.
+   * Answers how much the approval grew and the credential to attach (with the payment while the
+   * server has not acknowledged it).
+   */
+  async topUpWithin(endpoint: string, price: bigint, items: bigint, limit: bigint, send: boolean): Promise<TopUpResult> {
+    if (price <= 0n || items <= 0n || limit < 0n) throw new WalletError('INVALID_REQUEST', 'top-up needs a positive price and items, and a limit');
+    return this.d.mutex.run(`endpoint:${endpoint}`, async () => {
+      const settings = await this.d.settings.get();
+      const record = (await this.store.channelsFor(endpoint))
+        .filter((r) => r.network === settings.network && !r.abandoned && r.channel.state === 'open' && r.channel.funding)
+        .sort((a, b) => b.createdAt - a.createdAt)[0];
+      if (!record) return { approved: 0n, record: null, credential: null };
+      const ring = await this.d.session.keys();
+      let r = record;
+      const ch = r.channel;
+      const capacity = ch.request.capacity;
+      let wanted = ch.spent + price * items;
+      if (wanted > capacity) wanted = capacity;
+      if (!r.fundingConfirmed && wanted > r.zeroConfLimit) wanted = r.zeroConfLimit;
+      let grew = 0n;
+      if (wanted > ch.signed && wanted - ch.spent >= price) {
+        // The amount really signed (rounded up to the capacity when the change would be dust) is
+        // what must fit in the approval plus the limit.
+        const ceiling = ch.approved + limit;
+        const amount = payableAmount(channelParams(ch), wanted > ceiling ? ceiling : wanted);
+        if (amount <= ceiling && amount > ch.signed && amount - ch.spent >= price) {
+          if (amount > ch.approved) {
+            grew = amount - ch.approved;
+            r = await this.d.book.save({ ...r, channel: raiseApproval(ch, amount) });
+          }
+          r = await this.d.book.sign(r, amount, ring);
+        }
+      }
+      if (send && r.channel.signed > r.channel.acknowledged) {
+        try {
+          r = await this.d.book.resend(r, r.channel.acknowledged, ring);
+        } catch (err) {
+          // Stored and in the credential: the next request or check sends it anyway.
+          r = await this.d.book.save({ ...(await this.store.getChannel(r.id))!, lastError: (err as Error).message });
+        }
+      }
+      return { approved: grew, record: r, credential: formatCredential(this.d.book.inlineCredential(r, ring)) };
     });
   }
 
@@ -356,6 +410,13 @@ export class ChannelService {
     const settings = await this.d.settings.get();
     return this.ensureCredit(r, price, BigInt(settings.policy.prepaidTarget), site?.allowance ?? r.channel.approved, ring);
   }
+}
+
+export interface TopUpResult {
+  /** How much the channel's approval grew (what the paywall commits against the budget). */
+  approved: bigint;
+  record: ChannelRecord | null;
+  credential: string | null;
 }
 
 function scriptOf(ch: ClientChannel): Uint8Array {

@@ -19,6 +19,8 @@ export function channelSummary(r: ChannelRecord): ChannelSummary {
     spent: String(ch.spent),
     credit: String(ch.signed - ch.spent),
     closingTxid: ch.closingTxid,
+    outcome: outcome(r),
+    lastError: r.lastError,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };
@@ -34,6 +36,17 @@ function summaryState(r: ChannelRecord): ChannelSummaryState {
     default:
       return r.channel.state;
   }
+}
+
+function outcome(r: ChannelRecord): ChannelSummary['outcome'] {
+  if (r.abandoned) return 'abandoned';
+  const ch = r.channel;
+  if (ch.state === 'refunding') return 'refunded';
+  if (ch.state !== 'closing' && ch.state !== 'closed') return null;
+  // The channel closed by the refund the wallet signed (stored before it is broadcast), else by
+  // the site's settlement. A refund replaced by fee is stored as the new one, and whichever of
+  // the two confirmed is the closing txid: an older refund winning reads as a settlement here.
+  return r.refund !== null && ch.closingTxid === r.refund.txid ? 'refunded' : 'settled';
 }
 
 export function paymentSummary(p: PaymentRecord, channelId: string): PaymentSummary {

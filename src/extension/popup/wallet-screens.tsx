@@ -1,8 +1,10 @@
 /** Home (balances), receive, send and channels. */
+import { Fragment } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ESPLORA_URLS } from '../../chain/esplora.ts';
 import type { ChannelSummary, Settings, WalletStatus } from '../shared/types.ts';
 import { activeTabId, call, devnetFaucet } from './api.ts';
+import { channelEnding, closeConfirmText } from './channel-text.ts';
 import { bip21, fmtBlocks, fmtSats, hostOf, parseSatsInput } from './format.ts';
 import { encodeQr, qrSvgPath } from './qr.ts';
 import { Copy, Empty, ErrorBox, Field, useAction, useLoad } from './ui.tsx';
@@ -241,7 +243,7 @@ export function Channels({ settings, tick }: { settings: Settings | undefined; t
       <ErrorBox error={list.error ?? close.error} />
       {!list.loading && channels.length === 0 && <Empty>No channels yet. One opens the first time you pay a site.</Empty>}
       {channels.map((c) => (
-        <ChannelCard c={c} tip={tip} busy={close.busy} onClose={() => confirm(`Close the channel with ${hostOf(c.endpoint)}? The site settles it on chain and the rest of the deposit comes back.`) && close.run(c.id)} />
+        <ChannelCard key={c.id} c={c} tip={tip} busy={close.busy} onClose={() => confirm(closeConfirmText(c)) && close.run(c.id)} />
       ))}
     </main>
   );
@@ -249,22 +251,45 @@ export function Channels({ settings, tick }: { settings: Settings | undefined; t
 
 function ChannelCard({ c, tip, busy, onClose }: { c: ChannelSummary; tip: number | null; busy: boolean; onClose: () => void }) {
   const left = tip === null ? null : c.expiry - tip;
+  // A channel that stopped paying shows where its money went; its credit and expiry no longer mean anything.
+  const ending = channelEnding(c);
   return (
     <article class="card" aria-label={`Channel with ${hostOf(c.endpoint)}`}>
       <div class="row">
         <strong style={{ flex: 1 }}>{hostOf(c.endpoint)}</strong>
         <span class={`badge ${c.state}`}>{c.state}</span>
       </div>
-      <dl class="kv">
-        <dt>Capacity</dt>
-        <dd>{fmtSats(c.capacity)}</dd>
-        <dt>Spent</dt>
-        <dd>{fmtSats(c.spent)}</dd>
-        <dt>Credit</dt>
-        <dd>{fmtSats(c.credit)}</dd>
-        <dt>Expires</dt>
-        <dd>{left === null ? `block ${c.expiry}` : fmtBlocks(left)}</dd>
-      </dl>
+      {ending ? (
+        <>
+          <p class="small">{ending.summary}</p>
+          {ending.facts.length > 0 && (
+            <dl class="kv">
+              {ending.facts.map(([label, value]) => (
+                <Fragment key={label}>
+                  <dt>{label}</dt>
+                  <dd>{value}</dd>
+                </Fragment>
+              ))}
+            </dl>
+          )}
+        </>
+      ) : (
+        <dl class="kv">
+          <dt>Capacity</dt>
+          <dd>{fmtSats(c.capacity)}</dd>
+          <dt>Spent</dt>
+          <dd>{fmtSats(c.spent)}</dd>
+          <dt>Credit</dt>
+          <dd>{fmtSats(c.credit)}</dd>
+          <dt>Expires</dt>
+          <dd>{left === null ? `block ${c.expiry}` : fmtBlocks(left)}</dd>
+        </dl>
+      )}
+      {c.lastError && (c.state === 'opening' || c.outcome === 'abandoned') && (
+        <div class="alert warn small" role="status">
+          {c.state === 'opening' ? 'Not open yet' : 'Given up'}: {c.lastError}
+        </div>
+      )}
       {(c.state === 'open' || c.state === 'opening') && (
         <div class="row end">
           <button class="danger" disabled={busy} onClick={onClose}>
@@ -272,7 +297,11 @@ function ChannelCard({ c, tip, busy, onClose }: { c: ChannelSummary; tip: number
           </button>
         </div>
       )}
-      {c.closingTxid && <p class="small muted mono">Closing tx {c.closingTxid}</p>}
+      {c.closingTxid && (
+        <p class="small muted mono">
+          {c.outcome === 'refunded' ? 'Refund' : 'Closing'} tx {c.closingTxid}
+        </p>
+      )}
     </article>
   );
 }

@@ -9,6 +9,7 @@ import type { WalletStatus } from '../shared/types.ts';
 import { call } from '../popup/api.ts';
 import { fmtBlocks, fmtSats, hostOf, parseSatsInput } from '../popup/format.ts';
 import { ErrorBox, Field, useAction } from '../popup/ui.tsx';
+import { allowProblem as problemWith, periodLine } from './allow.ts';
 
 const REASONS: Record<ApprovalView['reason'], string> = {
   'new-site': 'You have not paid this site before.',
@@ -16,6 +17,7 @@ const REASONS: Record<ApprovalView['reason'], string> = {
   'price-above-limit': 'This item costs more than your auto-pay limit for this site.',
   'budget-exhausted': 'Your auto-pay budget for this site is used up for this period.',
   'third-party': 'Another site is loading this paid item.',
+  locked: 'Auto-pay is on for this site, but the wallet is locked.',
 };
 
 export function Prompt({ id }: { id: string }) {
@@ -58,18 +60,11 @@ function Approve({ view, status, onStatus, now }: { view: ApprovalView; status: 
     window.close();
   });
 
-  const price = BigInt(view.price);
   const mp = parseSatsInput(maxPrice);
   const bd = parseSatsInput(budget);
   const nd = /^[1-9][0-9]{0,2}$/.test(days) ? Number(days) : null;
-  const allowProblem =
-    mp === null || bd === null || nd === null
-      ? 'Enter whole numbers.'
-      : mp < price
-        ? `The price limit must be at least this item's ${fmtSats(price)}.`
-        : bd < BigInt(view.commitment)
-          ? `The budget must cover at least this payment, ${fmtSats(view.commitment)}.`
-          : null;
+  const allowProblem = problemWith(view, mp, bd, nd);
+  const standing = periodLine(view);
   const secondsLeft = Math.max(0, Math.round((view.deadline - now) / 1000));
   const host = hostOf(view.site);
 
@@ -84,7 +79,7 @@ function Approve({ view, status, onStatus, now }: { view: ApprovalView; status: 
           The request comes from a page on <strong>{hostOf(view.initiator)}</strong>, not from {host} itself.
         </div>
       )}
-      {view.reason === 'budget-exhausted' && view.remaining !== null && <div class="alert info">Left in this period's budget: {fmtSats(view.remaining)}.</div>}
+      {standing && <div class="alert info">{standing}</div>}
       <div class="card">
         <dl class="kv">
           <dt>Price of this item</dt>
@@ -140,7 +135,11 @@ function Approve({ view, status, onStatus, now }: { view: ApprovalView; status: 
         <p class="small muted">
           "Allow" pays items from {host} up to {mp !== null ? fmtSats(mp) : '…'} each without asking, at most {bd !== null ? fmtSats(bd) : '…'} {nd === 1 ? 'per day' : `every ${nd ?? '…'} days`}.
         </p>
-        {allowProblem && <p class="small" style={{ color: 'var(--warn)' }}>{allowProblem}</p>}
+        {allowProblem && (
+          <p class="small" role="status" style={{ color: 'var(--warn)' }}>
+            {allowProblem}
+          </p>
+        )}
       </fieldset>
 
       <ErrorBox error={decide.error} />

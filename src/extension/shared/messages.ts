@@ -51,6 +51,15 @@ export interface MessageMap {
    * retry the request with.
    */
   pay: { req: { url: string; challenge: string }; res: PayResult };
+  /**
+   * The paywall's background top-up (trusted callers only): keeps `price × items` of credit ahead
+   * on the endpoint's newest open channel, raising its approval by at most `limit`; signs and
+   * stores, and sends when `send`. `credential` carries the payment inline while unacknowledged.
+   */
+  'channels.topUp': {
+    req: { endpoint: string; price: SatString; items: number; limit: SatString; send: boolean };
+    res: { approved: SatString; channel: ChannelSummary | null; credential: string | null };
+  };
   /** Reports a `Paychan-Receipt` header, so the background's view of credit stays exact. */
   'pay.receipt': { req: { receipt: string }; res: ChannelSummary | null };
   // --- paywall (issue 6): handled by background/paywall, wired through registerPaywall(). ---

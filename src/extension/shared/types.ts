@@ -93,6 +93,15 @@ export interface ChannelSummary {
   /** signed − spent: paid to the server and not yet used. */
   credit: SatString;
   closingTxid: string | null;
+  /**
+   * How a closing or closed channel ends: `settled` (the site's settlement pays it `signed` and
+   * returns capacity − signed), `refunded` (the whole capacity comes back after expiry), or
+   * `abandoned` (it never opened, nothing was locked); null while it is opening or open.
+   * Optional (read as null) so that summaries made by hand, as test fakes do, stay valid.
+   */
+  outcome?: 'settled' | 'refunded' | 'abandoned' | null;
+  /** What went wrong last time the wallet worked on this channel (e.g. a funding the site refused). */
+  lastError?: string | null;
   createdAt: number;
   updatedAt: number;
 }

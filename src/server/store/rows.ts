@@ -64,13 +64,26 @@ export function paramsFromRow(r: ChannelRow): ChannelParams {
   };
 }
 
-/** `params` may be passed in: a channel's parameters never change, so callers may reuse one object. */
-export function channelFromRow(r: ChannelRow, params: ChannelParams = paramsFromRow(r)): ServerChannel {
+/** The columns a channel's life changes; everything else is fixed at funding. */
+export type ChannelStateRow = Pick<ChannelRow, 'state' | 'paid' | 'signature' | 'spent' | 'funding_confirmed' | 'settlement_txid' | 'close_reason'>;
+
+/** The part of a channel fixed at funding, which a store may keep and reuse (never mutated). */
+export interface FixedPart {
+  params: ChannelParams;
+  serverKeyIndex: number;
+  tokenHash: Uint8Array;
+}
+
+export function fixedFromRow(r: ChannelRow): FixedPart {
+  return { params: paramsFromRow(r), serverKeyIndex: r.server_key_index, tokenHash: bytes(r.token_hash) };
+}
+
+export function channelFromParts(id: string, fixed: FixedPart, r: ChannelStateRow): ServerChannel {
   return {
-    id: r.id,
-    params,
-    serverKeyIndex: r.server_key_index,
-    tokenHash: bytes(r.token_hash),
+    id,
+    params: fixed.params,
+    serverKeyIndex: fixed.serverKeyIndex,
+    tokenHash: fixed.tokenHash,
     state: r.state as ServerChannelState,
     paid: BigInt(r.paid),
     signature: bytes(r.signature),
@@ -79,6 +92,10 @@ export function channelFromRow(r: ChannelRow, params: ChannelParams = paramsFrom
     settlementTxid: r.settlement_txid,
     closeReason: r.close_reason as CloseReason | null,
   };
+}
+
+export function channelFromRow(r: ChannelRow): ServerChannel {
+  return channelFromParts(r.id, fixedFromRow(r), r);
 }
 
 /** Parameters for inserting a channel, named as the INSERT statement names them. */

@@ -72,6 +72,32 @@ export class CredentialRules {
     await this.dnr.updateSessionRules({ removeRuleIds: old, addRules: buildRules(site, credential, initiatorHosts, [ids[0]!, ids[1]!]) });
   }
 
+  /**
+   * Changes the credential `site`'s rules send (e.g. a top-up riding inline, or dropping it once
+   * acknowledged), keeping their ids and conditions. False when the site has no rules: nothing is
+   * installed that the user did not pay for.
+   */
+  async update(site: string, credential: string): Promise<boolean> {
+    const filter = urlFilterFor(site);
+    const old = (await this.dnr.getSessionRules()).filter((r) => r.condition.urlFilter === filter && r.id >= RULE_ID_BASE);
+    if (!old.length) return false;
+    const current = old[0]!.action.requestHeaders?.find((h) => h.header === CREDENTIAL_HEADER)?.value;
+    if (current === credential) return true;
+    const next = old.map((r) => ({
+      ...r,
+      action: { ...r.action, requestHeaders: [{ header: CREDENTIAL_HEADER, operation: 'set', value: credential }] },
+    }));
+    await this.dnr.updateSessionRules({ removeRuleIds: old.map((r) => r.id), addRules: next });
+    return true;
+  }
+
+  /** The credential currently attached for `site`, if any. */
+  async current(site: string): Promise<string | null> {
+    const filter = urlFilterFor(site);
+    const rule = (await this.dnr.getSessionRules()).find((r) => r.condition.urlFilter === filter && r.id >= RULE_ID_BASE);
+    return rule?.action.requestHeaders?.find((h) => h.header === CREDENTIAL_HEADER)?.value ?? null;
+  }
+
   async remove(site: string): Promise<void> {
     const filter = urlFilterFor(site);
     const ids = (await this.dnr.getSessionRules()).filter((r) => r.condition.urlFilter === filter && r.id >= RULE_ID_BASE).map((r) => r.id);

@@ -17,7 +17,9 @@ import { ChannelNotifier } from './notifier.ts';
 import { policyView, siteOf } from './policy.ts';
 import { PaywallService, type PaywallEffects, type WalletPort } from './service.ts';
 import { openPaywallStore, type PaidItem, type PaywallStore } from './store.ts';
+import { BackgroundTopUp, type TopUpPort } from './topup.ts';
 import type { PaidItemView } from './views.ts';
+import { KeyedMutex } from '../mutex.ts';
 
 export { walletPortFromMessages, type Call } from './wallet-port.ts';
 export type { WalletPort, PayOutcome } from './service.ts';
@@ -33,8 +35,11 @@ export type PaywallHandlers = { [K in PaywallMessageType]: (payload: RequestOf<K
 export const PAYWALL_CONTENT_ALLOWED: ReadonlySet<MessageType> = new Set<MessageType>(['paywall.request']);
 
 export interface PaywallDeps {
-  /** The wallet; `walletPortFromMessages(call)` builds one from the background's message router. */
-  wallet: WalletPort;
+  /**
+   * The wallet; `walletPortFromMessages(call)` builds one from the background's message router.
+   * With `topUp`, credit is kept topped up in the background within the site's budget.
+   */
+  wallet: WalletPort & Partial<Pick<TopUpPort, 'topUp'>>;
   /** The wallet's event fan-out (background/events.ts `Events`), for channel notifications. */
   events?: { subscribe(listener: (e: BackgroundEvent) => void): () => void };
   /** Defaults to webextension-polyfill's `browser`. */
@@ -109,7 +114,12 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     },
     notify,
   };
-  const service = new PaywallService({ wallet: deps.wallet, budget, approvals, credentials, effects, clock });
+  const siteLock = new KeyedMutex();
+  const service = new PaywallService({ wallet: deps.wallet, budget, approvals, credentials, effects, clock, mutex: siteLock });
+  const w = deps.wallet;
+  const topUps = w.topUp
+    ? new BackgroundTopUp({ wallet: { channels: () => w.channels(), settings: () => w.settings(), topUp: (i) => w.topUp!(i) }, budget, credentials, mutex: siteLock })
+    : null;
 
   const dropCredentialsFor = async (endpoint: string) => {
     for (const p of await budget.policies()) if (p.endpoint === endpoint) await credentials.remove(p.site).catch(() => undefined);
@@ -136,7 +146,11 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
         const item: PaidItem = { site: receipt.site, url: details.url, amount: receipt.receipt.charged, channel: receipt.channel, tabId: details.tabId, at: clock.now() };
         void lazyStore.addItem(item).catch(() => undefined);
         badge.paid(details.tabId, receipt.site, receipt.receipt.charged);
-        void deps.wallet.receipt(receipt.header).catch(() => undefined);
+        const seen = { site: receipt.site, channel: receipt.channel, charged: receipt.receipt.charged };
+        void deps.wallet
+          .receipt(receipt.header)
+          .then(() => topUps?.onReceipt(seen))
+          .catch(() => undefined);
         return;
       }
       const detected = detectChallenge(details.statusCode, details.url, headers);

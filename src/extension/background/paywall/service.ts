@@ -13,7 +13,7 @@ import type { Approvals } from './approvals.ts';
 import type { BudgetService, Clock } from './budget.ts';
 import type { Detected, ResourceKind } from './challenge.ts';
 import type { CredentialRules } from './credentials.ts';
-import { DAY_MS, evaluate, remaining, sameSite } from './policy.ts';
+import { DAY_MS, evaluate, remaining, reservedTotal, sameSite, type SitePolicy } from './policy.ts';
 import type { ApprovalChoice, ApprovalView, PageOutcome } from './views.ts';
 
 /** What the paywall needs from the wallet (issue 5's background); see wallet-port.ts for an adapter. */
@@ -61,13 +61,17 @@ export interface PaywallServiceDeps {
   credentials: CredentialRules;
   effects: PaywallEffects;
   clock: Clock;
+  /** Per-site lock, shared with the background top-up (topup.ts). */
+  mutex?: KeyedMutex;
 }
 
 export class PaywallService {
-  private readonly mutex = new KeyedMutex();
+  private readonly mutex: KeyedMutex;
   private readonly reloaded = new Map<string, number>();
 
-  constructor(private readonly d: PaywallServiceDeps) {}
+  constructor(private readonly d: PaywallServiceDeps) {
+    this.mutex = d.mutex ?? new KeyedMutex();
+  }
 
   /** Handles one priced request; never throws (a failure is an outcome the page can fall back on). */
   async handle(req: PayRequest): Promise<PageOutcome> {
@@ -113,9 +117,12 @@ export class PaywallService {
       if (r.ok) reservation = r;
     }
     if (!reservation) {
-      const reason = verdict.pay === 'ask' ? verdict.reason : 'budget-exhausted';
-      const left = verdict.pay === 'ask' ? verdict.remaining : policy ? remaining(policy) : null;
-      const choice = await this.d.approvals.request(this.approvalView(req, shape, settings, reason, left));
+      // Auto-pay that could not reserve: either the wallet is locked (it cannot sign until the
+      // prompt unlocks it) or parallel payments used the budget up since the verdict.
+      const reason = verdict.pay === 'ask' ? verdict.reason : status.state === 'locked' ? 'locked' : 'budget-exhausted';
+      // Read again: the prompt shows what the period has spent now, not before a failed reservation.
+      const current = await this.d.budget.policy(site);
+      const choice = await this.d.approvals.request(this.approvalView(req, shape, settings, reason, current));
       const r = await this.apply(site, choice, shape, challenge.endpoint);
       if (!r) return 'denied';
       reservation = r;
@@ -149,7 +156,15 @@ export class PaywallService {
     }
     await this.d.budget.setPolicy(site, { mode: 'auto', blocked: false, maxPrice: choice.maxPrice, budget: choice.budget, periodDays: choice.periodDays }, endpoint);
     const r = await this.d.budget.reserve(site, shape.min, shape.preferred);
-    return r.ok ? r : null;
+    if (r.ok) return r;
+    // The user said yes, but the budget they set (after what this period already spent, or what
+    // other tabs reserved meanwhile) cannot hold this payment: say so, never deny in silence.
+    await this.d.effects.notify(
+      `budget-${site}`,
+      'Payment not made',
+      `${site}: the budget you set has ${r.remaining} sat left this period; this item needs ${shape.min} sat. Raise the budget in Paychan → Sites.`,
+    );
+    return null;
   }
 
   private async afterPaid(req: PayRequest): Promise<void> {
@@ -192,7 +207,7 @@ export class PaywallService {
     return { min: first, preferred, channel: null };
   }
 
-  approvalView(req: PayRequest, shape: Need, settings: Settings, reason: ApprovalView['reason'], left: bigint | null): Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'> {
+  approvalView(req: PayRequest, shape: Need, settings: Settings, reason: ApprovalView['reason'], policy: SitePolicy | undefined): Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'> {
     const { challenge, site } = req.detected;
     const t = challenge.terms;
     const p = settings.policy;
@@ -201,9 +216,6 @@ export class PaywallService {
     const deposit = newChannel ? clamp(BigInt(p.preferredDeposit), t.minDeposit, t.maxDeposit < BigInt(p.maxDeposit) ? t.maxDeposit : BigInt(p.maxDeposit)) : null;
     const blocks = newChannel ? Math.min(Math.max(p.preferredExpiryBlocks, t.minExpiryBlocks), t.maxExpiryBlocks, p.maxExpiryBlocks) : null;
     const price = challenge.price;
-    // A starting budget: a hundred items a day at this price, at least what opening the channel commits.
-    let budget = price * 100n;
-    if (budget < shape.preferred) budget = shape.preferred;
     return {
       site,
       url: req.url,
@@ -214,12 +226,33 @@ export class PaywallService {
       expiryBlocks: blocks,
       expiryEstimate: blocks === null ? null : this.d.clock.now() + Math.round((blocks / BLOCKS_PER_DAY) * DAY_MS),
       commitment: String(shape.min),
-      suggested: { maxPrice: String(price), budget: String(budget), periodDays: 1 },
+      suggested: suggestPolicy(price, shape, policy),
       reason,
-      remaining: left === null ? null : String(left),
+      remaining: reason === 'budget-exhausted' && policy ? String(remaining(policy)) : null,
+      period: policy ? { spent: String(policy.spent + reservedTotal(policy)), budget: String(policy.budget), periodDays: policy.periodDays, mode: policy.mode } : null,
       initiator: req.initiator !== null && !sameSite(req.initiator, site) ? req.initiator : null,
     };
   }
+}
+
+/**
+ * What "Allow" is prefilled with. A new site: a hundred items a day at this price, at least what
+ * this payment would reserve. A site with a policy: "Allow" replaces the policy but keeps its
+ * period and what the period spent, so the suggestion keeps the site's own limits and raises
+ * them only as far as this payment needs. A price limit lowered to this item would make the next
+ * pricier item ask again; a budget at or below what is already spent reserves nothing.
+ */
+export function suggestPolicy(price: bigint, shape: Need, policy: SitePolicy | undefined): ApprovalView['suggested'] {
+  const fresh = maxOf(price * 100n, shape.preferred);
+  if (!policy) return { maxPrice: String(price), budget: String(fresh), periodDays: 1 };
+  const used = policy.spent + reservedTotal(policy);
+  let budget = policy.budget === 0n ? fresh : policy.budget;
+  if (budget - used < shape.min) {
+    // Used up: double it (or add a hundred items), and in any case cover what is spent plus this payment.
+    if (policy.budget > 0n) budget = policy.budget + maxOf(policy.budget, price * 100n);
+    budget = maxOf(budget, used + shape.preferred);
+  }
+  return { maxPrice: String(maxOf(policy.maxPrice, price)), budget: String(budget), periodDays: policy.periodDays };
 }
 
 export interface Need {
@@ -231,4 +264,8 @@ export interface Need {
 
 function max0(v: bigint): bigint {
   return v > 0n ? v : 0n;
+}
+
+function maxOf(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }

@@ -70,10 +70,19 @@ export interface ApprovalView {
   commitment: SatString;
   /** What auto-pay would allow if the user picks "Allow": prefilled, editable. */
   suggested: { maxPrice: SatString; budget: SatString; periodDays: number };
-  /** Why we ask: no policy yet, price above the limit, budget used up, a third-party page. */
-  reason: 'new-site' | 'ask' | 'price-above-limit' | 'budget-exhausted' | 'third-party';
+  /**
+   * Why we ask: no policy yet, price above the limit, budget used up, a third-party page, or a
+   * locked wallet (auto-pay cannot sign until it is unlocked).
+   */
+  reason: 'new-site' | 'ask' | 'price-above-limit' | 'budget-exhausted' | 'third-party' | 'locked';
   /** With budget-exhausted: what the current period still has. */
   remaining: SatString | null;
+  /**
+   * Where the site's current budget period stands, when the site has a policy: "Allow" keeps
+   * the period, so a new budget must cover what it has already spent (committed and in flight)
+   * plus this payment's `commitment`, or nothing can be reserved.
+   */
+  period: { spent: SatString; budget: SatString; periodDays: number; mode: PolicyMode } | null;
   /** The page that triggered the request, when it is another site. */
   initiator: string | null;
   createdAt: number;

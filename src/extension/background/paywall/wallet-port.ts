@@ -11,6 +11,7 @@
 import type { MessageType, RequestOf, ResponseOf } from '../../shared/messages.ts';
 import type { ChannelSummary } from '../../shared/types.ts';
 import type { PayOutcome, WalletPort } from './service.ts';
+import type { TopUpPort } from './topup.ts';
 
 export type Call = <T extends MessageType>(type: T, payload: RequestOf<T>) => Promise<ResponseOf<T>>;
 
@@ -26,8 +27,12 @@ function approvedSum(channels: ChannelSummary[], endpoint: string): bigint {
   return sum;
 }
 
-export function walletPortFromMessages(call: Call): WalletPort {
+export function walletPortFromMessages(call: Call): WalletPort & TopUpPort {
   return {
+    async topUp({ endpoint, price, items, limit, send }) {
+      const out = await call('channels.topUp', { endpoint, price: String(price), items: Number(items), limit: String(limit), send });
+      return { approved: BigInt(out.approved), channel: out.channel, credential: out.credential };
+    },
     status: () => call('wallet.status', undefined),
     settings: () => call('settings.get', undefined),
     channels: () => call('channels.list', undefined),

@@ -1,0 +1,100 @@
+/**
+ * The words the popup and the approval window use about money: where a closed channel's deposit
+ * went, what closing hands the site, and whether "Allow with budget" would really pay.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { channelEnding, closeConfirmText } from '../../src/extension/popup/channel-text.ts';
+import { allowProblem, periodLine } from '../../src/extension/prompt/allow.ts';
+import type { ChannelSummary } from '../../src/extension/shared/types.ts';
+
+function channel(over: Partial<ChannelSummary>): ChannelSummary {
+  return {
+    id: 'regtest/0',
+    channelId: 'aa:0',
+    endpoint: 'https://news.example/paychan/v1',
+    network: 'regtest',
+    state: 'open',
+    capacity: '50000',
+    expiry: 2000,
+    approved: '1400',
+    signed: '1400',
+    acknowledged: '1400',
+    spent: '1210',
+    credit: '190',
+    closingTxid: null,
+    outcome: null,
+    lastError: null,
+    createdAt: 1,
+    updatedAt: 1,
+    ...over,
+  };
+}
+
+describe('channel card after closing', () => {
+  it('an open or opening channel has no ending (credit and expiry still apply)', () => {
+    assert.equal(channelEnding(channel({})), null);
+    assert.equal(channelEnding(channel({ state: 'opening' })), null);
+  });
+
+  it('settled: what the site was paid, what came back, and the unspent credit that went to the site', () => {
+    const e = channelEnding(channel({ state: 'closed', outcome: 'settled', closingTxid: 'bb' }))!;
+    assert.equal(e.summary, 'Settled on chain: the site was paid 1,400 sat and 48,600 sat came back to you. 190 sat of that was prepaid credit you had not used yet; it went to the site.');
+    assert.deepEqual(e.facts, [
+      ['Deposit', '50,000 sat'],
+      ['Paid to the site', '1,400 sat'],
+      ['Unspent credit, went to the site', '190 sat'],
+      ['Returned to you', '48,600 sat'],
+    ]);
+    assert.ok(!JSON.stringify(e).includes('Expires'));
+  });
+
+  it('settling (closing): the same split, in the future tense', () => {
+    const e = channelEnding(channel({ state: 'closing', outcome: 'settled' }))!;
+    assert.match(e.summary, /^The site is settling on chain: it gets 1,400 sat and 48,600 sat comes back to you\. 190 sat .* it goes to the site\.$/);
+  });
+
+  it('refunded: the whole deposit came back, the site got nothing', () => {
+    const e = channelEnding(channel({ state: 'closed', outcome: 'refunded', closingTxid: 'cc' }))!;
+    assert.match(e.summary, /^Refunded after expiry: the whole deposit, 50,000 sat, came back to you/);
+    assert.deepEqual(e.facts, [
+      ['Deposit', '50,000 sat'],
+      ['Returned to you, less the fee', '50,000 sat'],
+    ]);
+    assert.match(channelEnding(channel({ state: 'refunding', outcome: 'refunded' }))!.summary, /on its way to you/);
+  });
+
+  it('abandoned: it never opened', () => {
+    const e = channelEnding(channel({ state: 'closed', outcome: 'abandoned', signed: '0', credit: '0', lastError: 'the funding never reached the chain' }))!;
+    assert.match(e.summary, /never opened/);
+    assert.deepEqual(e.facts, []);
+  });
+
+  it('the close confirmation says what comes back and names the unspent credit the site keeps', () => {
+    assert.equal(
+      closeConfirmText(channel({})),
+      'Close the channel with news.example? The site settles it on chain and the rest of the deposit, 48,600 sat, comes back to you. Closing hands the site your 190 sat of unspent prepaid credit.',
+    );
+    assert.doesNotMatch(closeConfirmText(channel({ credit: '0', spent: '1400' })), /prepaid credit/);
+  });
+});
+
+describe('approval window: "Allow with budget"', () => {
+  const view = { price: '2', commitment: '2', period: { spent: '1000', budget: '1000', periodDays: 1, mode: 'auto' as const } };
+
+  it('says plainly what the period has spent of its budget', () => {
+    assert.equal(periodLine(view), 'Spent 1,000 of 1,000 sat this period (0 sat left).');
+    assert.equal(periodLine({ period: { spent: '250', budget: '1000', periodDays: 7, mode: 'auto' } }), 'Spent 250 of 1,000 sat this period (750 sat left).');
+    assert.equal(periodLine({ period: { spent: '1000', budget: '0', periodDays: 1, mode: 'ask' } }), 'Spent 1,000 sat at this site this period.');
+    assert.equal(periodLine({ period: null }), null);
+  });
+
+  it('refuses a budget that would not cover what is spent plus this payment, and says so', () => {
+    assert.equal(allowProblem(view, 50n, 201n, 1), 'This period has already spent 1,000 sat, so this budget would not cover this payment (2 sat): it must be at least 1,002 sat.');
+    assert.equal(allowProblem(view, 50n, 1001n, 1), 'This period has already spent 1,000 sat, so this budget would not cover this payment (2 sat): it must be at least 1,002 sat.');
+    assert.equal(allowProblem(view, 50n, 1002n, 1), null);
+    assert.equal(allowProblem(view, 1n, 2000n, 1), "The price limit must be at least this item's 2 sat.");
+    assert.equal(allowProblem({ ...view, period: null, commitment: '1000' }, 10n, 999n, 1), 'The budget must cover at least this payment, 1,000 sat.');
+    assert.equal(allowProblem(view, null, 2000n, 1), 'Enter whole numbers.');
+  });
+});
