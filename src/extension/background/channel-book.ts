@@ -114,8 +114,10 @@ export class ChannelBook {
     ch = acknowledge(ch, status.paid, status.spent);
     if (status.state !== 'open' && (ch.state === 'open' || ch.state === 'funding')) ch = beginClose(ch);
     if (status.settlementTxid && ch.state === 'closing') ch = { ...ch, closingTxid: status.settlementTxid };
-    const next = await this.save({ ...record, channel: ch, fundingConfirmed: record.fundingConfirmed || status.fundingConfirmed, lastError: null });
-    await this.d.store.acknowledgePayments(record.id, ch.acknowledged);
+    // The channel and its payments' acknowledgements in one transaction.
+    const next = { ...record, channel: ch, fundingConfirmed: record.fundingConfirmed || status.fundingConfirmed, lastError: null, updatedAt: this.d.clock.now() };
+    await this.d.store.putChannelAcknowledging(next, ch.acknowledged);
+    this.d.events.emit({ type: 'channel', data: channelSummary(next) });
     return next;
   }
 }

@@ -376,9 +376,11 @@ export class ChannelService {
         const ceiling = ch.approved + limit;
         const amount = payableAmount(channelParams(ch), wanted > ceiling ? ceiling : wanted);
         if (amount <= ceiling && amount > ch.signed && amount - ch.spent >= price) {
+          // The raised approval is stored with the signature, in sign's one transaction: an
+          // approval is never on disk without the payment it was raised for, nor the reverse.
           if (amount > ch.approved) {
             grew = amount - ch.approved;
-            r = await this.d.book.save({ ...r, channel: raiseApproval(ch, amount) });
+            r = { ...r, channel: raiseApproval(ch, amount) };
           }
           r = await this.d.book.sign(r, amount, ring);
         }

@@ -18,6 +18,9 @@ export const TABS = [
 ] as const;
 export type Tab = (typeof TABS)[number][0];
 
+/** How long a burst of background events may take before the screens re-read what changed. */
+const REFRESH_COALESCE_MS = 250;
+
 const NETWORK_LABEL: Record<string, string> = { mainnet: 'mainnet', testnet: 'testnet', signet: 'signet', regtest: 'devnet' };
 
 export function App({ initialTab }: { initialTab?: Tab }) {
@@ -30,10 +33,30 @@ export function App({ initialTab }: { initialTab?: Tab }) {
 
   useEffect(() => {
     call('wallet.status', undefined).then(setStatus, setError);
-    return subscribe((e) => {
+    // Events come in bursts (a receipt, then a top-up's signature, then the server's answer), and
+    // every refresh re-reads the balances from the chain backend: the first event refreshes at
+    // once, and the events of the next REFRESH_COALESCE_MS share one refresh at its end.
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let more = false;
+    const quiet = () => {
+      timer = null;
+      if (!more) return;
+      more = false;
+      setTick((t) => t + 1);
+      timer = setTimeout(quiet, REFRESH_COALESCE_MS);
+    };
+    const unsubscribe = subscribe((e) => {
       if (e.type === 'status') setStatus(e.data);
-      else setTick((t) => t + 1);
+      else if (timer !== null) more = true;
+      else {
+        setTick((t) => t + 1);
+        timer = setTimeout(quiet, REFRESH_COALESCE_MS);
+      }
     });
+    return () => {
+      if (timer !== null) clearTimeout(timer);
+      unsubscribe();
+    };
   }, []);
   useEffect(() => {
     if (status?.state === 'unlocked') call('settings.get', undefined).then(setSettings, setError);

@@ -1,6 +1,7 @@
 /** The typed storage the services use; the UI never touches it. */
 import type { NetworkName } from '../../../core/network.ts';
-import type { Db } from './db.ts';
+import type { IDBPIndex, StoreNames } from 'idb';
+import type { Db, PaychanDB } from './db.ts';
 import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from './records.ts';
 
 export class Store {
@@ -78,14 +79,21 @@ export class Store {
   /** Marks the payments up to `paid` as acknowledged by the server. */
   async acknowledgePayments(channel: string, paid: bigint): Promise<void> {
     const tx = this.db.transaction('payments', 'readwrite');
-    // Newest first, stopping at the first acknowledged one: amounts only grow, so everything
-    // older is acknowledged already, and this stays constant-time as the history grows.
-    let cursor = await tx.store.index('channel').openCursor(channel, 'prev');
-    while (cursor && !cursor.value.acknowledged) {
-      if (cursor.value.amount <= paid) await cursor.update({ ...cursor.value, acknowledged: true });
-      cursor = await cursor.continue();
-    }
+    await markAcknowledged(tx.store.index('channel'), channel, paid);
     await tx.done;
+  }
+
+  /**
+   * Stores a channel with what the server acknowledged and marks its payments up to `paid`
+   * acknowledged, in one transaction.
+   */
+  async putChannelAcknowledging(record: ChannelRecord, paid: bigint): Promise<void> {
+    const tx = this.db.transaction(['channels', 'payments'], 'readwrite');
+    const put = tx.objectStore('channels').put(record);
+    // A failed put aborts the transaction: tx.done reports it.
+    put.catch(() => undefined);
+    await markAcknowledged(tx.objectStore('payments').index('channel'), record.id, paid);
+    await Promise.all([put, tx.done]);
   }
 
   payments(channel?: string): Promise<PaymentRecord[]> {
@@ -106,5 +114,21 @@ export class Store {
 
   async deleteSite(endpoint: string): Promise<void> {
     await this.db.delete('sites', endpoint);
+  }
+}
+
+/**
+ * Newest first, stopping at the first acknowledged payment: amounts only grow, so everything
+ * older is acknowledged already, and this stays constant-time as the history grows.
+ */
+async function markAcknowledged<Tx extends ArrayLike<StoreNames<PaychanDB>>>(
+  index: IDBPIndex<PaychanDB, Tx, 'payments', 'channel', 'readwrite'>,
+  channel: string,
+  paid: bigint,
+): Promise<void> {
+  let cursor = await index.openCursor(channel, 'prev');
+  while (cursor && !cursor.value.acknowledged) {
+    if (cursor.value.amount <= paid) await cursor.update({ ...cursor.value, acknowledged: true });
+    cursor = await cursor.continue();
   }
 }
