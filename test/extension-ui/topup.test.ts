@@ -114,6 +114,18 @@ describe('background top-up within the budget', () => {
     assert.equal(t.wallet.calls.length, 0);
   });
 
+  it('answers a receipt showing plenty of credit without reading the wallet', async () => {
+    const t = await setup({ approved: 2000n, signed: 1100n, spent: 990n }, { mode: 'auto', budget: '5000' });
+    let reads = 0;
+    const channels = t.wallet.port.channels;
+    t.wallet.port.channels = async () => (reads++, channels());
+    assert.equal(await t.topUp.onReceipt({ ...receipt, paid: 1100n, spent: 990n }), 'none');
+    assert.equal(reads, 0, 'a warm page load costs the service worker no wallet read');
+    // Low credit in the receipt still goes the whole way.
+    assert.equal(await t.topUp.onReceipt({ ...receipt, paid: 1100n, spent: 1080n }), 'none');
+    assert.equal(reads, 1);
+  });
+
   it('never approves beyond the budget left; with none left it only uses what is already approved', async () => {
     const t = await setup({ approved: 1000n, signed: 1000n, spent: 990n }, { mode: 'auto', budget: '30' });
     assert.equal(await t.topUp.onReceipt(receipt), 'topped-up');

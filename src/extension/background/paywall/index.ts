@@ -146,7 +146,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
         const item: PaidItem = { site: receipt.site, url: details.url, amount: receipt.receipt.charged, channel: receipt.channel, tabId: details.tabId, at: clock.now() };
         void lazyStore.addItem(item).catch(() => undefined);
         badge.paid(details.tabId, receipt.site, receipt.receipt.charged);
-        const seen = { site: receipt.site, channel: receipt.channel, charged: receipt.receipt.charged };
+        const seen = { site: receipt.site, channel: receipt.channel, charged: receipt.receipt.charged, paid: receipt.receipt.paid, spent: receipt.receipt.spent };
         void deps.wallet
           .receipt(receipt.header)
           .then(() => topUps?.onReceipt(seen))

@@ -63,6 +63,9 @@ export interface ReceiptSeen {
   /** `<txid>:<vout>` of the channel the receipt names. */
   channel: string;
   charged: bigint;
+  /** The server's cumulative paid and spent after this item, when the receipt said so. */
+  paid?: bigint;
+  spent?: bigint;
 }
 
 export class BackgroundTopUp {
@@ -84,6 +87,12 @@ export class BackgroundTopUp {
     // has not paid through the paywall.
     const current = await this.d.credentials.current(site);
     if (current === null) return 'none';
+    // Most receipts leave plenty of credit: answer those without reading the wallet, so a warm
+    // page load costs the service worker one rule read. A payment still waiting to be
+    // acknowledged shows up as an inline credential, and is handled below.
+    if (r.paid !== undefined && r.spent !== undefined && r.paid - r.spent >= price * LOW_WATER_ITEMS && !hasInlinePayment(current)) {
+      return 'none';
+    }
     const c = (await this.d.wallet.channels()).find((x) => x.channelId === r.channel && x.state === 'open');
     if (!c) return 'none';
     const policy = await this.d.budget.policy(site);
