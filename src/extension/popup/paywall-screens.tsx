@@ -7,7 +7,7 @@ import { call } from './api.ts';
 import { itemsToCsv } from './csv.ts';
 import { fmtSats, fmtTime, hostOf, parseSatsInput } from './format.ts';
 import { NetworkSelect } from './onboarding.tsx';
-import { Bar, Empty, ErrorBox, Field, useAction, useLoad } from './ui.tsx';
+import { Bar, BudgetFields, Empty, ErrorBox, Field, useAction, useLoad } from './ui.tsx';
 import { esploraFor } from './wallet-screens.tsx';
 
 export function Sites({ tick }: { tick: number }) {
@@ -79,17 +79,7 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
             </select>
           </Field>
           {mode === 'auto' && (
-            <div class="grid2">
-              <Field label="Max price per item (sat)">
-                <input inputMode="numeric" value={maxPrice} onInput={(e) => setMaxPrice((e.target as HTMLInputElement).value)} />
-              </Field>
-              <Field label="Budget (sat)">
-                <input inputMode="numeric" value={budget} onInput={(e) => setBudget((e.target as HTMLInputElement).value)} />
-              </Field>
-              <Field label="Per how many days">
-                <input inputMode="numeric" value={days} onInput={(e) => setDays((e.target as HTMLInputElement).value)} />
-              </Field>
-            </div>
+            <BudgetFields maxPrice={maxPrice} setMaxPrice={setMaxPrice} budget={budget} setBudget={setBudget} days={days} setDays={setDays} />
           )}
         </>
       )}

@@ -49,6 +49,33 @@ export function Field({ label, children, hint }: { label: string; children: Comp
   );
 }
 
+/** A text box bound to a string state, for whole numbers typed by the reader. */
+function NumberField({ label, value, onValue }: { label: string; value: string; onValue: (v: string) => void }) {
+  return (
+    <Field label={label}>
+      <input inputMode="numeric" value={value} onInput={(e) => onValue((e.target as HTMLInputElement).value)} />
+    </Field>
+  );
+}
+
+/** The auto-pay terms of a site, as the popup's site settings and the approval window ask them. */
+export function BudgetFields(p: {
+  maxPrice: string;
+  setMaxPrice: (v: string) => void;
+  budget: string;
+  setBudget: (v: string) => void;
+  days: string;
+  setDays: (v: string) => void;
+}) {
+  return (
+    <div class="grid2">
+      <NumberField label="Max price per item (sat)" value={p.maxPrice} onValue={p.setMaxPrice} />
+      <NumberField label="Budget (sat)" value={p.budget} onValue={p.setBudget} />
+      <NumberField label="Per how many days" value={p.days} onValue={p.setDays} />
+    </div>
+  );
+}
+
 /** Loads data, tracks loading and error, reloads on demand. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
   const [data, setData] = useState<T | undefined>(undefined);

@@ -8,7 +8,7 @@ import type { ApprovalChoice, ApprovalView } from '../background/paywall/views.t
 import type { WalletStatus } from '../shared/types.ts';
 import { call } from '../popup/api.ts';
 import { fmtBlocks, fmtSats, hostOf, parseSatsInput } from '../popup/format.ts';
-import { ErrorBox, Field, useAction } from '../popup/ui.tsx';
+import { BudgetFields, ErrorBox, Field, useAction } from '../popup/ui.tsx';
 import { allowProblem as problemWith, periodLine } from './allow.ts';
 
 const REASONS: Record<ApprovalView['reason'], string> = {
@@ -121,17 +121,7 @@ function Approve({ view, status, onStatus, now }: { view: ApprovalView; status: 
 
       <fieldset class="card stack" style={{ border: '1px solid var(--line)' }}>
         <legend class="small muted">Auto-pay for {host}</legend>
-        <div class="grid2">
-          <Field label="Max price per item (sat)">
-            <input inputMode="numeric" value={maxPrice} onInput={(e) => setMaxPrice((e.target as HTMLInputElement).value)} />
-          </Field>
-          <Field label="Budget (sat)">
-            <input inputMode="numeric" value={budget} onInput={(e) => setBudget((e.target as HTMLInputElement).value)} />
-          </Field>
-          <Field label="Per how many days">
-            <input inputMode="numeric" value={days} onInput={(e) => setDays((e.target as HTMLInputElement).value)} />
-          </Field>
-        </div>
+        <BudgetFields maxPrice={maxPrice} setMaxPrice={setMaxPrice} budget={budget} setBudget={setBudget} days={days} setDays={setDays} />
         <p class="small muted">
           "Allow" pays items from {host} up to {mp !== null ? fmtSats(mp) : '…'} each without asking, at most {bd !== null ? fmtSats(bd) : '…'} {nd === 1 ? 'per day' : `every ${nd ?? '…'} days`}.
         </p>
