@@ -1,11 +1,7 @@
 /** The readable body of a 402 for people who arrive without the extension. */
 import type { ChallengeError } from '../core/http-binding.ts';
+import { escapeHtml } from './http/html.ts';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
 
 const EXPLANATION: Record<ChallengeError, string> = {
   insufficient_credit: 'The prepaid credit on your channel does not cover this item; your wallet can top it up.',

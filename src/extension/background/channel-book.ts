@@ -6,6 +6,7 @@ import { hexToBytes } from '../../core/bytes.ts';
 import {
   acknowledge,
   beginClose,
+  channelId as coreChannelId,
   fundingAccepted,
   signNext,
   type ClientChannel,
@@ -123,7 +124,7 @@ export class ChannelBook {
 }
 
 export function channelId(record: ChannelRecord): string {
-  const f = record.channel.funding;
-  if (!f) throw new Error('channel has no outpoint yet');
-  return `${f.txid}:${f.vout}`;
+  const id = coreChannelId(record.channel);
+  if (id === null) throw new Error('channel has no outpoint yet');
+  return id;
 }

@@ -1,5 +1,6 @@
 /** One handler per message: checks the payload's shape and calls the service that owns it. */
 import { isNetworkName } from '../../core/network.ts';
+import { channelId } from '../../core/client-channel.ts';
 import type { Settings } from '../shared/types.ts';
 import { ChainService } from './chain-service.ts';
 import type { ChannelService } from './channel-service.ts';
@@ -72,7 +73,7 @@ export function createHandlers(d: HandlerDeps): CoreHandlers {
     'channels.check': async () => (await d.watcher.check()).map(channelSummary),
     'payments.history': async (p) => {
       const records = await d.store.channels();
-      const ids = new Map(records.map((r) => [r.id, r.channel.funding ? `${r.channel.funding.txid}:${r.channel.funding.vout}` : r.id]));
+      const ids = new Map(records.map((r) => [r.id, channelId(r.channel) ?? r.id]));
       const payments = await d.store.payments(p?.channel);
       return payments.map((x) => paymentSummary(x, ids.get(x.channel) ?? x.channel)).reverse();
     },

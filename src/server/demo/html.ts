@@ -1,10 +1,8 @@
 /** The demo site's page frame: one small inline stylesheet, so the site needs no assets or CDN. */
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+import { escapeHtml } from '../http/html.ts';
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
+export { escapeHtml };
 
 export const SITE_NAME = 'The Counting House';
 export const SITE_TAGLINE = 'A small magazine about the history of money';

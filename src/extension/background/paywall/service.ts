@@ -6,7 +6,7 @@
  */
 import type { ErrorInfo } from '../../shared/messages.ts';
 import type { ChannelSummary, PayResult, Settings, WalletStatus } from '../../shared/types.ts';
-import { checkTermsAcceptable } from '../../../core/terms.ts';
+import { checkTermsAcceptable, chooseChannelShape } from '../../../core/terms.ts';
 import { KeyedMutex } from '../mutex.ts';
 import { clientPolicy } from '../settings.ts';
 import type { Approvals } from './approvals.ts';
@@ -210,11 +210,10 @@ export class PaywallService {
   approvalView(req: PayRequest, shape: Need, settings: Settings, reason: ApprovalView['reason'], policy: SitePolicy | undefined): Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'> {
     const { challenge, site } = req.detected;
     const t = challenge.terms;
-    const p = settings.policy;
-    const clamp = (v: bigint, lo: bigint, hi: bigint) => (v < lo ? lo : v > hi ? hi : v);
-    const newChannel = shape.channel === null;
-    const deposit = newChannel ? clamp(BigInt(p.preferredDeposit), t.minDeposit, t.maxDeposit < BigInt(p.maxDeposit) ? t.maxDeposit : BigInt(p.maxDeposit)) : null;
-    const blocks = newChannel ? Math.min(Math.max(p.preferredExpiryBlocks, t.minExpiryBlocks), t.maxExpiryBlocks, p.maxExpiryBlocks) : null;
+    // The same choice the wallet makes when it opens the channel, so the window shows what happens.
+    const proposed = shape.channel === null ? chooseChannelShape(t, clientPolicy(settings.network, settings.policy), 0) : null;
+    const deposit = proposed ? proposed.capacity : null;
+    const blocks = proposed ? proposed.expiry : null;
     const price = challenge.price;
     return {
       site,
