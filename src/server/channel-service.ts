@@ -103,18 +103,25 @@ export async function fundChannel(ctx: ServerContext, openId: string, req: FundR
 }
 
 /**
- * Before a payment beyond the zero-conf limit, asks the chain whether the funding has confirmed
- * since we last looked, so the limit lifts without waiting for a watcher.
+ * Runs a store update as if the funding were still unconfirmed; only when that is refused for
+ * the zero-conf limit does it ask the chain, and retries once if the funding has confirmed since
+ * we last looked. The common path costs no extra read and no chain call.
  */
-async function fundingNowConfirmed(ctx: ServerContext, channelId: string, amount: bigint | undefined): Promise<boolean> {
-  if (amount === undefined || amount <= ctx.policy.zeroConfLimit) return false;
-  const ch = await ctx.store.getChannel(channelId);
-  if (!ch || ch.fundingConfirmed) return false;
+async function withFundingRecheck<T>(ctx: ServerContext, channelId: string, run: (confirmed: boolean) => Promise<T>): Promise<T> {
   try {
-    return (await ctx.chain.getTxStatus(ch.params.funding.txid)).confirmed;
+    return await run(false);
   } catch (err) {
-    ctx.logger.warn('cannot check funding confirmation', { channelId, error: err });
-    return false;
+    if (!(err instanceof ProtocolError && err.code === 'UNCONFIRMED_LIMIT')) throw err;
+    const ch = await ctx.store.getChannel(channelId);
+    if (!ch || ch.fundingConfirmed) throw err;
+    let confirmed = false;
+    try {
+      confirmed = (await ctx.chain.getTxStatus(ch.params.funding.txid)).confirmed;
+    } catch (chainErr) {
+      ctx.logger.warn('cannot check funding confirmation', { channelId, error: chainErr });
+    }
+    if (!confirmed) throw err;
+    return run(true);
   }
 }
 
@@ -124,13 +131,13 @@ function paymentEvents(before: ServerChannel, after: ServerChannel): NewChannelE
 
 export async function pay(ctx: ServerContext, channelId: string, payment: PaymentBody): Promise<ChannelStatus> {
   const tip = await ctx.tip.height();
-  // Tested here too, not only inside: within the zero-conf limit (most payments) this skips an async hop.
-  const confirmed = payment.amount > ctx.policy.zeroConfLimit && (await fundingNowConfirmed(ctx, channelId, payment.amount));
-  const after = await ctx.store.updateChannel(channelId, (ch) => {
-    const current = confirmed ? markFundingConfirmed(ch) : ch;
-    const next = acceptPayment(current, payment, tip, ctx.policy);
-    return { channel: next, events: paymentEvents(ch, next), result: next };
-  });
+  const after = await withFundingRecheck(ctx, channelId, (confirmed) =>
+    ctx.store.updateChannel(channelId, (ch) => {
+      const current = confirmed ? markFundingConfirmed(ch) : ch;
+      const next = acceptPayment(current, payment, tip, ctx.policy);
+      return { channel: next, events: paymentEvents(ch, next), result: next };
+    }),
+  );
   return statusOf(after);
 }
 
@@ -148,16 +155,17 @@ export interface Charge {
 export async function charge(ctx: ServerContext, credential: Credential, price: bigint, ref: string): Promise<Charge> {
   const channelId = formatChannelId(credential.channel);
   const tip = await ctx.tip.height();
-  const confirmed = await fundingNowConfirmed(ctx, channelId, credential.payment?.amount);
-  const after = await ctx.store.updateChannel(channelId, (ch) => {
-    assertToken(credential.token, ch.tokenHash);
-    let next = confirmed ? markFundingConfirmed(ch) : ch;
-    if (credential.payment) next = acceptPayment(next, credential.payment, tip, ctx.policy);
-    const events = paymentEvents(ch, next);
-    next = debit(next, price, tip, ctx.policy);
-    if (price > 0n) events.push({ kind: 'debit', amount: price, ref: ref.slice(0, 300) });
-    return { channel: next, events, result: next };
-  });
+  const after = await withFundingRecheck(ctx, channelId, (confirmed) =>
+    ctx.store.updateChannel(channelId, (ch) => {
+      assertToken(credential.token, ch.tokenHash);
+      let next = confirmed ? markFundingConfirmed(ch) : ch;
+      if (credential.payment) next = acceptPayment(next, credential.payment, tip, ctx.policy);
+      const events = paymentEvents(ch, next);
+      next = debit(next, price, tip, ctx.policy);
+      if (price > 0n) events.push({ kind: 'debit', amount: price, ref: ref.slice(0, 300) });
+      return { channel: next, events, result: next };
+    }),
+  );
   return { channel: after, outpoint: credential.channel, charged: price };
 }
 
