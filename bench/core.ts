@@ -2,9 +2,11 @@
  * Client payment signing and server payment verification on one core, through the same core
  * functions the extension and the server call (sighash included, not just the curve operation).
  * Signing uses noble (what the extension runs); verification is measured with noble (the core's
- * default) and with libsecp256k1 in WebAssembly (what the server runs), side by side.
+ * default), with libsecp256k1 in WebAssembly and with libsecp256k1 as a native addon (what the
+ * server runs), side by side.
  */
 import { nobleSecp, p2wpkhOutputScript, signPayment, verifyPayment, type ChannelParams, type Secp } from '../src/core/index.ts';
+import { nativeSecp } from '../src/server/native-secp.ts';
 import { tinySecp } from '../src/server/tiny-secp.ts';
 import { measureRate } from './measure.ts';
 
@@ -35,5 +37,6 @@ export async function benchCore(): Promise<Record<string, number>> {
   };
   const core_verify_per_s = verifyRate(nobleSecp);
   const core_verify_wasm_per_s = verifyRate(tinySecp);
-  return { core_sign_per_s, core_verify_per_s, core_verify_wasm_per_s };
+  const core_verify_native_per_s = verifyRate(nativeSecp);
+  return { core_sign_per_s, core_verify_per_s, core_verify_wasm_per_s, core_verify_native_per_s };
 }
