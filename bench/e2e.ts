@@ -36,6 +36,7 @@ import type { Page } from 'playwright-core';
 import { ARTICLES } from '../src/server/demo/articles.ts';
 import { demoSite } from '../src/server/demo/site.ts';
 import { silentLogger } from '../src/server/logger.ts';
+import { DEFAULT_CONFIG } from '../src/server/config.ts';
 import { createPaychan } from '../src/server/paychan.ts';
 import { Reader, startSite, startStack, until } from '../test/e2e/harness.ts';
 import { quickWallet } from '../test/e2e/story.ts';
@@ -77,7 +78,9 @@ async function timeToArticle(reader: Reader, url: string): Promise<number> {
 }
 
 export async function benchE2e(): Promise<Record<string, number>> {
-  const stack = await startStack();
+  // The site as deployed: the chain tip cached for the default 5 s. (The test harness reads it
+  // fresh on every request because tests mine blocks between requests; no bench load mines.)
+  const stack = await startStack({ siteConfig: { tipCacheMs: DEFAULT_CONFIG.tipCacheMs } });
   // The same site with no prices: the unpaywalled baseline, through the same server code.
   const freeDir = mkdtempSync(join(tmpdir(), 'paychan-bench-free-'));
   const free = await createPaychan({ config: { dbPath: join(freeDir, 'free.db'), esploraUrl: stack.devnet.url }, seed: randomBytes(32), logger: silentLogger });

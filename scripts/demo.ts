@@ -97,7 +97,8 @@ async function main(): Promise<number> {
   const reader = await Reader.launch({ artifacts: OUT, headed: true });
   const page = reader.ctx.pages()[0] ?? (await reader.ctx.newPage());
   await page.goto(stack.url);
-  await reader.popup();
+  // The popup as a tab of the window's own size (reader.popup() sizes the page like the toolbar popup).
+  await (await reader.ctx.newPage()).goto(`${reader.extensionOrigin}/popup.html`);
   console.log(`
   Ready. In the browser window:
     1. The Paychan tab (or the toolbar icon): create a wallet on "Local devnet (regtest)".

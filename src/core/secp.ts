@@ -12,7 +12,7 @@ secp.hashes.hmacSha256 = ((key: Uint8Array, msg: Uint8Array) => hmac(sha256, key
 
 /**
  * The elliptic-curve operations the protocol needs. Injected, so the server can use the
- * fastest verifier it can load (libsecp256k1 in WebAssembly) while the extension uses noble.
+ * fastest verifier it can load (libsecp256k1 as a native addon) while the extension uses noble.
  */
 export interface Secp {
   /** Signs a 32-byte digest; returns the 64-byte compact (r||s) signature in low-S form. */

@@ -273,12 +273,13 @@ export class Reader {
       // The metered stream is played through Web Audio; there is no sound card here.
       '--autoplay-policy=no-user-gesture-required',
     ];
-    if (!opts.headed) args.unshift('--headless=new');
+    // Headed is for a person (npm run demo): a window of a usual size that they may resize.
+    args.unshift(opts.headed ? '--window-size=1280,900' : '--headless=new');
     const ctx = await chromium.launchPersistentContext(profileDir, {
       executablePath: chromiumPath(),
       headless: !opts.headed,
       args,
-      viewport: { width: 1100, height: 800 },
+      viewport: opts.headed ? null : { width: 1100, height: 800 },
     });
     const sw = ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ?? (await ctx.waitForEvent('serviceworker', { timeout: 30_000 }));
     const extensionId = new URL(sw.url()).host;
