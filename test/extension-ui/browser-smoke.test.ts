@@ -6,25 +6,17 @@
  * walked. Skips when no Chromium is installed (`apt-get install -y chromium`).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import type { ApprovalView } from '../../src/extension/background/paywall/views.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
+import { builtExtension, chromiumPath, EXT, ROOT } from './chromium.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const EXT = join(ROOT, 'dist/chrome');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-
-function chromiumPath(): string | null {
-  for (const p of ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) if (existsSync(p)) return p;
-  return null;
-}
 
 const exe = chromiumPath();
 
@@ -37,7 +29,7 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
   let siteUrl: string;
 
   before(async () => {
-    if (!existsSync(join(EXT, 'manifest.json'))) execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: ROOT, stdio: 'inherit' });
+    builtExtension();
     mkdirSync(ARTIFACTS, { recursive: true });
     // A paywalled page on loopback: 402 with a Paychan challenge for a network the wallet is not on.
     site = createServer((req, res) => {

@@ -44,7 +44,7 @@ function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked') {
         if (approved - BigInt(c.spent) < price) return { ok: false, error: { code: 'APPROVAL_REQUIRED', message: 'needs more' }, committed: limit };
         c.approved = String(approved);
         c.spent = String(BigInt(c.spent) + price);
-        return { ok: true, result: { authorization: 'Paychan channel="aa:0", token="t"', channelId: 'aa:0', price: String(price), credit: '0', opened }, committed: limit };
+        return { ok: true, result: { authorization: 'Paychan channel="aa:0", token="t"', channelId: 'aa:0', price: String(price), credit: '0', opened, approved: String(limit) }, committed: limit };
       },
     },
   };

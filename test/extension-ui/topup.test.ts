@@ -21,6 +21,8 @@ const PLAIN = `Paychan channel="${'a'.repeat(64)}:0", token="${'A'.repeat(43)}"`
 function fakeWallet(c: { approved: bigint; signed: bigint; spent: bigint; capacity?: bigint }, dnr: FakeDnr) {
   const ch = { approved: c.approved, signed: c.signed, acknowledged: c.signed, spent: c.spent, capacity: c.capacity ?? 50_000n };
   const calls: TopUpInput[] = [];
+  /** Receipts recorded and top-ups asked for, in order. */
+  const log: string[] = [];
   /** What the credential rule carried when each send went out. */
   const ruleAtSend: (string | undefined)[] = [];
   const settings: Settings = { ...DEFAULT_SETTINGS, network: 'regtest', policy: { ...DEFAULT_SETTINGS.policy, prepaidTarget: '0' } };
@@ -43,10 +45,14 @@ function fakeWallet(c: { approved: bigint; signed: bigint; spent: bigint; capaci
   });
   const credential = () => (ch.signed > ch.acknowledged ? `${PLAIN}, amount="${ch.signed}", sig="${'ab'.repeat(64)}"` : PLAIN);
   const port: TopUpPort = {
+    async receipt(header) {
+      log.push(`receipt ${header}`);
+    },
     channels: async () => [summary()],
     settings: async () => settings,
     async topUp(input) {
       calls.push(input);
+      log.push(`topUp send=${input.send}`);
       await new Promise((r) => setTimeout(r, 2));
       let wanted = ch.spent + input.price * input.items;
       if (wanted > ch.capacity) wanted = ch.capacity;
@@ -70,7 +76,7 @@ function fakeWallet(c: { approved: bigint; signed: bigint; spent: bigint; capaci
       return { approved: grew, channel: summary(), credential: credential() };
     },
   };
-  return { ch, calls, ruleAtSend, port, spend: (n: bigint) => void (ch.spent += n) };
+  return { ch, calls, log, ruleAtSend, port, spend: (n: bigint) => void (ch.spent += n) };
 }
 
 async function setup(c: Parameters<typeof fakeWallet>[0], policy?: { mode: 'auto' | 'ask'; budget: string; maxPrice?: string }) {
@@ -86,13 +92,15 @@ async function setup(c: Parameters<typeof fakeWallet>[0], policy?: { mode: 'auto
   return { budget, dnr, credentials, wallet, topUp, header };
 }
 
-const receipt = { site: SITE, channel: CID, charged: 10n };
+const RECEIPT = `Paychan channel="${CID}", charged="10", paid="1000", spent="1000"`;
+const receipt = { header: RECEIPT, site: SITE, channel: CID, charged: 10n };
 
 describe('background top-up within the budget', () => {
   it('reserves, raises the approval by exactly what it signs, carries it inline, sends, then drops it', async () => {
     // 1000 approved and signed, 990 spent: one item of credit left.
     const t = await setup({ approved: 1000n, signed: 1000n, spent: 990n }, { mode: 'auto', budget: '5000' });
     assert.equal(await t.topUp.onReceipt(receipt), 'topped-up');
+    assert.deepEqual(t.wallet.log, [`receipt ${RECEIPT}`, 'topUp send=false', 'topUp send=true'], 'the receipt is recorded first');
     // Six items ahead: 990 + 60.
     assert.equal(t.wallet.ch.signed, 1050n);
     assert.equal(t.wallet.ch.approved, 1050n);
@@ -177,6 +185,16 @@ describe('background top-up within the budget', () => {
     const p = (await t.budget.policy(SITE))!;
     assert.equal(p.spent, 0n);
     assert.deepEqual(p.reservations, {});
+  });
+
+  it('tops up nothing when the wallet could not record the receipt', async () => {
+    const t = await setup({ approved: 1000n, signed: 1000n, spent: 990n }, { mode: 'auto', budget: '5000' });
+    t.wallet.port.receipt = async () => {
+      throw new Error('locked');
+    };
+    assert.equal(await t.topUp.onReceipt(receipt), 'skipped');
+    assert.equal(t.wallet.calls.length, 0);
+    assert.equal((await t.budget.policy(SITE))!.spent, 0n);
   });
 
   it('drops a stale inline payment once the server acknowledged it', async () => {

@@ -19,7 +19,7 @@ describe('wallet port over the message map', () => {
       if (type === 'sites.allow') return { endpoint: ENDPOINT, allowance: (payload as { allowance: string }).allowance, updatedAt: 0 };
       if (type === 'pay') {
         channels = [channel('1400', '1010')];
-        return { authorization: 'Paychan x', channelId: 'aa:0', price: '10', credit: '390', opened: false };
+        return { authorization: 'Paychan x', channelId: 'aa:0', price: '10', credit: '390', opened: false, approved: '200' };
       }
       throw new Error(type);
     }) as Call;
@@ -29,6 +29,14 @@ describe('wallet port over the message map', () => {
     assert.equal(out.committed, 200n);
     const allows = calls.filter(([t]) => t === 'sites.allow').map(([, p]) => (p as { allowance: string }).allowance);
     assert.deepEqual(allows, ['1410', '0']);
+    assert.equal(calls.filter(([t]) => t === 'channels.list').length, 1, 'what the payment approved comes with it: no second listing');
+
+    // With the caller's fresh list the wallet is not listed at all.
+    calls.length = 0;
+    channels = [channel('1200', '1000')];
+    const again = await port.pay({ url: 'https://news.example/b', challenge: 'Paychan ...', endpoint: ENDPOINT, price: 10n, limit: 210n, channels });
+    assert.equal(again.ok && again.committed, 200n);
+    assert.deepEqual(calls.map(([t]) => t), ['sites.allow', 'pay', 'sites.allow']);
   });
 
   it('reports failures with what was approved anyway', async () => {

@@ -6,7 +6,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { EsploraClient } from '../../src/chain/esplora.ts';
-import { fetchPaid, fundedRig, startMerchant, type MerchantRig } from './helpers.ts';
+import { fetchPaid, fundedRig, startMerchant, withPaywall, type MerchantRig } from './helpers.ts';
 
 let devnet: Devnet;
 let merchant: MerchantRig;
@@ -37,7 +37,7 @@ test('channels: several tabs open one channel, pay per item, totals match the se
   assert.equal(ch0.state, 'open');
   assert.equal(ch0.capacity, '50000', 'the preferred deposit, within the server bounds');
 
-  // Sequential and concurrent items; top-ups happen inside the approval.
+  // Sequential and concurrent items; each 402's payment tops up inside the allowance.
   for (let i = 0; i < 20; i++) assert.equal((await fetchPaid(rig, `${merchant.url}/articles/s${i}`)).status, 200);
   const burst = await Promise.all(Array.from({ length: 15 }, (_, i) => fetchPaid(rig, `${merchant.url}/articles/b${i}`)));
   assert.ok(burst.every((r) => r.status === 200));
@@ -122,35 +122,65 @@ test('channels: approval and policy are enforced before anything is signed', asy
   rig.db.close();
 });
 
-test('channels: receipts keep the next item prepaid; the zero-conf limit holds until the funding confirms', async () => {
+test('channels: a receipt only records what was spent; the wallet tops up nothing by itself', async () => {
   const pricey = await startMerchant(devnet.url, { price: 1000n });
   try {
     const endpoint = `${pricey.url}/paychan/v1`;
+    // Allowance enough for many more items: only the receipt itself could top up here.
     const rig = await fundedRig(devnet, 1_000_000n, endpoint, '150000');
+    await rig.call('settings.set', { policy: { ...(await rig.call('settings.get', undefined)).policy, prepaidTarget: '0' } });
+    const first = await fetchPaid(rig, `${pricey.url}/articles/0`);
+    assert.equal(first.status, 200);
+    assert.match(first.receipt!, /paid="1000", spent="1000"/);
+    const [c] = await rig.call('channels.list', undefined);
+    assert.deepEqual([c!.signed, c!.acknowledged, c!.spent], ['1000', '1000', '1000'], 'no credit left, and nothing signed after the receipt');
+    assert.equal((await rig.call('payments.history', { channel: c!.id })).length, 1);
+    rig.db.close();
+  } finally {
+    await pricey.stop();
+  }
+});
+
+test('channels: the paywall background top-up keeps the next item prepaid within the budget; the zero-conf limit holds until the funding confirms', async () => {
+  const pricey = await startMerchant(devnet.url, { price: 1000n });
+  try {
+    const endpoint = `${pricey.url}/paychan/v1`;
+    // No allowance of its own: the paywall grants one per payment, from the site's budget.
+    const rig = await fundedRig(devnet, 1_000_000n, null);
     const policy = (await rig.call('settings.get', undefined)).policy;
     await rig.call('settings.set', { policy: { ...policy, preferredDeposit: '100000', prepaidTarget: '2000' } });
+    const paywall = await withPaywall(rig);
+    await paywall.budget.setPolicy(pricey.url, { mode: 'auto', maxPrice: '1000', budget: '150000', periodDays: 1 }, endpoint);
     for (let i = 0; i < 48; i++) {
-      assert.equal((await fetchPaid(rig, `${pricey.url}/articles/${i}`)).status, 200, `item ${i}`);
+      const item = await paywall.browse(`${pricey.url}/articles/${i}`);
+      assert.equal(item.status, 200, `item ${i}`);
+      // Only the first item meets a 402; every later one rides on the credit topped up after the
+      // previous receipt, its top-up payment inline in the credential.
+      assert.equal(item.paid, i === 0, `item ${i} paid by a 402`);
       const [c] = await rig.call('channels.list', undefined);
-      assert.ok(BigInt(c!.acknowledged) - BigInt(c!.spent) >= 1000n, 'the receipt topped up for the next item');
+      assert.ok(BigInt(c!.acknowledged) - BigInt(c!.spent) >= 1000n, `item ${i}: the receipt's top-up left credit for the next item`);
+      // Every approval the channel got was taken from the site's budget, to the satoshi.
+      assert.equal((await paywall.budget.policy(pricey.url))!.spent, BigInt(c!.approved), `item ${i}: budget spent = approved`);
     }
     // 50,000 sat is all the server takes before the funding confirms.
     let [c] = await rig.call('channels.list', undefined);
     assert.equal(c!.signed, '50000');
-    await fetchPaid(rig, `${pricey.url}/articles/48`);
-    await fetchPaid(rig, `${pricey.url}/articles/49`);
-    const res = await fetch(`${pricey.url}/articles/50`);
-    const challenge = res.headers.get('www-authenticate')!;
-    await res.arrayBuffer();
-    assert.equal((await rig.raw('pay', { url: `${pricey.url}/articles/50`, challenge })).error?.code, 'UNCONFIRMED_LIMIT');
+    assert.equal((await paywall.browse(`${pricey.url}/articles/48`)).status, 200);
+    assert.equal((await paywall.browse(`${pricey.url}/articles/49`)).status, 200);
+    const refused = await paywall.browse(`${pricey.url}/articles/50`);
+    assert.equal(refused.status, 402);
+    assert.match(paywall.notes.at(-1)!, /until the channel funding confirms/);
     await devnet.mine(1);
-    assert.equal((await fetchPaid(rig, `${pricey.url}/articles/50`)).status, 200);
+    const item = await paywall.browse(`${pricey.url}/articles/50`);
+    assert.equal(item.status, 200);
+    assert.equal(item.paid, true);
     [c] = await rig.call('channels.list', undefined);
     assert.ok(BigInt(c!.signed) > 50_000n);
     const server = (await pricey.paychan.store.getChannel(c!.channelId!))!;
     assert.equal(server.paid, BigInt(c!.signed));
     assert.equal(server.spent, 51_000n);
     assert.equal(BigInt(c!.spent), 51_000n);
+    assert.equal((await paywall.budget.policy(pricey.url))!.spent, BigInt(c!.approved), 'budget spent = approved');
     rig.db.close();
   } finally {
     await pricey.stop();

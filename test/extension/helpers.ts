@@ -17,6 +17,17 @@ import { ManualAlarms, systemClock, type Clock } from '../../src/extension/backg
 import { MemorySessionStore } from '../../src/extension/background/session.ts';
 import { openPaychanDb, type Db } from '../../src/extension/background/storage/db.ts';
 import type { MessageType, RequestOf, ResponseOf } from '../../src/extension/shared/messages.ts';
+import { CREDENTIAL_HEADER } from '../../src/core/http-binding.ts';
+import { KeyedMutex } from '../../src/extension/background/mutex.ts';
+import { Approvals } from '../../src/extension/background/paywall/approvals.ts';
+import { BudgetService } from '../../src/extension/background/paywall/budget.ts';
+import { detectChallenge, detectReceipt, type HeaderLike } from '../../src/extension/background/paywall/challenge.ts';
+import { CredentialRules, FakeDnr } from '../../src/extension/background/paywall/credentials.ts';
+import { siteOf } from '../../src/extension/background/paywall/policy.ts';
+import { PaywallService } from '../../src/extension/background/paywall/service.ts';
+import { openPaywallStore } from '../../src/extension/background/paywall/store.ts';
+import { BackgroundTopUp, receiptSeen, type TopUpOutcome } from '../../src/extension/background/paywall/topup.ts';
+import { walletPortFromMessages } from '../../src/extension/background/paywall/wallet-port.ts';
 
 let dbCounter = 0;
 export function freshDbName(): string {
@@ -168,3 +179,70 @@ export async function fundedRig(d: import('../../src/devnet/index.ts').Devnet, s
   return rig;
 }
 
+
+export interface PaywallRig {
+  budget: BudgetService;
+  credentials: CredentialRules;
+  /** Notifications the paywall showed. */
+  notes: string[];
+  /**
+   * What the browser does for a page's fetch: the site's credential rule is attached, a Paychan
+   * 402 is paid by the paywall and the request retried, and the receipt goes to the background
+   * top-up as webRequest hands it over (awaited here, so each step is deterministic).
+   */
+  browse(url: string): Promise<{ status: number; body: string; paid: boolean; topUp: TopUpOutcome | null }>;
+}
+
+/**
+ * The paywall over a rig, wired as background/index.ts wires it minus the browser: its own
+ * database (fake-indexeddb), declarativeNetRequest rules in memory, the wallet reached through
+ * the background's router as a trusted caller. No approval window can open, so anything that
+ * needs one is denied: give the site an auto-pay policy first.
+ */
+export async function withPaywall(rig: Rig): Promise<PaywallRig> {
+  const clock = systemClock;
+  const budget = new BudgetService(await openPaywallStore(freshDbName()), clock);
+  const credentials = new CredentialRules(new FakeDnr());
+  const wallet = walletPortFromMessages(async (type, payload) => {
+    const env = await rig.bg.router({ type, payload }, { fromExtensionPage: true, internal: true });
+    if (!env.ok) throw Object.assign(new Error(env.error.message), { code: env.error.code });
+    return env.data as never;
+  });
+  const mutex = new KeyedMutex();
+  const notes: string[] = [];
+  const approvals = new Approvals({
+    open: async () => {
+      throw new Error('no approval window in Node');
+    },
+    close: async () => undefined,
+  });
+  const effects = { reload: async () => undefined, retryResource: async () => undefined, notify: async (_id: string, title: string, message: string) => void notes.push(`${title}: ${message}`) };
+  const service = new PaywallService({ wallet, budget, approvals, credentials, effects, clock, mutex });
+  const topUps = new BackgroundTopUp({ wallet, budget, credentials, mutex });
+  const headersOf = (res: Response): HeaderLike[] => [...res.headers].map(([name, value]) => ({ name, value }));
+  const request = async (url: string) => {
+    const credential = await credentials.current(siteOf(url)!);
+    return fetch(url, { headers: credential ? { [CREDENTIAL_HEADER]: credential } : {} });
+  };
+  return {
+    budget,
+    credentials,
+    notes,
+    async browse(url) {
+      let res = await request(url);
+      let paid = false;
+      const detected = detectChallenge(res.status, url, headersOf(res));
+      if (detected) {
+        const outcome = await service.handle({ tabId: 1, url, kind: 'fetch', initiator: detected.site, detected });
+        if (outcome === 'paid') {
+          await res.arrayBuffer();
+          paid = true;
+          res = await request(url);
+        }
+      }
+      const body = await res.text();
+      const receipt = detectReceipt(url, headersOf(res));
+      return { status: res.status, body, paid, topUp: receipt ? await topUps.onReceipt(receiptSeen(receipt)) : null };
+    },
+  };
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { makeRig } from './helpers.ts';
 import { KeyedMutex } from '../../src/extension/background/mutex.ts';
 
-test('router: one envelope for success and error; content scripts only reach pay.receipt and status', async () => {
+test('router: one envelope for success and error; content scripts only reach the wallet status', async () => {
   const rig = await makeRig();
   const ok = await rig.raw('wallet.status', undefined);
   assert.deepEqual(ok, { ok: true, data: { state: 'none', network: 'mainnet', autoLockMinutes: 15 } });
@@ -19,6 +19,11 @@ test('router: one envelope for success and error; content scripts only reach pay
   assert.equal(forbidden.error?.code, 'FORBIDDEN');
   const forbiddenAllow = await rig.raw('sites.allow', { endpoint: 'https://a.example/p', allowance: '1000000' }, false);
   assert.equal(forbiddenAllow.error?.code, 'FORBIDDEN', 'a page cannot grant itself an allowance');
+
+  // Receipts come from webRequest in the background: a page cannot tell the wallet what it spent.
+  const receipt = `Paychan channel="${'ab'.repeat(32)}:0", charged="1", paid="1", spent="1"`;
+  assert.equal((await rig.raw('pay.receipt', { receipt }, false)).error?.code, 'FORBIDDEN');
+  assert.deepEqual(await rig.raw('pay.receipt', { receipt }), { ok: true, data: null }, 'the paywall, a trusted caller, may report one');
 
   const locked = await rig.raw('wallet.balances', undefined);
   assert.equal(locked.error?.code, 'NO_WALLET');

@@ -96,20 +96,30 @@ export function makePaidXhr(Inner: typeof XMLHttpRequest, ask: AskPay, waitMs = 
     private body: Document | XMLHttpRequestBodyInit | null | undefined = undefined;
     private settings: { timeout?: number; withCredentials?: boolean; responseType?: XMLHttpRequestResponseType; mime?: string } = {};
     private handlers = new Map<string, EventListener>();
+    /**
+     * What the page is shown instead of the inner request, which is already DONE with the 402:
+     * while the 402 is held the request still looks in flight (OPENED, nothing received), after
+     * an abort during the hold it looks aborted, and while held events are released each one
+     * carries the readyState it had, so a page that acts on readyState 4 acts once.
+     */
+    private shown: { readyState: number; blank: boolean } | null = null;
+    private holding = false;
+    /** Bumped by open() and by an abort during the hold: a pending payment then has no page waiting for it. */
+    private generation = 0;
 
     constructor() {
       super();
       this.attach(this.inner, true);
     }
 
-    // --- the page's view: always the current inner request ---
-    get readyState() { return this.inner.readyState; }
-    get status() { return this.inner.status; }
-    get statusText() { return this.inner.statusText; }
-    get response() { return this.inner.response; }
-    get responseText() { return this.inner.responseText; }
-    get responseXML() { return this.inner.responseXML; }
-    get responseURL() { return this.inner.responseURL; }
+    // --- the page's view: the current inner request, unless `shown` says otherwise ---
+    get readyState() { return this.shown?.readyState ?? this.inner.readyState; }
+    get status() { return this.shown?.blank ? 0 : this.inner.status; }
+    get statusText() { return this.shown?.blank ? '' : this.inner.statusText; }
+    get response() { return this.shown?.blank ? (this.inner.responseType === '' || this.inner.responseType === 'text' ? '' : null) : this.inner.response; }
+    get responseText() { return this.shown?.blank ? '' : this.inner.responseText; }
+    get responseXML() { return this.shown?.blank ? null : this.inner.responseXML; }
+    get responseURL() { return this.shown?.blank ? '' : this.inner.responseURL; }
     get upload() { return this.inner.upload; }
     get timeout() { return this.inner.timeout; }
     set timeout(v: number) { this.settings.timeout = v; this.inner.timeout = v; }
@@ -117,12 +127,30 @@ export function makePaidXhr(Inner: typeof XMLHttpRequest, ask: AskPay, waitMs = 
     set withCredentials(v: boolean) { this.settings.withCredentials = v; this.inner.withCredentials = v; }
     get responseType() { return this.inner.responseType; }
     set responseType(v: XMLHttpRequestResponseType) { this.settings.responseType = v; this.inner.responseType = v; }
-    getResponseHeader(name: string) { return this.inner.getResponseHeader(name); }
-    getAllResponseHeaders() { return this.inner.getAllResponseHeaders(); }
+    getResponseHeader(name: string) { return this.shown?.blank ? null : this.inner.getResponseHeader(name); }
+    getAllResponseHeaders() { return this.shown?.blank ? '' : this.inner.getAllResponseHeaders(); }
     overrideMimeType(mime: string) { this.settings.mime = mime; this.inner.overrideMimeType(mime); }
-    abort() { this.inner.abort(); }
+
+    abort() {
+      if (!this.holding) {
+        this.inner.abort();
+        return;
+      }
+      // The held 402 is the page's request as far as it knows: give the page what aborting an
+      // in-flight request gives, and drop the pending payment's answer. The inner request's own
+      // events (if it was still loading) stay held.
+      this.holding = false;
+      this.generation++;
+      if (this.inner.readyState !== this.DONE) this.inner.abort();
+      this.shown = { readyState: this.DONE, blank: true };
+      for (const type of ['readystatechange', 'abort', 'loadend']) this.emit(type);
+      this.shown = { readyState: this.UNSENT, blank: true };
+    }
 
     open(method: string, url: string | URL, async = true, user?: string | null, password?: string | null) {
+      this.generation++;
+      this.holding = false;
+      this.shown = null;
       this.openArgs = [method, String(url), async, user, password];
       this.headers = [];
       this.inner.open(method, String(url), async, user ?? null, password ?? null);
@@ -139,16 +167,20 @@ export function makePaidXhr(Inner: typeof XMLHttpRequest, ask: AskPay, waitMs = 
     }
 
     private attach(xhr: XMLHttpRequest, first: boolean) {
-      let held: XhrEventName[] | null = null;
+      let held: { type: XhrEventName; readyState: number }[] | null = null;
       for (const type of XHR_EVENTS) {
         xhr.addEventListener(type, () => {
           if (xhr !== this.inner) return;
           // A synchronous request cannot be held; it passes through untouched.
           const sync = this.openArgs !== null && this.openArgs[2] === false;
-          if (first && !sync && held === null && xhr.readyState >= 2 && looksPriced(xhr.status, { get: (n) => xhr.getResponseHeader(n) })) held = [];
+          if (first && !sync && held === null && xhr.readyState >= 2 && looksPriced(xhr.status, { get: (n) => xhr.getResponseHeader(n) })) {
+            held = [];
+            this.holding = true;
+            this.shown = { readyState: this.OPENED, blank: true };
+          }
           if (held) {
-            held.push(type);
-            if (type === 'loadend') void this.settle(xhr, held);
+            held.push({ type, readyState: xhr.readyState });
+            if (type === 'loadend' && this.holding) void this.settle(xhr, held);
             return;
           }
           // A retry's early events repeat what the page already saw from the first attempt.
@@ -158,8 +190,13 @@ export function makePaidXhr(Inner: typeof XMLHttpRequest, ask: AskPay, waitMs = 
       }
     }
 
-    private async settle(first: XMLHttpRequest, held: XhrEventName[]) {
+    private async settle(first: XMLHttpRequest, held: { type: XhrEventName; readyState: number }[]) {
+      const generation = this.generation;
       const outcome = this.openArgs && replayable(this.body) ? await withTimeout(ask(first.responseURL || this.openArgs[1], this.openArgs[0].toUpperCase()), waitMs, 'failed' as PageOutcome) : 'failed';
+      // The page aborted or opened anew meanwhile: nobody waits for this request any more.
+      if (generation !== this.generation) return;
+      this.holding = false;
+      this.shown = null;
       if (outcome === 'paid' && this.openArgs) {
         const next = new Inner();
         const [m, u, a, user, pw] = this.openArgs;
@@ -174,7 +211,11 @@ export function makePaidXhr(Inner: typeof XMLHttpRequest, ask: AskPay, waitMs = 
         next.send(this.body as XMLHttpRequestBodyInit | null);
         return;
       }
-      for (const type of held) this.emit(type);
+      for (const { type, readyState } of held) {
+        this.shown = { readyState, blank: false };
+        this.emit(type);
+      }
+      this.shown = null;
     }
 
     private emit(type: string) {

@@ -60,7 +60,10 @@ export interface MessageMap {
     req: { endpoint: string; price: SatString; items: number; limit: SatString; send: boolean };
     res: { approved: SatString; channel: ChannelSummary | null; credential: string | null };
   };
-  /** Reports a `Paychan-Receipt` header, so the background's view of credit stays exact. */
+  /**
+   * Reports a `Paychan-Receipt` header, so the background's view of credit stays exact. Trusted
+   * callers only: the paywall, which sees receipts through webRequest.
+   */
   'pay.receipt': { req: { receipt: string }; res: ChannelSummary | null };
   // --- paywall (issue 6): handled by background/paywall, wired through registerPaywall(). ---
   /** From the page's fetch/XHR wrapper (content script): pay for the 402 the browser just saw for `url` in this tab. */
@@ -115,8 +118,12 @@ export type Envelope<T> = { ok: true; data: T } | { ok: false; error: ErrorInfo 
 /** Port name the popup connects with to receive BackgroundEvents. */
 export const POPUP_PORT = 'paychan-popup';
 
-/** Messages content scripts may send; everything else needs an extension page (popup, prompt). */
-export const CONTENT_ALLOWED: ReadonlySet<MessageType> = new Set<MessageType>(['wallet.status', 'pay.receipt']);
+/**
+ * Messages content scripts may send; everything else needs an extension page (popup, prompt).
+ * Receipts are not among them: the background sees every receipt itself (webRequest), and a page
+ * must not be able to tell the wallet what it spent.
+ */
+export const CONTENT_ALLOWED: ReadonlySet<MessageType> = new Set<MessageType>(['wallet.status']);
 
 /** Typed sender for UI code: one call, one envelope. */
 export async function sendMessage<T extends MessageType>(

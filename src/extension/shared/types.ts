@@ -140,6 +140,8 @@ export interface PayResult {
   credit: SatString;
   /** True when a channel was opened for this payment. */
   opened: boolean;
+  /** How much this payment raised the approvals of the endpoint's channels (what the paywall counts against the budget). */
+  approved: SatString;
 }
 
 /** Pushed over the popup Port while it is open. */

@@ -17,7 +17,7 @@ import { ChannelNotifier } from './notifier.ts';
 import { policyView, siteOf } from './policy.ts';
 import { PaywallService, type PaywallEffects, type WalletPort } from './service.ts';
 import { openPaywallStore, type PaidItem, type PaywallStore } from './store.ts';
-import { BackgroundTopUp, type TopUpPort } from './topup.ts';
+import { BackgroundTopUp, receiptSeen, type TopUpPort } from './topup.ts';
 import type { PaidItemView } from './views.ts';
 import { KeyedMutex } from '../mutex.ts';
 
@@ -37,9 +37,10 @@ export const PAYWALL_CONTENT_ALLOWED: ReadonlySet<MessageType> = new Set<Message
 export interface PaywallDeps {
   /**
    * The wallet; `walletPortFromMessages(call)` builds one from the background's message router.
-   * With `topUp`, credit is kept topped up in the background within the site's budget.
+   * `topUp` keeps credit topped up after receipts, within the site's budget: the only top-up
+   * after a receipt there is.
    */
-  wallet: WalletPort & Partial<Pick<TopUpPort, 'topUp'>>;
+  wallet: WalletPort & Pick<TopUpPort, 'topUp'>;
   /** The wallet's event fan-out (background/events.ts `Events`), for channel notifications. */
   events?: { subscribe(listener: (e: BackgroundEvent) => void): () => void };
   /** Defaults to webextension-polyfill's `browser`. */
@@ -116,10 +117,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
   };
   const siteLock = new KeyedMutex();
   const service = new PaywallService({ wallet: deps.wallet, budget, approvals, credentials, effects, clock, mutex: siteLock });
-  const w = deps.wallet;
-  const topUps = w.topUp
-    ? new BackgroundTopUp({ wallet: { channels: () => w.channels(), settings: () => w.settings(), topUp: (i) => w.topUp!(i) }, budget, credentials, mutex: siteLock })
-    : null;
+  const topUps = new BackgroundTopUp({ wallet: deps.wallet, budget, credentials, mutex: siteLock });
 
   const dropCredentialsFor = async (endpoint: string) => {
     for (const p of await budget.policies()) if (p.endpoint === endpoint) await credentials.remove(p.site).catch(() => undefined);
@@ -146,11 +144,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
         const item: PaidItem = { site: receipt.site, url: details.url, amount: receipt.receipt.charged, channel: receipt.channel, tabId: details.tabId, at: clock.now() };
         void lazyStore.addItem(item).catch(() => undefined);
         badge.paid(details.tabId, receipt.site, receipt.receipt.charged);
-        const seen = { site: receipt.site, channel: receipt.channel, charged: receipt.receipt.charged, paid: receipt.receipt.paid, spent: receipt.receipt.spent };
-        void deps.wallet
-          .receipt(receipt.header)
-          .then(() => topUps?.onReceipt(seen))
-          .catch(() => undefined);
+        void topUps.onReceipt(receiptSeen(receipt));
         return;
       }
       const detected = detectChallenge(details.statusCode, details.url, headers);

@@ -24,9 +24,10 @@ export interface WalletPort {
   /**
    * Pays for the item behind `challenge`, approving at most `limit` more sats to the site than
    * already approved. Answers what it really approved (`committed`) even when it fails, so the
-   * budget records exactly what left.
+   * budget records exactly what left. `channels` is the caller's fresh `channels()`, so the wallet
+   * is not listed again.
    */
-  pay(input: { url: string; challenge: string; endpoint: string; price: bigint; limit: bigint }): Promise<PayOutcome>;
+  pay(input: { url: string; challenge: string; endpoint: string; price: bigint; limit: bigint; channels?: ChannelSummary[] }): Promise<PayOutcome>;
   receipt(header: string): Promise<void>;
 }
 
@@ -104,7 +105,8 @@ export class PaywallService {
       await this.d.effects.notify(`refused-${site}`, 'Payment refused', `${site}: ${(err as Error).message}`);
       return 'denied';
     }
-    const shape = await this.need(challenge.endpoint, price, challenge.terms.minFirstPayment, settings);
+    const channels = await this.d.wallet.channels();
+    const shape = this.need(channels, challenge.endpoint, price, challenge.terms.minFirstPayment, settings);
     const third = req.initiator !== null && !sameSite(req.initiator, site);
     const policy = await this.d.budget.policy(site);
     const verdict = evaluate(policy, price, shape.min, !third);
@@ -112,6 +114,8 @@ export class PaywallService {
 
     let reservation: { id: string; amount: bigint } | null = null;
     let extraInitiators: string[] = [];
+    // The list read above, while it is fresh; after waiting for the user the wallet reads its own.
+    let listed: ChannelSummary[] | undefined = channels;
     if (verdict.pay === 'auto' && status.state === 'unlocked') {
       const r = await this.d.budget.reserve(site, shape.min, shape.preferred);
       if (r.ok) reservation = r;
@@ -120,6 +124,7 @@ export class PaywallService {
       // Auto-pay that could not reserve: either the wallet is locked (it cannot sign until the
       // prompt unlocks it) or parallel payments used the budget up since the verdict.
       const reason = verdict.pay === 'ask' ? verdict.reason : status.state === 'locked' ? 'locked' : 'budget-exhausted';
+      listed = undefined;
       // Read again: the prompt shows what the period has spent now, not before a failed reservation.
       const current = await this.d.budget.policy(site);
       const choice = await this.d.approvals.request(this.approvalView(req, shape, settings, reason, current));
@@ -129,7 +134,7 @@ export class PaywallService {
       if (third && req.initiator) extraInitiators = [new URL(req.initiator).hostname];
     }
 
-    const out = await this.d.wallet.pay({ url: req.url, challenge: header, endpoint: challenge.endpoint, price, limit: reservation.amount });
+    const out = await this.d.wallet.pay({ url: req.url, challenge: header, endpoint: challenge.endpoint, price, limit: reservation.amount, channels: listed });
     await this.d.budget.commit(site, reservation.id, out.committed);
     if (!out.ok) {
       await this.d.effects.notify(`fail-${site}`, 'Payment failed', `${site}: ${out.error.message}`);
@@ -185,9 +190,9 @@ export class PaywallService {
    * to also keep the prepaid credit the user configured. An open channel with room left costs
    * only the top-up; a new channel costs its first payment (at least the server's minimum).
    */
-  async need(endpoint: string, price: bigint, minFirstPayment: bigint, settings: Settings): Promise<Need> {
+  need(all: ChannelSummary[], endpoint: string, price: bigint, minFirstPayment: bigint, settings: Settings): Need {
     const target = BigInt(settings.policy.prepaidTarget);
-    const channels = (await this.d.wallet.channels())
+    const channels = all
       .filter((c) => c.endpoint === endpoint && c.network === settings.network && (c.state === 'open' || c.state === 'opening'))
       .sort((a, b) => b.createdAt - a.createdAt);
     for (const c of channels) {

@@ -13,6 +13,7 @@ registerPaywall({
     settings: async () => DEFAULT_SETTINGS,
     channels: async () => [],
     receipt: async () => undefined,
+    topUp: async () => ({ approved: 0n, channel: null, credential: null }),
     pay: async () => ({ ok: false, error: { code: 'NO_WALLET', message: 'there is no wallet in this build' }, committed: 0n }),
   },
 });

@@ -1,5 +1,7 @@
 /**
- * Keeping prepaid credit warm in the background, within the reader's auto-pay budget.
+ * Keeping prepaid credit warm in the background, within the reader's auto-pay budget. This is
+ * the only top-up after a receipt: the wallet records the receipt and tops up nothing by itself,
+ * because the site's budget, which the reader set, lives here.
  *
  * After every receipt: when the credit the client has paid ahead (signed − spent) covers fewer
  * than LOW_WATER_ITEMS items at the price just charged, and the site's policy is auto-pay with
@@ -16,6 +18,7 @@ import { parseCredential } from '../../../core/http-binding.ts';
 import type { ChannelSummary, Settings } from '../../shared/types.ts';
 import type { KeyedMutex } from '../mutex.ts';
 import type { BudgetService } from './budget.ts';
+import type { DetectedReceipt } from './challenge.ts';
 import type { CredentialRules } from './credentials.ts';
 
 /** Top up when the credit paid ahead covers fewer items than this. */
@@ -43,6 +46,8 @@ export interface TopUpAnswer {
 
 /** What the background top-up needs from the wallet (see wallet-port.ts). */
 export interface TopUpPort {
+  /** Records a `Paychan-Receipt` header. */
+  receipt(header: string): Promise<void>;
   channels(): Promise<ChannelSummary[]>;
   settings(): Promise<Settings>;
   topUp(input: TopUpInput): Promise<TopUpAnswer>;
@@ -59,6 +64,8 @@ export interface TopUpDeps {
 export type TopUpOutcome = 'none' | 'topped-up' | 'within-approval' | 'sent' | 'skipped';
 
 export interface ReceiptSeen {
+  /** The `Paychan-Receipt` header as received. */
+  header: string;
   site: string;
   /** `<txid>:<vout>` of the channel the receipt names. */
   channel: string;
@@ -68,12 +75,18 @@ export interface ReceiptSeen {
   spent?: bigint;
 }
 
+/** What the top-up needs from a receipt the browser saw. */
+export function receiptSeen(d: DetectedReceipt): ReceiptSeen {
+  return { header: d.header, site: d.site, channel: d.channel, charged: d.receipt.charged, paid: d.receipt.paid, spent: d.receipt.spent };
+}
+
 export class BackgroundTopUp {
   constructor(private readonly d: TopUpDeps) {}
 
-  /** Call after the wallet has recorded the receipt. Never throws. */
+  /** Has the wallet record the receipt, then tops up. Never throws. */
   async onReceipt(r: ReceiptSeen): Promise<TopUpOutcome> {
     try {
+      await this.d.wallet.receipt(r.header);
       return await this.d.mutex.run(r.site, () => this.onReceiptLocked(r));
     } catch {
       return 'skipped';

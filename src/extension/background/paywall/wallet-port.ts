@@ -5,8 +5,9 @@
  * The wallet never signs past a site's allowance (the most one channel with the endpoint may be
  * approved). To hold it to the paywall's reservation, the allowance is raised to "what the
  * channel has approved + limit" just for this payment and dropped to 0 afterwards, so nothing can
- * approve more behind the budget's back; what a payment really approved is measured as the growth
- * of the approvals of the endpoint's channels.
+ * approve more behind the budget's back. What a payment really approved the wallet reports with
+ * the payment; after a failure it is measured as the growth of the approvals of the endpoint's
+ * channels.
  */
 import type { MessageType, RequestOf, ResponseOf } from '../../shared/messages.ts';
 import type { ChannelSummary } from '../../shared/types.ts';
@@ -39,8 +40,8 @@ export function walletPortFromMessages(call: Call): WalletPort & TopUpPort {
     async receipt(header) {
       await call('pay.receipt', { receipt: header });
     },
-    async pay({ url, challenge, endpoint, price, limit }): Promise<PayOutcome> {
-      const before = await call('channels.list', undefined);
+    async pay({ url, challenge, endpoint, price, limit, channels }): Promise<PayOutcome> {
+      const before = channels ?? (await call('channels.list', undefined));
       const live = before
         .filter((c) => c.endpoint === endpoint && (c.state === 'open' || c.state === 'opening') && BigInt(c.capacity) - BigInt(c.spent) >= price)
         .sort((a, b) => b.createdAt - a.createdAt)[0];
@@ -49,16 +50,19 @@ export function walletPortFromMessages(call: Call): WalletPort & TopUpPort {
       try {
         await call('sites.allow', { endpoint, allowance: String(allowance) });
         const result = await call('pay', { url, challenge });
-        outcome = { ok: true, result, committed: 0n };
+        outcome = { ok: true, result, committed: BigInt(result.approved) };
       } catch (err) {
         outcome = { ok: false, error: errorInfo(err), committed: 0n };
       } finally {
         await call('sites.allow', { endpoint, allowance: '0' }).catch(() => undefined);
       }
-      const after = await call('channels.list', undefined).catch(() => null);
-      // Unknown after a failure to list: count the whole limit, never less than may have left.
-      const grew = after ? approvedSum(after, endpoint) - approvedSum(before, endpoint) : limit;
-      outcome.committed = grew > 0n ? grew : 0n;
+      if (!outcome.ok) {
+        // A failed payment may still have approved something (a channel opened, then refused):
+        // measure it. Unknown after a failure to list: count the whole limit, never less than may have left.
+        const after = await call('channels.list', undefined).catch(() => null);
+        const grew = after ? approvedSum(after, endpoint) - approvedSum(before, endpoint) : limit;
+        outcome.committed = grew > 0n ? grew : 0n;
+      }
       return outcome;
     },
   };
