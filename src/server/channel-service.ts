@@ -16,16 +16,15 @@ import {
   acceptPayment,
   debit,
   markFundingConfirmed,
-  markSettling,
   type PendingOpen,
   type ServerChannel,
 } from '../core/server-channel.ts';
 import { checkOpenProposal } from '../core/terms.ts';
-import { buildSettlementTx } from '../core/transactions.ts';
-import { classifyBroadcastError, settlementFeeRate } from './chain.ts';
+import { classifyBroadcastError } from './chain.ts';
 import type { ServerContext } from './context.ts';
 import { assertToken } from './http/credential.ts';
-import type { NewChannelEvent } from './store/channel-store.ts';
+import type { NewChannelEvent, SettlementRecord } from './store/channel-store.ts';
+import { newSettlementFeeRate, recordSettlement, sendSettlement } from './watcher/settlement.ts';
 
 export function statusOf(ch: ServerChannel): ChannelStatus {
   return {
@@ -169,12 +168,17 @@ export async function charge(ctx: ServerContext, credential: Credential, price: 
   return { channel: after, outpoint: credential.channel, charged: price };
 }
 
+async function storedChannel(ctx: ServerContext, channelId: string): Promise<ServerChannel> {
+  const ch = await ctx.store.getChannel(channelId);
+  if (!ch) throw new ProtocolError('UNKNOWN_CHANNEL', `no channel ${channelId}`);
+  return ch;
+}
+
 /** Loads a channel for a credential-holder; the credential must name the same channel. */
 export async function authorizedChannel(ctx: ServerContext, channelId: string, credential: Credential | null): Promise<ServerChannel> {
   if (!credential) throw new ProtocolError('BAD_CREDENTIAL', 'this endpoint needs the channel credential');
   if (formatChannelId(credential.channel) !== channelId) throw new ProtocolError('BAD_CREDENTIAL', 'credential is for another channel');
-  const ch = await ctx.store.getChannel(channelId);
-  if (!ch) throw new ProtocolError('UNKNOWN_CHANNEL', `no channel ${channelId}`);
+  const ch = await storedChannel(ctx, channelId);
   assertToken(credential.token, ch.tokenHash);
   return ch;
 }
@@ -191,73 +195,38 @@ export async function closeChannel(ctx: ServerContext, channelId: string, creden
 
 /**
  * Settles now with the latest payment: a client's cooperative close, or the operator's "settle
- * now" (paychan-admin), which holds no credential. The settlement is built and recorded in the
- * same transaction that marks the channel closing, so no payment can slip in between and a
- * crash after the broadcast still knows the txid. A node refusal reopens the channel.
+ * now" (paychan-admin), which holds no credential. Takes the watcher's settlement path
+ * (watcher/settlement.ts): the fee cap and the lower rate for a small channel, the settlement
+ * recorded in the transaction that marks the channel closing (no payment slips in between, and a
+ * crash after the broadcast still knows the txid), and a node refusal reopening the channel in
+ * one store transaction. A close of a channel already closing sends again a settlement that never
+ * reached the node.
  */
 export async function settleChannel(ctx: ServerContext, channelId: string): Promise<ChannelStatus> {
-  const existing = await ctx.store.getChannel(channelId);
-  if (!existing) throw new ProtocolError('UNKNOWN_CHANNEL', `no channel ${channelId}`);
+  const existing = await storedChannel(ctx, channelId);
   if (existing.state === 'closed') throw new ProtocolError('CHANNEL_CLOSED', `channel ${channelId} is closed`);
-  const feeRate = existing.state === 'open' ? await settlementFeeRate(ctx.chain, ctx.config.feeTargetBlocks, ctx.config.feeRate) : 0n;
-  const built = await ctx.store.updateChannel(channelId, (ch) => {
-    if (ch.state !== 'open') return { channel: ch, result: { channel: ch, hex: null as string | null } };
-    const tx = buildSettlementTx({
-      channels: [{ params: ch.params, amount: ch.paid, clientSignature: ch.signature, serverPrivateKey: ctx.keys.channelKey(ch.serverKeyIndex).privateKey }],
-      payoutScript: ctx.payoutScript,
-      feeRate,
-      secp: ctx.policy.secp,
-    });
-    const next = markSettling(ch, tx.txid);
-    return {
-      channel: next,
-      events: [{ kind: 'settling', amount: ch.paid, ref: tx.txid }],
-      settlement: {
-        txid: tx.txid,
-        hex: tx.hex,
-        fee: tx.fee,
-        payout: tx.payout,
-        feeRate,
-        status: 'built',
-        detail: null,
-        channels: [{ channelId: ch.id, amount: ch.paid }],
-        createdAt: Date.now(),
-      },
-      result: { channel: next, hex: tx.hex as string | null },
-    };
-  });
-  let hex = built.hex;
-  const txid = built.channel.settlementTxid;
-  if (hex === null && built.channel.state === 'closing' && txid) {
-    // Closing already: rebroadcast if an earlier attempt never reached the node.
-    const record = await ctx.store.getSettlement(txid);
-    if (record?.status === 'built') hex = record.hex;
+  let record: SettlementRecord | null = null;
+  if (existing.state === 'open') {
+    record = await recordSettlement(ctx, [channelId], await newSettlementFeeRate(ctx), (ch) => ch.state === 'open', Date.now());
   }
-  if (hex !== null && txid) await broadcastSettlement(ctx, channelId, txid, hex);
-  return statusOf((await ctx.store.getChannel(channelId)) ?? built.channel);
-}
-
-async function broadcastSettlement(ctx: ServerContext, channelId: string, txid: string, hex: string): Promise<void> {
-  try {
-    await ctx.chain.broadcast(hex);
-  } catch (err) {
-    const failure = classifyBroadcastError(err);
-    const reason = (err as Error).message;
-    if (failure === 'unavailable') {
-      ctx.logger.warn('settlement not broadcast yet', { channelId, txid, reason });
-      throw new ProtocolError('INTERNAL', 'the chain backend is unreachable; the settlement is kept and a retried close sends it');
-    }
-    if (failure !== 'already_known') {
-      await ctx.store.updateChannel(channelId, (ch) => {
-        if (ch.state !== 'closing' || ch.settlementTxid !== txid) return { channel: ch, result: null };
-        return { channel: { ...ch, state: 'open', settlementTxid: null }, events: [{ kind: 'settle_reverted', amount: ch.paid, ref: txid }], result: null };
-      });
-      await ctx.store.setSettlementStatus(txid, 'rejected', reason.slice(0, 500));
-      ctx.logger.error('settlement refused by the node', { channelId, txid, reason });
-      throw new ProtocolError('INTERNAL', `the node refused the settlement: ${reason}`);
-    }
+  if (!record) {
+    const current = await storedChannel(ctx, channelId);
+    const unsent = current.state === 'closing' && current.settlementTxid ? await ctx.store.getSettlement(current.settlementTxid) : null;
+    if (unsent?.status === 'built') record = unsent;
   }
-  await ctx.store.setSettlementStatus(txid, 'broadcast');
-  ctx.logger.info('settlement broadcast', { channelId, txid });
+  if (record) {
+    const unreachable = new ProtocolError('INTERNAL', 'the chain backend is unreachable; the settlement is kept and a retried close sends it');
+    let tip: number;
+    try {
+      tip = await ctx.tip.height();
+    } catch (err) {
+      // The bump height is reckoned from the tip: without it the settlement waits for a retry, as with no node.
+      ctx.logger.warn('settlement not sent: cannot read the chain tip', { txid: record.txid, error: err });
+      throw unreachable;
+    }
+    const sent = await sendSettlement(ctx, record, tip);
+    if (sent.outcome === 'pending') throw unreachable;
+    if (sent.outcome === 'rejected') throw new ProtocolError('INTERNAL', `the node refused the settlement: ${sent.reason}`);
+  }
+  return statusOf(await storedChannel(ctx, channelId));
 }
-

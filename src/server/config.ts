@@ -4,6 +4,7 @@
  * decimal strings in the file and environment; they become bigint satoshis here.
  */
 import { readFileSync } from 'node:fs';
+import { parseSats } from '../core/amounts.ts';
 import { isNetworkName, type NetworkName } from '../core/network.ts';
 import { checkTermsConsistent, type ServerTerms } from '../core/terms.ts';
 import { ESPLORA_URLS } from '../chain/esplora.ts';
@@ -102,11 +103,22 @@ class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * A satoshi amount from a file, the environment or a flag, by the wire's rules (core's
+ * parseSats). JSON and code may also write it as a number or a bigint, which count as their
+ * decimal form. Throws a ProtocolError naming `field`.
+ */
+export function parseSatsSetting(value: unknown, field: string): bigint {
+  const whole = typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value));
+  return parseSats(whole ? String(value) : value, field);
+}
+
 function sats(value: unknown, field: string): bigint {
-  if (typeof value === 'bigint' && value >= 0n) return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
-  if (typeof value === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(value)) return BigInt(value);
-  throw new ConfigError(`${field} must be a whole number of satoshis`);
+  try {
+    return parseSatsSetting(value, field);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 function count(value: unknown, field: string): number {

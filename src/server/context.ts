@@ -1,10 +1,12 @@
-/** Everything a request handler needs, assembled once by createPaychan. */
+/** Everything a request handler needs, assembled once by createPaychan (and by paychan-admin's settle). */
+import { addressToOutputScript } from '../core/script.ts';
 import type { Secp } from '../core/secp.ts';
 import type { ServerPolicy } from '../core/server-channel.ts';
-import type { ChainBackend, TipSource } from './chain.ts';
+import { cachedTip, type ChainBackend, type TipSource } from './chain.ts';
 import type { PaychanConfig } from './config.ts';
-import type { ServerKeys } from './keys.ts';
+import { loadSeed, ServerKeys } from './keys.ts';
 import type { Logger } from './logger.ts';
+import { nativeSecp } from './native-secp.ts';
 import type { ChannelStore } from './store/channel-store.ts';
 
 export interface ServerContext {
@@ -17,4 +19,32 @@ export interface ServerContext {
   payoutScript: Uint8Array;
   policy: ServerPolicy & { secp: Secp };
   logger: Logger;
+}
+
+export interface ServerContextOptions {
+  config: PaychanConfig;
+  store: ChannelStore;
+  chain: ChainBackend;
+  logger: Logger;
+  /** Default: the chain's tip, cached for config.tipCacheMs. */
+  tip?: TipSource;
+  /** Default: PAYCHAN_SERVER_SEED or config.seedFile. */
+  seed?: Uint8Array;
+  /** Default: libsecp256k1 as a native addon (native-secp.ts). */
+  secp?: Secp;
+}
+
+export function createServerContext(opts: ServerContextOptions): ServerContext {
+  const { config, chain } = opts;
+  const keys = new ServerKeys(opts.seed ?? loadSeed({ network: config.network, seedFile: config.seedFile }), config.network);
+  return {
+    config,
+    store: opts.store,
+    chain,
+    tip: opts.tip ?? cachedTip(chain, config.tipCacheMs),
+    keys,
+    payoutScript: config.payoutAddress ? addressToOutputScript(config.payoutAddress, config.network) : keys.defaultPayoutScript(),
+    policy: { secp: opts.secp ?? nativeSecp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },
+    logger: opts.logger,
+  };
 }

@@ -10,22 +10,20 @@
  * Requests under the base path always go to the channel API.
  */
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { addressToOutputScript, outputScriptToAddress } from '../core/script.ts';
+import { outputScriptToAddress } from '../core/script.ts';
 import type { Secp } from '../core/secp.ts';
 import { EsploraClient } from '../chain/esplora.ts';
-import { cachedTip, type ChainBackend, type TipSource } from './chain.ts';
+import type { ChainBackend, TipSource } from './chain.ts';
 import { channelApi } from './channel-api.ts';
 import { loadConfig, type ConfigInput, type PaychanConfig } from './config.ts';
-import type { ServerContext } from './context.ts';
+import { createServerContext } from './context.ts';
 import { asProtocolError, sendProblem } from './http/respond.ts';
 import { requestPath } from './http/negotiate.ts';
-import { loadSeed, ServerKeys } from './keys.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { createGate, resolvePrice, type Middleware, type Next, type Price } from './paywall.ts';
 import { pricedRoute, type PricedRoute, type RoutePattern } from './routes.ts';
 import type { ChannelStore } from './store/channel-store.ts';
 import { SqliteChannelStore } from './store/sqlite-store.ts';
-import { tinySecp } from './tiny-secp.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { isWatcherChain, SettlementWatcher, type Scheduler } from './watcher/index.ts';
 
@@ -41,6 +39,7 @@ export interface PaychanOptions {
   /** Default: PAYCHAN_SERVER_SEED or config.seedFile. */
   seed?: Uint8Array;
   logger?: Logger;
+  /** Default: libsecp256k1 as a native addon (native-secp.ts), the fastest verifier npm offers. */
   secp?: Secp;
   /** Timers for the settlement watcher; tests pass one that never fires and call `watcher.tick()`. */
   scheduler?: Scheduler;
@@ -78,18 +77,7 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
   const ownsStore = !opts.store;
   const store = opts.store ?? new SqliteChannelStore(config.dbPath, { durability: config.durability });
   const chain = opts.chain ?? new EsploraClient(config.esploraUrl);
-  const keys = new ServerKeys(opts.seed ?? loadSeed({ network: config.network, seedFile: config.seedFile }), config.network);
-  const payoutScript = config.payoutAddress ? addressToOutputScript(config.payoutAddress, config.network) : keys.defaultPayoutScript();
-  const ctx: ServerContext = {
-    config,
-    store,
-    chain,
-    tip: opts.tip ?? cachedTip(chain, config.tipCacheMs),
-    keys,
-    payoutScript,
-    policy: { secp: opts.secp ?? tinySecp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },
-    logger,
-  };
+  const ctx = createServerContext({ config, store, chain, logger, tip: opts.tip, seed: opts.seed, secp: opts.secp });
   let watcher: SettlementWatcher | null = null;
   if (config.watcher.enabled) {
     if (isWatcherChain(chain)) {
@@ -128,7 +116,7 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
     network: config.network,
     basePath: base,
     esplora: config.esploraUrl,
-    payout: outputScriptToAddress(payoutScript, config.network),
+    payout: outputScriptToAddress(ctx.payoutScript, config.network),
     durability: config.durability,
   });
 

@@ -141,6 +141,9 @@ describe('paychan-admin', () => {
     const tx = await new EsploraClient(devnet.url).getTx(ch.settlementTxid!);
     assert.equal(tx.vin[0]!.txid, alice.funding!.txid);
     assert.equal(tx.vout[0]!.value, 50_000n - 1_500n);
+    // The watcher's settlement path: sent, and due for a fee bump three blocks on if still unconfirmed.
+    const record = (await srv.paychan.store.getSettlement(ch.settlementTxid!))!;
+    assert.deepEqual([record.status, record.fee, record.bumpHeight], ['broadcast', tx.fee, (await devnet.tipHeight()) + 3]);
     // The client can no longer spend credit on it.
     const res = await fetch(`${srv.url}/item/late`, { headers: { authorization: alice.credential() } });
     assert.equal(res.status, 402);

@@ -7,40 +7,21 @@
  * happens on a Bitcoin Core node: the funding (which signals RBF) leaves the mempool, replaced
  * by the client's payment to itself, and that payment may then be mined.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Transaction } from 'bitcoinjs-lib';
 import { parseChallenge } from '../../src/core/http-binding.ts';
 import { buildRefundTx, buildWalletTx } from '../../src/core/transactions.ts';
 import { tinySecp } from '../../src/server/tiny-secp.ts';
-import { TestWallet } from './helpers/wallet.ts';
-import { fundedChannel, mineTo, startWatchedDevnet, startWatchedServer, type WatchedDevnet, type WatchedServer } from './watcher-fixture.ts';
+import { fundedChannel, mineTo, watchedSuite, type WatchedServer } from './watcher-fixture.ts';
 import type { ChannelClient } from './helpers/channel-client.ts';
 
 describe('watcher: refunds and double spends', () => {
-  let devnet: WatchedDevnet;
-  let wallet: TestWallet;
-  const servers: WatchedServer[] = [];
-  const server = async () => {
-    const srv = await startWatchedServer(devnet);
-    servers.push(srv);
-    return srv;
-  };
-
-  before(async () => {
-    devnet = await startWatchedDevnet();
-    wallet = new TestWallet(devnet);
-  });
-  after(async () => {
-    for (const s of servers) {
-      await s.stop();
-      s.cleanup();
-    }
-    await devnet?.stop();
-  });
+  const suite = watchedSuite();
 
   /** The client spends its funding's input back to itself, as a replacement of the funding. */
   async function doubleSpendFunding(client: ChannelClient): Promise<string> {
+    const { devnet, wallet } = suite;
     const funding = Transaction.fromHex(client.funding!.hex);
     assert.equal(funding.ins.length, 1);
     const input = funding.ins[0]!;
@@ -61,7 +42,8 @@ describe('watcher: refunds and double spends', () => {
   }
 
   test("a client's refund after expiry closes the channel as refunded, and nothing is settled", async () => {
-    const srv = await server();
+    const { devnet, wallet } = suite;
+    const srv = await suite.server();
     const alice = await fundedChannel(srv, wallet, { capacity: 50_000n, first: 2_000n, expiryBlocks: 20 });
     await devnet.mine(1);
     assert.deepEqual((await srv.watcher.tick()).fundingConfirmed, [alice.channelId]);
@@ -88,7 +70,8 @@ describe('watcher: refunds and double spends', () => {
   });
 
   test('a funding replaced in the mempool before it confirms: closed as double_spent, no more credit', async () => {
-    const srv = await server();
+    const { devnet, wallet } = suite;
+    const srv = await suite.server();
     const alice = await fundedChannel(srv, wallet, { capacity: 50_000n, first: 5_000n, expiryBlocks: 100 });
     const ok = await fetch(`${srv.url}/item/1`, { headers: { authorization: alice.credential() } });
     assert.equal(ok.status, 200, 'zero-conf credit is served while the funding is pending');
@@ -108,7 +91,8 @@ describe('watcher: refunds and double spends', () => {
   });
 
   test('a funding whose input was spent in a block by another transaction: closed as double_spent', async () => {
-    const srv = await server();
+    const { devnet, wallet } = suite;
+    const srv = await suite.server();
     const bob = await fundedChannel(srv, wallet, { capacity: 30_000n, first: 1_000n, expiryBlocks: 100 });
     const conflict = await doubleSpendFunding(bob);
     await devnet.mine(1);
@@ -121,7 +105,8 @@ describe('watcher: refunds and double spends', () => {
   });
 
   test('a funding the node forgot is handed to it again and the channel stays open', async () => {
-    const srv = await server();
+    const { devnet, wallet } = suite;
+    const srv = await suite.server();
     const carol = await fundedChannel(srv, wallet, { capacity: 30_000n, first: 1_000n, expiryBlocks: 100 });
     devnet.evict(carol.funding!.txid);
     await assert.rejects(devnet.esplora.getTx(carol.funding!.txid), { status: 404 });
@@ -135,7 +120,8 @@ describe('watcher: refunds and double spends', () => {
   });
 
   test('a funding the node forgot and refuses again (its parent vanished): closed as double_spent', async () => {
-    const srv = await server();
+    const { devnet, wallet } = suite;
+    const srv = await suite.server();
     const dave = await fundedChannel(srv, wallet, { capacity: 30_000n, first: 1_000n, expiryBlocks: 100 });
     const parent = Buffer.from(Transaction.fromHex(dave.funding!.hex).ins[0]!.hash).reverse().toString('hex');
     devnet.evict(parent); // takes the funding with it

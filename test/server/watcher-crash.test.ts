@@ -3,47 +3,35 @@
  * broadcast reached the node. Its successor on the same database sends that very settlement on
  * its first tick, and nothing is built twice.
  */
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WatcherChain } from '../../src/server/watcher/index.ts';
-import { TestWallet } from './helpers/wallet.ts';
-import { fundedChannel, mineTo, startWatchedDevnet, startWatchedServer, type WatchedDevnet } from './watcher-fixture.ts';
+import { chainWithBroadcast, fundedChannel, mineTo, watchedSuite, type WatchedDevnet } from './watcher-fixture.ts';
 
-let devnet: WatchedDevnet;
-before(async () => {
-  devnet = await startWatchedDevnet();
-});
-after(async () => {
-  await devnet?.stop();
-});
+const suite = watchedSuite();
 
 /** The devnet's API, except that once `freeze()` is called a broadcast never returns: the process "dies" in it. */
-function freezingChain(): WatcherChain & { freeze(): void; thaw(): void; frozen: string[] } {
-  const e = devnet.esplora;
+function freezingChain(devnet: WatchedDevnet): WatcherChain & { freeze(): void; thaw(): void; frozen: string[] } {
   let frozen = false;
   const waiting: (() => void)[] = [];
   const hexes: string[] = [];
+  const chain = chainWithBroadcast(devnet, (hex) => {
+    if (!frozen) return devnet.esplora.broadcast(hex);
+    hexes.push(hex);
+    return new Promise((_, reject) => waiting.push(() => reject(new Error('the process is gone'))));
+  });
   return {
+    ...chain,
     frozen: hexes,
     freeze: () => void (frozen = true),
     thaw: () => waiting.forEach((w) => w()),
-    getTipHeight: () => e.getTipHeight(),
-    getFeeEstimates: () => e.getFeeEstimates(),
-    getTxStatus: (txid) => e.getTxStatus(txid),
-    getTx: (txid) => e.getTx(txid),
-    getOutspend: (txid, vout) => e.getOutspend(txid, vout),
-    broadcast(hex) {
-      if (!frozen) return e.broadcast(hex);
-      hexes.push(hex);
-      return new Promise((_, reject) => waiting.push(() => reject(new Error('the process is gone'))));
-    },
   };
 }
 
 test('a settlement stored but never broadcast is sent by the next tick, after a restart', async () => {
-  const wallet = new TestWallet(devnet);
-  const chain = freezingChain();
-  const first = await startWatchedServer(devnet, { chain });
+  const { devnet, wallet } = suite;
+  const chain = freezingChain(devnet);
+  const first = await suite.server({ chain });
   const alice = await fundedChannel(first, wallet, { capacity: 50_000n, first: 2_500n });
   const bob = await fundedChannel(first, wallet, { capacity: 50_000n, first: 1_500n });
   await mineTo(devnet, alice.channel!.request.expiry - 5);
@@ -63,7 +51,7 @@ test('a settlement stored but never broadcast is sent by the next tick, after a 
   await assert.rejects(devnet.esplora.getTx(stored.txid), { status: 404 });
 
   // A new process on the same database, talking to the node directly.
-  const second = await startWatchedServer(devnet, { dbPath: first.dbPath });
+  const second = await suite.server({ dbPath: first.dbPath });
   let report = await second.watcher.tick();
   assert.deepEqual(report.errors, []);
   assert.deepEqual(report.resent, [{ txid: stored.txid, outcome: 'broadcast' }]);
@@ -89,8 +77,6 @@ test('a settlement stored but never broadcast is sent by the next tick, after a 
   assert.deepEqual(last.settlements.map((s) => s.outcome), ['pending']);
   await first.stop();
   await second.stop();
-  const reopened = await startWatchedServer(devnet, { dbPath: first.dbPath });
+  const reopened = await suite.server({ dbPath: first.dbPath });
   assert.equal((await reopened.paychan.store.getChannel(alice.channelId))!.closeReason, 'settled');
-  await reopened.stop();
-  first.cleanup();
 });

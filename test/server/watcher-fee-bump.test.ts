@@ -10,44 +10,28 @@
  * paying enough more evicts the old one, then goes to the node over HTTP as usual), so the
  * replacement is accepted, mined, and closes the channels.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Transaction } from 'bitcoinjs-lib';
 import { hexToBytes } from '../../src/core/bytes.ts';
 import { feeForVsize } from '../../src/core/amounts.ts';
 import { verifyScripts } from '../helpers/script-check.ts';
-import { TestWallet } from './helpers/wallet.ts';
-import {
-  fundedChannel,
-  mineTo,
-  replaceByFeeChain,
-  startWatchedDevnet,
-  startWatchedServer,
-  type WatchedDevnet,
-  type WatchedServer,
-} from './watcher-fixture.ts';
+import { fundedChannel, mineTo, replaceByFeeChain, watchedSuite, type WatchedServer } from './watcher-fixture.ts';
 import type { SettlementRecord } from '../../src/server/store/channel-store.ts';
 
 describe('watcher: fee bumps', () => {
-  let devnet: WatchedDevnet;
-  let wallet: TestWallet;
+  const suite = watchedSuite();
   let srv: WatchedServer;
   let ids: string[];
   let original: SettlementRecord;
   let replacement: SettlementRecord;
 
   before(async () => {
-    devnet = await startWatchedDevnet();
-    wallet = new TestWallet(devnet);
-    srv = await startWatchedServer(devnet);
-  });
-  after(async () => {
-    await srv?.stop();
-    srv?.cleanup();
-    await devnet?.stop();
+    srv = await suite.server();
   });
 
   test('a batch settlement left out of blocks is rebuilt at a higher rate after feeBumpAfterBlocks; bcoin refuses the replacement', async () => {
+    const { devnet, wallet } = suite;
     const a = await fundedChannel(srv, wallet, { capacity: 40_000n, first: 3_000n });
     const b = await fundedChannel(srv, wallet, { capacity: 40_000n, first: 40_000n });
     const c = await fundedChannel(srv, wallet, { capacity: 40_000n, first: 600n });
@@ -95,6 +79,7 @@ describe('watcher: fee bumps', () => {
   });
 
   test('the replacement spends the same channels, keeps every change output, pays more fee from the payout, and verifies', async () => {
+    const { devnet } = suite;
     const s = Transaction.fromHex(original.hex);
     const r = Transaction.fromHex(replacement.hex);
     assert.deepEqual([r.version, r.locktime], [2, 0]);
@@ -129,10 +114,11 @@ describe('watcher: fee bumps', () => {
   });
 
   test('where the node replaces by fee, the replacement goes in, confirms, and closes the channels under its txid', async () => {
+    const { devnet } = suite;
     // Same database, a node with Core's replacement rule in front.
     await srv.stop();
     const rbf = replaceByFeeChain(devnet);
-    srv = { ...(await startWatchedServer(devnet, { chain: rbf, dbPath: srv.dbPath })), cleanup: srv.cleanup };
+    srv = await suite.server({ chain: rbf, dbPath: srv.dbPath });
 
     await devnet.mineWithout([original.txid], 3);
     let report = await srv.watcher.tick();

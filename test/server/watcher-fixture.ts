@@ -3,6 +3,7 @@
  * (to play a miner that leaves a transaction out, or a node that drops or replaces one), a
  * server whose watcher only runs on explicit `tick()` calls, and funded channels.
  */
+import { after, before } from 'node:test';
 import type { AddressInfo } from 'node:net';
 import { Transaction } from 'bitcoinjs-lib';
 import { EsploraClient, EsploraError } from '../../src/chain/esplora.ts';
@@ -13,10 +14,11 @@ import { EsploraView } from '../../src/devnet/esplora-view.ts';
 import { createDevnetServer } from '../../src/devnet/http.ts';
 import { DevnetNode } from '../../src/devnet/node.ts';
 import type { ConfigInput } from '../../src/server/config.ts';
+import { SqliteChannelStore } from '../../src/server/store/sqlite-store.ts';
 import type { Scheduler, SettlementWatcher, WatcherChain } from '../../src/server/watcher/index.ts';
 import { ChannelClient } from './helpers/channel-client.ts';
 import { startServer, tempDbPath, type TestServer } from './helpers/server.ts';
-import type { TestWallet } from './helpers/wallet.ts';
+import { TestWallet } from './helpers/wallet.ts';
 
 export interface WatchedDevnet extends Devnet {
   readonly node: DevnetNode;
@@ -76,6 +78,57 @@ export async function startWatchedDevnet(): Promise<WatchedDevnet> {
 }
 
 /**
+ * Registers a suite's hooks (inside a `describe`, or at the top of a file): a devnet and a wallet
+ * before its tests; after them, every server started through `server()` stopped and its database
+ * removed, then the devnet stopped.
+ */
+export function watchedSuite(): { readonly devnet: WatchedDevnet; readonly wallet: TestWallet; server(opts?: WatchedServerOptions): Promise<WatchedServer> } {
+  let devnet: WatchedDevnet | null = null;
+  let wallet: TestWallet | null = null;
+  const servers: WatchedServer[] = [];
+  const started = <T>(value: T | null): T => {
+    if (value === null) throw new Error('the devnet is not started: use the suite inside its tests');
+    return value;
+  };
+  before(async () => {
+    devnet = await startWatchedDevnet();
+    wallet = new TestWallet(devnet);
+  });
+  after(async () => {
+    // All stopped before any database goes: a restarted server may share its predecessor's file.
+    for (const s of servers) await s.stop();
+    for (const s of servers) s.cleanup();
+    await devnet?.stop();
+  });
+  return {
+    get devnet() {
+      return started(devnet);
+    },
+    get wallet() {
+      return started(wallet);
+    },
+    async server(opts = {}) {
+      const srv = await startWatchedServer(started(devnet), opts);
+      servers.push(srv);
+      return srv;
+    },
+  };
+}
+
+/** The devnet's Esplora API with the broadcast replaced, to play a node that answers otherwise. */
+export function chainWithBroadcast(devnet: WatchedDevnet, broadcast: (hex: string) => Promise<string>): WatcherChain {
+  const e = devnet.esplora;
+  return {
+    getTipHeight: () => e.getTipHeight(),
+    getFeeEstimates: () => e.getFeeEstimates(),
+    getTxStatus: (txid) => e.getTxStatus(txid),
+    getTx: (txid) => e.getTx(txid),
+    getOutspend: (txid, vout) => e.getOutspend(txid, vout),
+    broadcast,
+  };
+}
+
+/**
  * The chain as seen through a node with Bitcoin Core's replace-by-fee policy, which bcoin 1.0.2
  * lacks (its mempool refuses any conflict): a transaction that conflicts with unconfirmed ones
  * and pays more in total, by at least 1 sat/vB of its own size (BIP125 rules 3 and 4), evicts
@@ -90,35 +143,28 @@ export function replaceByFeeChain(devnet: WatchedDevnet): WatcherChain & { repla
     for (const output of tx.outs) fee -= output.value;
     return fee;
   };
-  return {
-    replaced,
-    getTipHeight: () => e.getTipHeight(),
-    getFeeEstimates: () => e.getFeeEstimates(),
-    getTxStatus: (txid) => e.getTxStatus(txid),
-    getTx: (txid) => e.getTx(txid),
-    getOutspend: (txid, vout) => e.getOutspend(txid, vout),
-    async broadcast(hex) {
-      const tx = Transaction.fromHex(hex);
-      const conflicts = new Set<string>();
-      for (const input of tx.ins) {
-        const spend = await e.getOutspend(txidFromHash(input.hash), input.index);
-        if (spend.spent && spend.txid && spend.txid !== tx.getId() && spend.status?.confirmed === false) conflicts.add(spend.txid);
+  const chain = chainWithBroadcast(devnet, async (hex) => {
+    const tx = Transaction.fromHex(hex);
+    const conflicts = new Set<string>();
+    for (const input of tx.ins) {
+      const spend = await e.getOutspend(txidFromHash(input.hash), input.index);
+      if (spend.spent && spend.txid && spend.txid !== tx.getId() && spend.status?.confirmed === false) conflicts.add(spend.txid);
+    }
+    if (conflicts.size > 0) {
+      const newFee = await feeOf(tx);
+      let oldFees = 0n;
+      for (const txid of conflicts) oldFees += (await e.getTx(txid)).fee;
+      if (newFee < oldFees + BigInt(tx.virtualSize())) {
+        throw new EsploraError(400, `sendrawtransaction RPC error: {"code":-26,"message":"insufficient fee, rejecting replacement ${tx.getId()}"}`);
       }
-      if (conflicts.size > 0) {
-        const newFee = await feeOf(tx);
-        let oldFees = 0n;
-        for (const txid of conflicts) oldFees += (await e.getTx(txid)).fee;
-        if (newFee < oldFees + BigInt(tx.virtualSize())) {
-          throw new EsploraError(400, `sendrawtransaction RPC error: {"code":-26,"message":"insufficient fee, rejecting replacement ${tx.getId()}"}`);
-        }
-        for (const txid of conflicts) {
-          devnet.evict(txid);
-          replaced.push(txid);
-        }
+      for (const txid of conflicts) {
+        devnet.evict(txid);
+        replaced.push(txid);
       }
-      return e.broadcast(hex);
-    },
-  };
+    }
+    return e.broadcast(hex);
+  });
+  return { ...chain, replaced };
 }
 
 /** Timers that never fire: the watcher runs only when a test calls `tick()`. */
@@ -137,22 +183,39 @@ export interface WatchedServer extends TestServer {
   cleanup(): void;
 }
 
-/** A server on a fresh database (or `dbPath`), watching `chain` (default: the devnet's Esplora API). */
-export async function startWatchedServer(
-  devnet: Devnet,
-  opts: { chain?: WatcherChain; dbPath?: string; config?: ConfigInput } = {},
-): Promise<WatchedServer> {
+export interface WatchedServerOptions {
+  /** Default: the devnet's Esplora API. */
+  chain?: WatcherChain;
+  /** Default: a fresh database, removed by `cleanup()`. */
+  dbPath?: string;
+  config?: ConfigInput;
+  /** The store's clock for the times it writes (default: the system clock). */
+  storeClock?: () => number;
+}
+
+export async function startWatchedServer(devnet: Devnet, opts: WatchedServerOptions = {}): Promise<WatchedServer> {
   const tmp = opts.dbPath ? null : tempDbPath();
   const dbPath = opts.dbPath ?? tmp!.dbPath;
+  const store = opts.storeClock ? new SqliteChannelStore(dbPath, { now: opts.storeClock }) : null;
   const srv = await startServer({
     dbPath,
     config: { ...WATCHED_CONFIG, esploraUrl: devnet.url, ...opts.config },
     scheduler: manualScheduler,
     ...(opts.chain ? { chain: opts.chain } : {}),
+    ...(store ? { store } : {}),
   });
   srv.paychan.route('/item/*', 10n);
   if (!srv.paychan.watcher) throw new Error('the watcher did not start');
-  return { ...srv, watcher: srv.paychan.watcher, cleanup: () => tmp?.cleanup() };
+  return {
+    ...srv,
+    watcher: srv.paychan.watcher,
+    // A store passed in is the caller's to close.
+    stop: async () => {
+      await srv.stop();
+      await store?.close();
+    },
+    cleanup: () => tmp?.cleanup(),
+  };
 }
 
 /** Opens and funds a channel of `capacity` whose first payment is `first`, expiring `expiryBlocks` from now. */

@@ -3,15 +3,14 @@
  * settles a channel the margin before expiry (not a block earlier), settles channels that fall due
  * together in one batch transaction, and closes them once that transaction confirms.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToHex } from '../../src/core/bytes.ts';
 import { feeForVsize } from '../../src/core/amounts.ts';
 import { parseChallenge } from '../../src/core/http-binding.ts';
 import { ServerKeys } from '../../src/server/keys.ts';
 import { TEST_SEED } from './helpers/server.ts';
-import { TestWallet } from './helpers/wallet.ts';
-import { fundedChannel, mineTo, startWatchedDevnet, startWatchedServer, type WatchedDevnet, type WatchedServer } from './watcher-fixture.ts';
+import { fundedChannel, mineTo, watchedSuite } from './watcher-fixture.ts';
 
 const PAYOUT_SCRIPT = bytesToHex(new ServerKeys(TEST_SEED, 'regtest').defaultPayoutScript());
 /** The devnet's estimate for the default 6-block target. */
@@ -28,29 +27,11 @@ function assertFeeRate(fee: bigint, weight: number, inputs: number, rate: bigint
 }
 
 describe('settlement watcher on the devnet', () => {
-  let devnet: WatchedDevnet;
-  let wallet: TestWallet;
-  const servers: WatchedServer[] = [];
-  const server = async () => {
-    const srv = await startWatchedServer(devnet);
-    servers.push(srv);
-    return srv;
-  };
-
-  before(async () => {
-    devnet = await startWatchedDevnet();
-    wallet = new TestWallet(devnet);
-  });
-  after(async () => {
-    for (const s of servers) {
-      await s.stop();
-      s.cleanup();
-    }
-    await devnet?.stop();
-  });
+  const suite = watchedSuite();
 
   test('funding confirmations are tracked, once', async () => {
-    const srv = await server();
+    const { devnet, wallet } = suite;
+    const srv = await suite.server();
     const alice = await fundedChannel(srv, wallet, { capacity: 100_000n, first: 1_000n, expiryBlocks: 100 });
     let report = await srv.watcher.tick();
     assert.deepEqual(report.fundingConfirmed, []);
@@ -71,7 +52,8 @@ describe('settlement watcher on the devnet', () => {
   });
 
   test('a channel is settled the margin before expiry, not a block earlier, and closed once confirmed', async () => {
-    const srv = await server();
+    const { devnet, wallet } = suite;
+    const srv = await suite.server();
     const alice = await fundedChannel(srv, wallet, { capacity: 60_000n, first: 3_000n, expiryBlocks: 20 });
     for (let i = 1; i <= 7; i++) {
       const res = await fetch(`${srv.url}/item/${i}`, { headers: { authorization: alice.credential() } });
@@ -143,7 +125,8 @@ describe('settlement watcher on the devnet', () => {
   });
 
   test('channels that fall due together settle in one transaction, small and fully paid ones included', async () => {
-    const srv = await server();
+    const { devnet, wallet } = suite;
+    const srv = await suite.server();
     // Different expiries, all due by the time the watcher looks; one too small to pay for its own
     // settlement, one paid in full (no change output, signed SIGHASH_NONE).
     const plan = [

@@ -2,19 +2,22 @@
  * The watcher's decisions against a scripted chain (no node): what the devnet cannot easily
  * stage. Also its fee rule, its configuration, its timer, and the store methods it relies on.
  */
+import { MIGRATIONS } from '../../src/server/store/migrations.ts';
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Transaction } from 'bitcoinjs-lib';
 import { EsploraError, type EsploraFeeEstimates } from '../../src/chain/esplora.ts';
 import { txidFromHash } from '../../src/core/bytes.ts';
 import { fixedTip } from '../../src/server/chain.ts';
+import { settleChannel } from '../../src/server/channel-service.ts';
 import { loadConfig, type ConfigInput } from '../../src/server/config.ts';
+import { createServerContext } from '../../src/server/context.ts';
 import { ServerKeys } from '../../src/server/keys.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 import { createPaychan } from '../../src/server/paychan.ts';
 import { SqliteChannelStore } from '../../src/server/store/sqlite-store.ts';
 import { tinySecp } from '../../src/server/tiny-secp.ts';
-import { bumpedFeeRate, SettlementWatcher, type Scheduler, type WatcherChain } from '../../src/server/watcher/index.ts';
+import { bumpedFeeRate, SettlementWatcher, type Scheduler, type WatcherChain, type WatcherContext } from '../../src/server/watcher/index.ts';
 import { TEST_SEED, tempDbPath } from './helpers/server.ts';
 import { stubChain, syntheticChannel, type SyntheticChannel } from './helpers/synthetic-channel.ts';
 
@@ -75,19 +78,12 @@ describe('watcher decisions on a scripted chain', () => {
   let chain: ScriptedChain;
   const keys = new ServerKeys(TEST_SEED, 'regtest');
 
-  function watcher(config: ConfigInput = {}): SettlementWatcher {
+  function context(config: ConfigInput = {}): WatcherContext {
     const cfg = loadConfig({ env: {}, overrides: { dbPath: tmp.dbPath, ...config } });
-    return new SettlementWatcher({
-      config: cfg,
-      store,
-      chain,
-      tip: fixedTip(chain.tip),
-      keys,
-      payoutScript: keys.defaultPayoutScript(),
-      policy: { secp: tinySecp, settleMarginBlocks: cfg.settleMarginBlocks, zeroConfLimit: cfg.zeroConfLimit },
-      logger: silentLogger,
-    });
+    const ctx = createServerContext({ config: cfg, store, chain, tip: fixedTip(chain.tip), seed: TEST_SEED, secp: tinySecp, logger: silentLogger });
+    return { ...ctx, chain };
   }
+  const watcher = (config: ConfigInput = {}) => new SettlementWatcher(context(config));
   /** A confirmed channel expiring soon enough to be due now (default margin: 36 blocks). */
   const dueChannel = (firstPayment: bigint, capacity = 100_000n) => syntheticChannel(store, keys, { capacity, expiry: chain.tip + 10, firstPayment });
 
@@ -180,31 +176,25 @@ describe('watcher decisions on a scripted chain', () => {
     assert.equal((await store.getSettlement(bump.to))!.bumpHeight, chain.tip + 3);
   });
 
-  test('a cooperative-close settlement is followed too: bump scheduled, confirmation closes the channel', async () => {
+  test('a cooperative-close settlement is scheduled for a bump when sent, bumped by the watcher, and followed to confirmation', async () => {
     const ch = await dueChannel(5_000n);
-    const w = watcher();
-    // What settleChannel leaves: the channel closing, its settlement broadcast without a bump height.
-    const { settleChannel } = await import('../../src/server/channel-service.ts');
-    const cfg = loadConfig({ env: {}, overrides: { dbPath: tmp.dbPath } });
-    await settleChannel(
-      {
-        config: cfg,
-        store,
-        chain,
-        tip: fixedTip(chain.tip),
-        keys,
-        payoutScript: keys.defaultPayoutScript(),
-        policy: { secp: tinySecp, settleMarginBlocks: 36, zeroConfLimit: 50_000n },
-        logger: silentLogger,
-      },
-      ch.id,
+    const ctx = context();
+    const { settlementTxid: txid } = await settleChannel(ctx, ch.id);
+    const sent = (await store.getSettlement(txid!))!;
+    assert.deepEqual([sent.status, sent.feeRate, sent.bumpHeight], ['broadcast', 3n, chain.tip + 3]);
+
+    const w = new SettlementWatcher(ctx);
+    chain.tip += 3; // three blocks, none with the settlement
+    const report = await w.tick();
+    assert.deepEqual([report.settlements, report.errors], [[], []], 'closing already: not settled twice');
+    assert.deepEqual(
+      report.bumps.map((b) => [b.from, b.feeRate, b.outcome]),
+      [[txid, 5n, 'broadcast']],
     );
-    const txid = (await store.getChannel(ch.id))!.settlementTxid!;
-    assert.equal((await store.getSettlement(txid))!.bumpHeight, null);
-    await w.tick();
-    assert.equal((await store.getSettlement(txid))!.bumpHeight, chain.tip + 3);
+    chain.txs.delete(txid!); // the replacement took its place in the mempool
     chain.mine();
-    assert.deepEqual((await w.tick()).confirmed, [txid]);
+    assert.deepEqual((await w.tick()).confirmed, [report.bumps[0]!.to]);
+    assert.equal((await store.getChannel(ch.id))!.closeReason, 'settled');
   });
 
   test('an older fee level confirming after all closes the channels under its txid', async () => {
@@ -296,7 +286,7 @@ test('store: updateChannels is all or nothing; settlements upsert, list and patc
   const keys = new ServerKeys(TEST_SEED, 'regtest');
   const a = await syntheticChannel(store, keys, { capacity: 50_000n, expiry: 2_000, firstPayment: 1_000n });
   const b = await syntheticChannel(store, keys, { capacity: 50_000n, expiry: 2_000, firstPayment: 1_000n });
-  assert.equal(store.db.pragma('user_version', { simple: true }), 2);
+  assert.equal(store.db.pragma('user_version', { simple: true }), MIGRATIONS.length);
 
   await assert.rejects(
     store.updateChannels([a.id, b.id], ([x, y]) => {

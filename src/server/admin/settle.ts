@@ -1,21 +1,18 @@
 /**
  * "Settle now" for the operator: the same code path as a client's cooperative close
- * (settleChannel), run from a context assembled here the way createPaychan assembles its own,
- * since the operator holds the seed rather than the client's credential.
+ * (settleChannel), run from a context built the way createPaychan builds its own, since the
+ * operator holds the seed rather than the client's credential.
  */
 import { existsSync } from 'node:fs';
 import { EsploraClient } from '../../chain/esplora.ts';
 import { equalBytes } from '../../core/bytes.ts';
 import type { ChannelStatus } from '../../core/messages.ts';
-import { addressToOutputScript } from '../../core/script.ts';
-import { cachedTip } from '../chain.ts';
 import { settleChannel } from '../channel-service.ts';
 import type { PaychanConfig } from '../config.ts';
-import type { ServerContext } from '../context.ts';
-import { loadSeed, SEED_ENV, ServerKeys } from '../keys.ts';
+import { createServerContext } from '../context.ts';
+import { loadSeed, SEED_ENV } from '../keys.ts';
 import type { Logger } from '../logger.ts';
 import type { ChannelStore } from '../store/channel-store.ts';
-import { tinySecp } from '../tiny-secp.ts';
 
 export class AdminError extends Error {
   override name = 'AdminError';
@@ -37,22 +34,11 @@ export async function settleNow(opts: {
   channelId: string;
 }): Promise<ChannelStatus> {
   const { config, store, logger, channelId } = opts;
-  const keys = new ServerKeys(seedOf(config, opts.env), config.network);
+  const ctx = createServerContext({ config, store, chain: new EsploraClient(config.esploraUrl), logger, seed: seedOf(config, opts.env) });
   const channel = await store.getChannel(channelId);
   if (!channel) throw new AdminError(`no channel ${channelId}`);
-  if (!equalBytes(keys.channelKey(channel.serverKeyIndex).publicKey, channel.params.serverPubkey)) {
+  if (!equalBytes(ctx.keys.channelKey(channel.serverKeyIndex).publicKey, channel.params.serverPubkey)) {
     throw new AdminError(`the seed does not hold the server key of ${channelId}: is this the server's seed and network?`);
   }
-  const chain = new EsploraClient(config.esploraUrl);
-  const ctx: ServerContext = {
-    config,
-    store,
-    chain,
-    tip: cachedTip(chain, 0),
-    keys,
-    payoutScript: config.payoutAddress ? addressToOutputScript(config.payoutAddress, config.network) : keys.defaultPayoutScript(),
-    policy: { secp: tinySecp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },
-    logger,
-  };
   return settleChannel(ctx, channelId);
 }

@@ -16,7 +16,7 @@
  * out (loadConfig cannot layer a file it did not read itself, so the file wins where both set one).
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig, type ConfigInput, type PaychanConfig } from '../config.ts';
+import { loadConfig, parseSatsSetting, type ConfigInput, type PaychanConfig } from '../config.ts';
 
 export interface ProxyRoute {
   /** An exact path or a prefix ending in `*`. */
@@ -67,9 +67,11 @@ function port(value: unknown, where: string): number {
 }
 
 function price(value: unknown, where: string): bigint {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
-  if (typeof value === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(value)) return BigInt(value);
-  fail(where, 'price must be a whole number of satoshis, e.g. "10"');
+  try {
+    return parseSatsSetting(value, 'price');
+  } catch (err) {
+    fail(where, (err as Error).message);
+  }
 }
 
 function route(value: unknown, where: string): ProxyRoute {

@@ -89,19 +89,6 @@ export interface ChannelsChange<T> {
   result: T;
 }
 
-export interface StoreSummary {
-  channels: number;
-  open: number;
-  /** Sum of every channel's cumulative payment. */
-  paid: bigint;
-  /** Sum of prices of items delivered. */
-  spent: bigint;
-  /** Paid on channels whose settlement is broadcast or confirmed. */
-  settling: bigint;
-  /** Paid on channels still open: earned but not yet on chain. */
-  pending: bigint;
-}
-
 export interface ChannelStore {
   /** Reserves a server key index never handed out before. */
   allocateKeyIndex(): Promise<number>;
@@ -126,7 +113,6 @@ export interface ChannelStore {
    * callback sees every record, and everything it decides commits together or not at all.
    */
   updateChannels<T>(ids: readonly string[], change: (channels: ServerChannel[]) => ChannelsChange<T>): Promise<T>;
-  setSettlementStatus(txid: string, status: SettlementStatus, detail?: string | null): Promise<void>;
   updateSettlement(txid: string, patch: SettlementPatch): Promise<void>;
   getSettlement(txid: string): Promise<SettlementRecord | null>;
   /** Settlements, oldest first: those in the given states, or those that include the given channel. */
@@ -135,6 +121,5 @@ export interface ChannelStore {
   getFundingTx(channelId: string): Promise<string | null>;
   listChannels(filter?: { state?: ServerChannel['state'] }): Promise<ServerChannel[]>;
   listEvents(channelId?: string): Promise<ChannelEvent[]>;
-  summary(): Promise<StoreSummary>;
   close(): Promise<void>;
 }

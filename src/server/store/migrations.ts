@@ -92,6 +92,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE settlements ADD COLUMN replaces TEXT;
   CREATE INDEX settlements_by_status ON settlements (status);
   `,
+  // 3: cooperative closes used to be sent without a bump height, and the watcher bumps only
+  // settlements that have one. Such a settlement has waited an unknown time: due now.
+  `
+  UPDATE settlements SET bump_height = 0 WHERE status = 'broadcast' AND bump_height IS NULL;
+  `,
 ];
 
 /** Brings a database up to the newest schema; safe when several processes start at once. */

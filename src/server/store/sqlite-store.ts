@@ -29,7 +29,6 @@ import type {
   SettlementRecord,
   SettlementStatus,
   StoredPendingOpen,
-  StoreSummary,
 } from './channel-store.ts';
 import { migrate } from './migrations.ts';
 import {
@@ -145,7 +144,6 @@ export class SqliteChannelStore implements ChannelStore {
         ON CONFLICT (txid) DO UPDATE SET status = excluded.status, detail = excluded.detail, bump_height = excluded.bump_height,
         replaces = excluded.replaces, updated_at = excluded.updated_at`),
       insertSettlementChannel: db.prepare('INSERT OR IGNORE INTO settlement_channels (txid, channel_id, amount) VALUES (?, ?, ?)'),
-      setSettlementStatus: db.prepare('UPDATE settlements SET status = ?, detail = ?, updated_at = ? WHERE txid = ?'),
       patchSettlement: db.prepare(`UPDATE settlements SET status = @status, detail = @detail, bump_height = @bump_height,
         updated_at = @updated_at WHERE txid = @txid`),
       listSettlementsByStatus: db.prepare('SELECT * FROM settlements WHERE status IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid'),
@@ -155,13 +153,6 @@ export class SqliteChannelStore implements ChannelStore {
       getFundingTx: db.prepare('SELECT funding_tx FROM channels WHERE id = ?').pluck(),
       getSettlement: db.prepare('SELECT * FROM settlements WHERE txid = ?'),
       getSettlementChannels: db.prepare('SELECT channel_id, amount FROM settlement_channels WHERE txid = ? ORDER BY rowid'),
-      summary: db.prepare(`SELECT count(*) AS channels,
-        coalesce(sum(state = 'open'), 0) AS open,
-        coalesce(sum(paid), 0) AS paid,
-        coalesce(sum(spent), 0) AS spent,
-        coalesce(sum(CASE WHEN state != 'open' AND settlement_txid IS NOT NULL THEN paid ELSE 0 END), 0) AS settling,
-        coalesce(sum(CASE WHEN state = 'open' THEN paid ELSE 0 END), 0) AS pending
-        FROM channels`),
     };
     this.applyBatch = db.transaction((ops: QueuedUpdate[]) => ops.map((op) => op.run()));
   }
@@ -370,10 +361,6 @@ export class SqliteChannelStore implements ChannelStore {
     for (const c of s.channels) this.stmt.insertSettlementChannel.run(s.txid, c.channelId, c.amount);
   }
 
-  async setSettlementStatus(txid: string, status: SettlementStatus, detail: string | null = null): Promise<void> {
-    this.stmt.setSettlementStatus.run(status, detail, this.now(), txid);
-  }
-
   async updateSettlement(txid: string, patch: SettlementPatch): Promise<void> {
     this.db.transaction(() => this.patchSettlement(txid, patch, this.now())).immediate();
   }
@@ -426,18 +413,6 @@ export class SqliteChannelStore implements ChannelStore {
   async listEvents(channelId?: string): Promise<ChannelEvent[]> {
     const rows = (channelId === undefined ? this.stmt.listEvents.all() : this.stmt.listEventsOf.all(channelId)) as EventRow[];
     return rows.map(eventFromRow);
-  }
-
-  async summary(): Promise<StoreSummary> {
-    const r = this.stmt.summary.get() as Record<keyof StoreSummary, number>;
-    return {
-      channels: r.channels,
-      open: r.open,
-      paid: BigInt(r.paid),
-      spent: BigInt(r.spent),
-      settling: BigInt(r.settling),
-      pending: BigInt(r.pending),
-    };
   }
 
   async close(): Promise<void> {

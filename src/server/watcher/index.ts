@@ -3,7 +3,6 @@ export {
   SettlementWatcher,
   MAX_BATCH_CHANNELS,
   realScheduler,
-  type BroadcastOutcome,
   type Scheduler,
   type TickReport,
   type WatcherContext,
@@ -11,3 +10,4 @@ export {
 } from './watcher.ts';
 export { isWatcherChain, isNotFound, type WatcherChain } from './chain.ts';
 export { bumpedFeeRate } from './fees.ts';
+export type { BroadcastOutcome } from './settlement.ts';

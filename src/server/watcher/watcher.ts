@@ -14,21 +14,23 @@
  *     them in one batch transaction, so small channels share one fee.
  *
  * Chain state is read first and acted on second, so steps 1 to 3 leave step 5 only channels that
- * can still be settled. Every settlement is stored (with its channels marked `closing`) before it
- * is broadcast, and every step only acts on what the store says now, so a tick may be cut short
+ * can still be settled. The open channels are listed once, at the start of the tick: every step
+ * decides inside its store transaction from the records as they are then, so a channel closed
+ * earlier in the tick is passed over, and one reopened (its settlement refused) is settled by the
+ * next tick. Every settlement is stored (with its channels marked `closing`) before it is
+ * broadcast (settlement.ts, the path cooperative closes take too), so a tick may be cut short
  * anywhere and the next one carries on: running a tick twice changes nothing the first did not.
  * A failure on one channel or settlement is logged and reported, and the others still go ahead.
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { txidFromHash } from '../../core/bytes.ts';
 import { markClosed, markFundingConfirmed, markSettling, type CloseReason, type ServerChannel } from '../../core/server-channel.ts';
-import { dustThreshold } from '../../core/amounts.ts';
-import { buildSettlementTx, type BuiltTx, type SettlementChannel } from '../../core/transactions.ts';
 import { classifyBroadcastError, settlementFeeRate } from '../chain.ts';
 import type { ServerContext } from '../context.ts';
 import type { ChannelsChange, SettlementRecord } from '../store/channel-store.ts';
 import { txStatusOrNull, type WatcherChain } from './chain.ts';
-import { bumpedFeeRate, capped } from './fees.ts';
+import { bumpedFeeRate } from './fees.ts';
+import { buildSettlement, newSettlementFeeRate, recordSettlement, sendSettlement, type BroadcastOutcome } from './settlement.ts';
 
 /**
  * Channels per batch settlement. Each adds about 130 vB (input with two signatures and the
@@ -62,9 +64,6 @@ export interface WatcherOptions {
   now?: () => number;
   scheduler?: Scheduler;
 }
-
-/** What became of a broadcast: accepted (or already known), refused for good, or to be retried. */
-export type BroadcastOutcome = 'broadcast' | 'rejected' | 'pending';
 
 /** What one tick did, for logs, operators and tests. */
 export interface TickReport {
@@ -146,11 +145,12 @@ export class SettlementWatcher {
       refunded: [],
       errors: [],
     };
-    await this.attempt(report, 'fundings', '*', () => this.watchFundings(report));
+    const open = (await this.attempt(report, 'channels', '*', () => this.ctx.store.listChannels({ state: 'open' }))) ?? [];
+    await this.attempt(report, 'fundings', '*', () => this.watchFundings(open, report));
     const waiting = (await this.attempt(report, 'settlements', '*', () => this.watchSettlements(tip, report))) ?? [];
-    await this.attempt(report, 'spends', '*', () => this.watchSpends(tip, report));
+    await this.attempt(report, 'spends', '*', () => this.watchSpends(tip, open, report));
     await this.attempt(report, 'fee-bump', '*', () => this.bumpStuck(tip, waiting, report));
-    await this.attempt(report, 'settle', '*', () => this.settleDue(tip, report));
+    await this.attempt(report, 'settle', '*', () => this.settleDue(tip, open, report));
     return report;
   }
 
@@ -172,10 +172,10 @@ export class SettlementWatcher {
 
   // ---- 1. fundings
 
-  private async watchFundings(report: TickReport): Promise<void> {
+  private async watchFundings(open: ServerChannel[], report: TickReport): Promise<void> {
     const { store } = this.ctx;
     // Closing channels too: a settlement spending a funding that is double-spent is void as well.
-    const channels = [...(await store.listChannels({ state: 'open' })), ...(await store.listChannels({ state: 'closing' }))];
+    const channels = [...open, ...(await store.listChannels({ state: 'closing' }))];
     for (const ch of channels.filter((c) => !c.fundingConfirmed)) {
       await this.attempt(report, 'funding', ch.id, async () => {
         const fate = await this.fundingFate(ch);
@@ -248,9 +248,8 @@ export class SettlementWatcher {
   private async watchSettlements(tip: number, report: TickReport): Promise<SettlementRecord[]> {
     const { store, chain } = this.ctx;
     const waiting: SettlementRecord[] = [];
-    for (const listed of await store.listSettlements({ status: ['built', 'broadcast'] })) {
-      await this.attempt(report, 'settlement', listed.txid, async () => {
-        let rec = listed;
+    for (const rec of await store.listSettlements({ status: ['built', 'broadcast'] })) {
+      await this.attempt(report, 'settlement', rec.txid, async () => {
         const current = await this.isCurrent(rec);
         if (rec.status === 'built') {
           if (!current) {
@@ -268,12 +267,6 @@ export class SettlementWatcher {
         }
         if (status) {
           if (!current) return; // an older fee level still in some mempool: it may yet confirm
-          if (rec.bumpHeight === null || rec.bumpHeight === undefined) {
-            // Sent by the cooperative close, which does not schedule bumps itself.
-            const bumpHeight = tip + this.bumpAfter;
-            await store.updateSettlement(rec.txid, { bumpHeight });
-            rec = { ...rec, bumpHeight };
-          }
           waiting.push(rec);
           return;
         }
@@ -316,63 +309,11 @@ export class SettlementWatcher {
     this.ctx.logger.info('settlement confirmed', { txid: rec.txid, channels: rec.channels.length, payout: rec.payout, fee: rec.fee });
   }
 
-  /** Broadcasts a stored settlement and records what the node said. */
+  /** Sends a stored settlement; an unreachable node is reported, and the next tick sends it again. */
   private async send(rec: SettlementRecord, tip: number, report: TickReport): Promise<BroadcastOutcome> {
-    try {
-      await this.ctx.chain.broadcast(rec.hex);
-    } catch (err) {
-      const failure = classifyBroadcastError(err);
-      const reason = (err as Error).message;
-      if (failure === 'unavailable') {
-        // Stays as stored: the next tick sends it again.
-        report.errors.push({ step: 'broadcast', subject: rec.txid, message: reason });
-        this.ctx.logger.warn('settlement not sent: chain backend unreachable', { txid: rec.txid, reason });
-        return 'pending';
-      }
-      if (failure !== 'already_known') {
-        await this.reject(rec, tip, reason);
-        return 'rejected';
-      }
-    }
-    if (rec.status !== 'broadcast' || rec.bumpHeight === null || rec.bumpHeight === undefined) {
-      await this.ctx.store.updateSettlement(rec.txid, { status: 'broadcast', bumpHeight: rec.bumpHeight ?? tip + this.bumpAfter });
-    }
-    this.ctx.logger.info('settlement broadcast', { txid: rec.txid, channels: rec.channels.length, feeRate: rec.feeRate, replaces: rec.replaces ?? null });
-    return 'broadcast';
-  }
-
-  /**
-   * The node refused a settlement for good. A refused fee bump hands its channels back to the
-   * settlement it meant to replace, which is tried again `feeBumpAfterBlocks` later (bcoin, for
-   * one, refuses every replacement). Any other refusal reopens the channels, so the settle step
-   * builds them a new settlement from what the chain says now.
-   */
-  private async reject(rec: SettlementRecord, tip: number, reason: string): Promise<void> {
-    const original = rec.replaces ? await this.ctx.store.getSettlement(rec.replaces) : null;
-    const fallBack = original !== null && original.status !== 'rejected' && original.status !== 'confirmed';
-    await this.ctx.store.updateChannels(
-      rec.channels.map((c) => c.channelId),
-      (chans) => {
-        const waitsOnIt = (c: ServerChannel) => c.state === 'closing' && c.settlementTxid === rec.txid;
-        const next = chans.map((c): ServerChannel => {
-          if (!waitsOnIt(c)) return c;
-          return fallBack ? { ...c, settlementTxid: original.txid } : { ...c, state: 'open', settlementTxid: null };
-        });
-        const reverted = fallBack ? [] : next.filter((c, i) => c !== chans[i]);
-        return {
-          channels: next,
-          events: reverted.map((c) => ({ channelId: c.id, kind: 'settle_reverted' as const, amount: c.paid, ref: rec.txid })),
-          settlementPatches: [
-            { txid: rec.txid, patch: { status: 'rejected', detail: reason.slice(0, 500) } },
-            ...(fallBack ? [{ txid: original.txid, patch: { bumpHeight: tip + this.bumpAfter } }] : []),
-          ],
-          result: null,
-        };
-      },
-    );
-    const fields = { txid: rec.txid, replaces: rec.replaces ?? null, reason };
-    if (fallBack) this.ctx.logger.warn('fee bump refused: the previous settlement stays in charge', fields);
-    else this.ctx.logger.error('settlement refused by the node: its channels are open again', fields);
+    const sent = await sendSettlement(this.ctx, rec, tip);
+    if (sent.outcome === 'pending') report.errors.push({ step: 'broadcast', subject: rec.txid, message: sent.reason });
+    return sent.outcome;
   }
 
   // ---- 3. spends
@@ -383,10 +324,9 @@ export class SettlementWatcher {
    * channels are looked at from then on; closing ones always, to catch our own settlement
    * confirming under a txid we had given up on.
    */
-  private async watchSpends(tip: number, report: TickReport): Promise<void> {
+  private async watchSpends(tip: number, open: ServerChannel[], report: TickReport): Promise<void> {
     const { store, chain } = this.ctx;
-    const open = (await store.listChannels({ state: 'open' })).filter((c) => tip >= c.params.expiry);
-    const channels = [...open, ...(await store.listChannels({ state: 'closing' }))];
+    const channels = [...open.filter((c) => tip >= c.params.expiry), ...(await store.listChannels({ state: 'closing' }))];
     for (const ch of channels) {
       await this.attempt(report, 'spend', ch.id, async () => {
         const spend = await chain.getOutspend(ch.params.funding.txid, ch.params.funding.vout);
@@ -432,11 +372,11 @@ export class SettlementWatcher {
       (chans): ChannelsChange<SettlementRecord | 'unaffordable' | null> => {
         // Every channel must still wait on this very settlement; otherwise the chain moved on and the other steps handle it.
         if (!chans.every((c) => c.state === 'closing' && c.settlementTxid === rec.txid)) return { channels: chans, result: null };
-        const { record, txid } = this.buildRecord(chans, feeRate, rec.txid);
+        const record = buildSettlement(this.ctx, chans, feeRate, rec.txid, this.now());
         if (record.feeRate <= rec.feeRate) return { channels: chans, result: 'unaffordable' };
         return {
-          channels: chans.map((c) => markSettling(c, txid)),
-          events: chans.map((c) => ({ channelId: c.id, kind: 'fee_bumped' as const, amount: c.paid, ref: txid })),
+          channels: chans.map((c) => markSettling(c, record.txid)),
+          events: chans.map((c) => ({ channelId: c.id, kind: 'fee_bumped' as const, amount: c.paid, ref: record.txid })),
           settlement: record,
           result: record,
         };
@@ -454,11 +394,10 @@ export class SettlementWatcher {
 
   // ---- 5. due channels
 
-  private async settleDue(tip: number, report: TickReport): Promise<void> {
-    const { config, store } = this.ctx;
-    const due = (await store.listChannels({ state: 'open' })).filter((c) => this.isDue(c, tip));
+  private async settleDue(tip: number, open: ServerChannel[], report: TickReport): Promise<void> {
+    const due = open.filter((c) => this.isDue(c, tip));
     if (due.length === 0) return;
-    const feeRate = capped(await settlementFeeRate(this.ctx.chain, config.feeTargetBlocks, config.feeRate), config.maxFeeRate);
+    const feeRate = await newSettlementFeeRate(this.ctx);
     for (let i = 0; i < due.length; i += MAX_BATCH_CHANNELS) {
       const ids = due.slice(i, i + MAX_BATCH_CHANNELS).map((c) => c.id);
       const outcome = await this.attempt(report, 'settle', ids.join(' '), () => this.settleBatch(ids, feeRate, tip, report));
@@ -473,66 +412,12 @@ export class SettlementWatcher {
     return tip >= ch.params.expiry - this.ctx.config.settleMarginBlocks;
   }
 
-  /**
-   * Builds the settlement inside the store transaction that marks its channels closing, from the
-   * records as they are then (a payment or a cooperative close may have come in since the list
-   * was read), and only then broadcasts it.
-   */
+  /** Settles those of `ids` still open and due when their store transaction runs, then broadcasts the settlement. */
   private async settleBatch(ids: string[], feeRate: bigint, tip: number, report: TickReport): Promise<BroadcastOutcome | null> {
-    const rec = await this.ctx.store.updateChannels(ids, (chans) => {
-      const ready = chans.filter((c) => c.state === 'open' && this.isDue(c, tip));
-      if (ready.length === 0) return { channels: chans, result: null };
-      const { record, txid } = this.buildRecord(ready, feeRate, null);
-      return {
-        channels: chans.map((c) => (ready.includes(c) ? markSettling(c, txid) : c)),
-        events: ready.map((c) => ({ channelId: c.id, kind: 'settling' as const, amount: c.paid, ref: txid })),
-        settlement: record,
-        result: record,
-      };
-    });
+    const rec = await recordSettlement(this.ctx, ids, feeRate, (c) => c.state === 'open' && this.isDue(c, tip), this.now());
     if (!rec) return null;
     const outcome = await this.send(rec, tip, report);
     report.settlements.push({ txid: rec.txid, channels: rec.channels.map((c) => c.channelId), feeRate: rec.feeRate, outcome });
     return outcome;
-  }
-
-  private buildRecord(chans: ServerChannel[], feeRate: bigint, replaces: string | null): { record: SettlementRecord; txid: string } {
-    const { keys, payoutScript, policy } = this.ctx;
-    const parts: SettlementChannel[] = chans.map((c) => ({
-      params: c.params,
-      amount: c.paid,
-      clientSignature: c.signature,
-      serverPrivateKey: keys.channelKey(c.serverKeyIndex).privateKey,
-    }));
-    const build = (rate: bigint) => buildSettlementTx({ channels: parts, payoutScript, feeRate: rate, secp: policy.secp });
-    let built: BuiltTx & { payout: bigint; order: string[] };
-    let rate = feeRate;
-    try {
-      built = build(rate);
-    } catch (err) {
-      // What the channels paid cannot cover this rate and still leave a payout above dust. The
-      // most they can pay is still worth more than a refund at expiry, which pays the server nothing.
-      const vsize = build(1n).fee; // the fee at 1 sat/vB is the vsize the fee is reckoned on
-      const earned = parts.reduce((sum, p) => sum + p.amount, 0n);
-      const affordable = (earned - dustThreshold(payoutScript)) / BigInt(vsize);
-      if (affordable >= rate || affordable < 1n) throw err;
-      rate = affordable;
-      built = build(rate);
-    }
-    const paid = new Map(chans.map((c) => [c.id, c.paid]));
-    const record: SettlementRecord = {
-      txid: built.txid,
-      hex: built.hex,
-      fee: built.fee,
-      payout: built.payout,
-      feeRate: rate,
-      status: 'built',
-      detail: null,
-      channels: built.order.map((channelId) => ({ channelId, amount: paid.get(channelId)! })),
-      createdAt: this.now(),
-      bumpHeight: null,
-      replaces,
-    };
-    return { record, txid: built.txid };
   }
 }
