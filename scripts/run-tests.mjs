@@ -25,8 +25,13 @@ if (files.length === 0) {
 // Browser tests drive Debian's Chromium; install it when missing (the README's promise that
 // `npm test` needs nothing set up by hand).
 if (files.some((f) => f.includes('e2e') || f.includes('extension-ui'))) {
-  const chromium = spawnSync('sh', ['scripts/ensure-chromium.sh'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const chromium = spawnSync('sh', ['scripts/ensure-browser.sh', 'chromium'], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (chromium.status !== 0) console.error('warning: Chromium could not be installed; browser tests will fail or skip');
+}
+// The Firefox smoke test drives Debian's Firefox ESR the same way.
+if (files.some((f) => f.includes('firefox'))) {
+  const firefox = spawnSync('sh', ['scripts/ensure-browser.sh', 'firefox'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (firefox.status !== 0) console.error('warning: Firefox could not be installed; Firefox tests will fail or skip');
 }
 
 // Human-readable output on stdout, and TAP to a file for the one-line summary at the end.

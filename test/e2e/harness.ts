@@ -25,17 +25,18 @@ import { startDemoSite, type DemoSite } from '../../src/server/demo/index.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const EXTENSION_DIR = join(ROOT, 'dist/chrome');
 export const PASSWORD = 'correct horse battery';
+/** The two builds `npm run build` writes: dist/chrome and dist/firefox. */
+export type Browser = 'chrome' | 'firefox';
 
 // ---------------------------------------------------------------------------------------------
 // Chromium and the extension build
 
-/** Debian's Chromium; installs it (scripts/ensure-chromium.sh, apt) when it is missing. */
+/** Debian's Chromium; installs it (scripts/ensure-browser.sh, apt) when it is missing. */
 export function chromiumPath(): string {
   const known = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
   if (known) return known;
-  const out = execFileSync('sh', [join(ROOT, 'scripts/ensure-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('sh', [join(ROOT, 'scripts/ensure-browser.sh'), 'chromium'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const path = out.trim().split(/\s+/)[0];
   if (!path || !existsSync(path)) throw new Error(`Chromium could not be installed: ${out}`);
   return path;
@@ -51,37 +52,38 @@ function newestMtime(path: string): number {
 }
 
 /**
- * Builds dist/chrome when it is missing or older than anything it is built from, so the tests
- * never run yesterday's extension against today's code.
+ * Builds the extension (dist/chrome and dist/firefox, one vite build) when it is missing or older
+ * than anything it is built from, so the tests never run yesterday's extension against today's code.
  */
-export function ensureExtensionBuilt(log: (line: string) => void = () => undefined, force = false): string {
-  const built = join(EXTENSION_DIR, 'manifest.json');
+export function ensureExtensionBuilt(log: (line: string) => void = () => undefined, force = false, browser: Browser = 'chrome'): string {
+  const dist = join(ROOT, 'dist', browser);
+  const built = join(dist, 'manifest.json');
   const sources = ['src/extension', 'src/core', 'src/chain', 'public', 'manifest.json', 'vite.config.ts', 'package.json'];
   const newestSource = Math.max(...sources.map((s) => newestMtime(join(ROOT, s))));
-  if (!force && existsSync(built) && statSync(built).mtimeMs >= newestSource) return EXTENSION_DIR;
+  if (!force && existsSync(built) && statSync(built).mtimeMs >= newestSource) return dist;
   log('building the extension (vite build) …');
   execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (!existsSync(built)) throw new Error('vite build produced no dist/chrome/manifest.json');
-  return EXTENSION_DIR;
+  if (!existsSync(built)) throw new Error(`vite build produced no dist/${browser}/manifest.json`);
+  return dist;
 }
 
 /**
  * A private copy of the built extension for one browser: a `vite build` elsewhere (another test
- * run, a teammate) empties dist/chrome while it runs, which must not pull files from under a
- * browser that has the extension loaded.
+ * run, a teammate) empties dist/ while it runs, which must not pull files from under a browser
+ * that has the extension loaded.
  */
-export function snapshotExtension(): string {
+export function snapshotExtension(browser: Browser = 'chrome'): string {
   for (let attempt = 0; ; attempt++) {
-    const src = ensureExtensionBuilt();
-    const dir = mkdtempSync(join(tmpdir(), 'paychan-e2e-ext-'));
+    const src = ensureExtensionBuilt(() => undefined, false, browser);
+    const dir = mkdtempSync(join(tmpdir(), `paychan-${browser}-ext-`));
     try {
       cpSync(src, dir, { recursive: true });
       if (['manifest.json', 'background.js', 'popup.html', 'prompt.html', 'content-main.js'].every((f) => existsSync(join(dir, f)))) return dir;
     } catch {
-      // dist/chrome changed while it was copied: try again
+      // dist/ changed while it was copied: try again
     }
     rmSync(dir, { recursive: true, force: true });
-    if (attempt >= 20) throw new Error('dist/chrome stayed incomplete: is a build failing?');
+    if (attempt >= 20) throw new Error(`dist/${browser} stayed incomplete: is a build failing?`);
     execFileSync('sleep', ['1']);
   }
 }

@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import type { ApprovalView } from '../../src/extension/background/paywall/views.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
+import { startChallengeSite, type ChallengeSite } from './challenge-site.ts';
 import { builtExtension, chromiumPath, EXT, ROOT } from './chromium.ts';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -25,28 +25,12 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
   let sw: Worker;
   let extId: string;
   let profile: string;
-  let site: Server;
-  let siteUrl: string;
+  let site: ChallengeSite;
 
   before(async () => {
     builtExtension();
     mkdirSync(ARTIFACTS, { recursive: true });
-    // A paywalled page on loopback: 402 with a Paychan challenge for a network the wallet is not on.
-    site = createServer((req, res) => {
-      if (req.url === '/paid') {
-        res.writeHead(402, {
-          'content-type': 'text/html',
-          'cache-control': 'no-store',
-          'www-authenticate': 'Paychan realm="paychan", version="1", network="regtest", price="10", endpoint="http://127.0.0.1:1/paychan/v1", min_deposit="10000", max_deposit="5000000", min_expiry="144", max_expiry="4032", min_first_payment="1000"',
-        });
-        res.end('<h1>This article costs 10 sat</h1>');
-      } else {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.end('<h1>free</h1><script>window.wrapped = String(window.fetch).includes("native code") ? "no" : "yes"</script>');
-      }
-    });
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-    siteUrl = `http://127.0.0.1:${(site.address() as { port: number }).port}`;
+    site = await startChallengeSite();
     profile = mkdtempSync(join(tmpdir(), 'paychan-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, {
       executablePath: exe!,
@@ -59,7 +43,7 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
 
   after(async () => {
     await ctx?.close();
-    site?.close();
+    await site?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
@@ -91,7 +75,7 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
 
   it('injects the MAIN-world fetch wrapper into web pages', async () => {
     const page = await ctx.newPage();
-    await page.goto(`${siteUrl}/`);
+    await page.goto(`${site.url}/`);
     assert.equal(await page.evaluate(() => (window as unknown as { wrapped: string }).wrapped), 'yes');
     // A page's own 402 with no wallet: the wrapper falls back to the original response.
     const status = await page.evaluate(async () => (await fetch('/paid')).status);
@@ -155,7 +139,7 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
   it('opens the approval window for a paywalled navigation', async () => {
     const page = await ctx.newPage();
     const promptPage = ctx.waitForEvent('page', { predicate: (p) => p.url().includes('prompt.html'), timeout: 15_000 });
-    await page.goto(`${siteUrl}/paid`).catch(() => undefined);
+    await page.goto(`${site.url}/paid`).catch(() => undefined);
     const prompt = await promptPage;
     await prompt.setViewportSize({ width: 440, height: 720 });
     await prompt.getByRole('button', { name: 'Pay once' }).waitFor();

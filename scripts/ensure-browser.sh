@@ -1,0 +1,38 @@
+#!/bin/sh
+# Makes sure a browser from Debian's packages is installed, for the browser tests, the demo and the
+# benchmarks: `sh scripts/ensure-browser.sh chromium` or `sh scripts/ensure-browser.sh firefox`.
+# Playwright's own browser downloads are blocked here (and not needed): playwright-core drives the
+# distribution's Chromium through executablePath, and the Firefox test speaks WebDriver BiDi to
+# Firefox ESR itself. Prints the path and version it found.
+set -eu
+
+case "${1:-}" in
+  chromium) commands="chromium chromium-browser google-chrome"; package=chromium; name=chrom ;;
+  firefox) commands="firefox-esr firefox"; package=firefox-esr; name=firefox ;;
+  *) echo "usage: sh scripts/ensure-browser.sh chromium|firefox" >&2; exit 2 ;;
+esac
+
+find_browser() {
+  for c in $commands; do
+    if p=$(command -v "$c" 2>/dev/null); then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+if ! path=$(find_browser); then
+  echo "$1 is missing: installing Debian's $package package" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
+      echo "not root and no sudo: run 'apt-get install -y $package' as root" >&2; exit 1
+    fi
+  else
+    SUDO=""
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q >&2
+  $SUDO apt-get install -y -q "$package" >&2
+  path=$(find_browser)
+fi
+# Debian's wrappers may print shell, profile or GLib warnings; keep only the version line.
+version=$("$path" --version 2>/dev/null | grep -i "$name" | head -n 1 || true)
+echo "$path ${version:-(version unknown)}"
