@@ -302,6 +302,21 @@ describe('approvals', () => {
     assert.equal(a.count, 0);
     assert.equal(a.decide('nope', { kind: 'once' }), false);
   });
+  it('leaves the prompt window to close itself when the answer came from it, closes it otherwise', async () => {
+    const ids: string[] = [];
+    const closed: number[] = [];
+    const a = new Approvals({ open: async (id) => (ids.push(id), 100 + ids.length), close: async (h) => void closed.push(h) }, Date.now, 60_000);
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const fromPrompt = a.request(base);
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(a.decide(ids[0]!, { kind: 'deny' }, 101), true);
+    assert.deepEqual(await fromPrompt, { kind: 'deny' });
+    const fromElsewhere = a.request({ ...base, site: 'https://other.example', url: 'https://other.example' });
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(a.decide(ids[1]!, { kind: 'deny' }, 55), true);
+    assert.deepEqual(await fromElsewhere, { kind: 'deny' });
+    assert.deepEqual(closed, [102]);
+  });
   it('denies at once when no window can be opened', async () => {
     const a = new Approvals({ open: async () => Promise.reject(new Error('no windows')), close: async () => {} }, Date.now, 60_000);
     const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };

@@ -74,9 +74,14 @@ export class Approvals {
     return this.pending.size;
   }
 
-  /** The prompt's answer; unknown or finished ids are ignored (a double click, a late window). */
-  decide(id: string, choice: ApprovalChoice): boolean {
-    return this.finish(id, choice);
+  /**
+   * The prompt's answer; unknown or finished ids are ignored (a double click, a late window).
+   * `fromWindow` is the window the answer came from: the prompt closes itself once it has the
+   * reply, and closing it from here first would drop that reply (Firefox logs the lost promise).
+   */
+  decide(id: string, choice: ApprovalChoice, fromWindow?: number): boolean {
+    const p = this.pending.get(id);
+    return this.finish(id, choice, p?.handle === undefined || p.handle !== fromWindow);
   }
 
   /** The user closed the prompt window without choosing: that is a no. */

@@ -231,7 +231,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     },
     async 'paywall.approval.decide'({ id, choice }, sender) {
       requireExtensionPage(sender);
-      approvals.decide(id, choice);
+      approvals.decide(id, choice, sender.tab?.windowId);
       return null;
     },
   };
