@@ -29,6 +29,7 @@ import { silentLogger } from '../src/server/logger.ts';
 import { createPaychan } from '../src/server/paychan.ts';
 import type { Secp } from '../src/core/secp.ts';
 import { nativeSecp } from '../src/server/native-secp.ts';
+import { tinySecp } from '../src/server/tiny-secp.ts';
 import { stubChain, syntheticChannel } from '../test/server/helpers/synthetic-channel.ts';
 
 const CONNECTIONS = 8;
@@ -97,6 +98,12 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; cpuS: numb
   const result = await work();
   const used = process.cpuUsage(cpu);
   return { result, cpuS: (used.user + used.system) / 1e6, wallS: (performance.now() - wall) / 1000 };
+}
+
+/** The best pay/verify ratio a server could reach if a payment cost only the verify and `floorUs` of HTTP. */
+function ceiling(verifyPerS: number, floorUs: number): number {
+  const verifyUs = 1e6 / verifyPerS;
+  return Math.round((verifyUs / (verifyUs + floorUs)) * 1000) / 1000;
 }
 
 /** Raw verifications per CPU second. */
@@ -182,6 +189,9 @@ export async function benchServer(): Promise<Record<string, number>> {
 
     const verifyAfter = rawVerifyRate(SECP, verifyItems);
     const floor = await httpFloor(dir, streams, sampleAnswer);
+    // The slower WebAssembly build of the same library, for the ceiling it would allow.
+    rawVerifyRate(tinySecp, verifyItems.slice(0, 300));
+    const wasmVerify = rawVerifyRate(tinySecp, verifyItems);
     // The better of two raw runs bracketing the HTTP run: the ratio errs against the server.
     const server_raw_verify_per_s = Math.round(Math.max(verifyBefore, verifyAfter));
     const server_pay_per_s = Math.round(payments / cpuS);
@@ -195,7 +205,9 @@ export async function benchServer(): Promise<Record<string, number>> {
       // node:http alone, same load, a handler that only reads the body and answers: no server on
       // node:http can spend less per request, so raw / (raw + floor) bounds the ratio from above.
       server_http_floor_us: Math.round(floor),
-      server_ratio_ceiling: Math.round((1e6 / server_raw_verify_per_s / (1e6 / server_raw_verify_per_s + floor)) * 1000) / 1000,
+      server_ratio_ceiling: ceiling(server_raw_verify_per_s, floor),
+      server_raw_verify_wasm_per_s: Math.round(wasmVerify),
+      server_ratio_ceiling_wasm: ceiling(wasmVerify, floor),
     };
   } finally {
     await new Promise<void>((resolve) => {
