@@ -37,6 +37,6 @@ export async function benchCore(): Promise<Record<string, number>> {
   };
   const core_verify_per_s = verifyRate(nobleSecp);
   const core_verify_wasm_per_s = verifyRate(tinySecp);
-  const core_verify_native_per_s = verifyRate(nativeSecp);
+  const core_verify_native_per_s = verifyRate(nativeSecp!);
   return { core_sign_per_s, core_verify_per_s, core_verify_wasm_per_s, core_verify_native_per_s };
 }

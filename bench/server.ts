@@ -36,7 +36,7 @@ const CONNECTIONS = 8;
 const PAYMENTS_PER_CONNECTION = 750;
 const SEED = new Uint8Array(32).fill(7);
 /** The server's default verifier, passed explicitly so the raw rate is measured on the very same one. */
-const SECP = nativeSecp;
+const SECP = nativeSecp!;
 
 /** Plain JavaScript, so the child needs no TypeScript loader. Reads its work from a file, starts on a line on stdin. */
 const LOAD_GENERATOR = `

@@ -6,7 +6,7 @@ import { cachedTip, type ChainBackend, type TipSource } from './chain.ts';
 import type { PaychanConfig } from './config.ts';
 import { loadSeed, ServerKeys } from './keys.ts';
 import type { Logger } from './logger.ts';
-import { nativeSecp } from './native-secp.ts';
+import { serverSecp } from './native-secp.ts';
 import type { ChannelStore } from './store/channel-store.ts';
 
 export interface ServerContext {
@@ -44,7 +44,7 @@ export function createServerContext(opts: ServerContextOptions): ServerContext {
     tip: opts.tip ?? cachedTip(chain, config.tipCacheMs),
     keys,
     payoutScript: config.payoutAddress ? addressToOutputScript(config.payoutAddress, config.network) : keys.defaultPayoutScript(),
-    policy: { secp: opts.secp ?? nativeSecp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },
+    policy: { secp: opts.secp ?? serverSecp.secp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },
     logger: opts.logger,
   };
 }

@@ -8,6 +8,6 @@ export { ServerKeys, loadSeed, SEED_ENV } from './keys.ts';
 export { cachedTip, fixedTip, type ChainBackend, type TipSource } from './chain.ts';
 export type * from './store/channel-store.ts';
 export { SqliteChannelStore } from './store/sqlite-store.ts';
-export { nativeSecp } from './native-secp.ts';
+export { nativeSecp, serverSecp } from './native-secp.ts';
 export { tinySecp } from './tiny-secp.ts';
 export { SettlementWatcher, isWatcherChain, type WatcherChain, type TickReport, type Scheduler } from './watcher/index.ts';

@@ -17,6 +17,7 @@ import type { ChainBackend, TipSource } from './chain.ts';
 import { channelApi } from './channel-api.ts';
 import { loadConfig, type ConfigInput, type PaychanConfig } from './config.ts';
 import { createServerContext } from './context.ts';
+import { nativeSecp, serverSecp } from './native-secp.ts';
 import { asProtocolError, sendProblem } from './http/respond.ts';
 import { requestPath } from './http/negotiate.ts';
 import { jsonLogger, type Logger } from './logger.ts';
@@ -118,7 +119,11 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
     esplora: config.esploraUrl,
     payout: outputScriptToAddress(ctx.payoutScript, config.network),
     durability: config.durability,
+    verifier: opts.secp ? 'injected' : serverSecp.name,
   });
+  if (!opts.secp && serverSecp.secp !== nativeSecp) {
+    logger.warn('no libsecp256k1 native binary for this platform: verifying with WebAssembly, about 4x slower');
+  }
 
   const paychan: Paychan = {
     config,

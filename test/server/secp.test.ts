@@ -7,12 +7,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { nobleSecp, type Secp } from '../../src/core/secp.ts';
-import { nativeSecp } from '../../src/server/native-secp.ts';
+import { nativeSecp as maybeNative, serverSecp } from '../../src/server/native-secp.ts';
 import { tinySecp } from '../../src/server/tiny-secp.ts';
 
 const N = BigInt('0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');
 const toBytes32 = (n: bigint) => Uint8Array.from(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'));
 const toBig = (b: Uint8Array) => BigInt('0x' + Buffer.from(b).toString('hex'));
+// The tarball carries a linux-x64 binary: on this platform the addon must load, and be the default.
+const nativeSecp = maybeNative!;
+
+test('the server verifies with the native addon here', () => {
+  assert.ok(maybeNative, 'secp256k1/bindings failed to load');
+  assert.equal(serverSecp.secp, maybeNative);
+  assert.equal(serverSecp.name, 'libsecp256k1 (native)');
+});
+
 const implementations: [string, Secp][] = [['native', nativeSecp], ['wasm', tinySecp], ['noble', nobleSecp]];
 
 function sample() {
