@@ -6,6 +6,7 @@
 import type { FetchLike } from '../../chain/esplora.ts';
 import type { Secp } from '../../core/secp.ts';
 import { ChannelApi } from './channel-api.ts';
+import { ChannelBackupService } from './channel-backup.ts';
 import { ChannelBook } from './channel-book.ts';
 import { ChannelService } from './channel-service.ts';
 import { CHANNELS_ALARM, CHANNELS_ALARM_MINUTES, ChannelWatcher } from './channel-watcher.ts';
@@ -45,7 +46,8 @@ export function createBackground(deps: BackgroundDeps) {
   const events = deps.events ?? new Events();
   const mutex = new KeyedMutex();
   const settings = new SettingsService(store);
-  const session = new SessionService({ store, vault: new Vault(), session: deps.session, settings, alarms: deps.alarms, clock, events });
+  const vault = new Vault();
+  const session = new SessionService({ store, vault, session: deps.session, settings, alarms: deps.alarms, clock, events });
   const chain = new ChainService(settings, deps.chainFetch);
   const wallet = new WalletService({ store, chain, session, settings, mutex });
   const send = new SendService({ wallet, chain, session, store, clock });
@@ -54,8 +56,9 @@ export function createBackground(deps: BackgroundDeps) {
   const book = new ChannelBook({ store, api, chain, clock, events, ...(deps.secp ? { secp: deps.secp } : {}) });
   const watcher = new ChannelWatcher({ book, session, mutex });
   const channels = new ChannelService({ book, watcher, session, wallet, settings, mutex });
+  const backup = new ChannelBackupService({ store, vault, session, settings, clock, events, watcher });
   const router: Router = createRouter(
-    createHandlers({ store, clock, settings, session, chain, wallet, send, history, channels, watcher }),
+    createHandlers({ store, clock, settings, session, chain, wallet, send, history, channels, watcher, backup }),
     () => session.touch(),
   );
 
@@ -70,6 +73,7 @@ export function createBackground(deps: BackgroundDeps) {
     history,
     channels,
     watcher,
+    backup,
     router,
     /**
      * Start-up, including after the browser stopped the service worker: pick the session back

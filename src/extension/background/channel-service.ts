@@ -17,7 +17,6 @@ import {
 } from '../../core/client-channel.ts';
 import { ProtocolError } from '../../core/errors.ts';
 import { accessTokenHash, formatCredential, parseChallenge, parseReceipt, type Challenge } from '../../core/http-binding.ts';
-import { coinType } from '../../core/network.ts';
 import { channelScript, p2wshOutputScript } from '../../core/script.ts';
 import { checkTermsAcceptable, chooseChannelShape, EXPIRY_SLACK_BLOCKS, negotiateVersion, type ServerTerms } from '../../core/terms.ts';
 import { buildFundingTx, buildRefundTx, selectCoins } from '../../core/transactions.ts';
@@ -25,7 +24,7 @@ import type { ChannelSummary, PayResult } from '../shared/types.ts';
 import { channelId, type ChannelBook } from './channel-book.ts';
 import { channelSummary } from './dto.ts';
 import { UnreachableError, WalletError } from './errors.ts';
-import type { KeyRing } from './keys.ts';
+import { channelKeyCounter, type KeyRing } from './keys.ts';
 import type { KeyedMutex } from './mutex.ts';
 import type { SessionService } from './session-service.ts';
 import { clientPolicy, type SettingsService } from './settings.ts';
@@ -230,7 +229,7 @@ export class ChannelService {
       });
     }
 
-    const keyIndex = await this.store.nextCounter(`channelKeyIndex/${coinType(network)}`);
+    const keyIndex = await this.store.nextCounter(channelKeyCounter(network));
     const key = ring.channelKey(network, keyIndex);
     const change = await this.d.wallet.changeKey(network);
     const request = {

@@ -116,7 +116,8 @@ export class ChannelWatcher {
 
   /**
    * After expiry the funding output is the client's alone. The refund signed at funding time is
-   * used unless the wallet is unlocked and fees have risen, then a fresh one at today's rate.
+   * used unless the wallet is unlocked and fees have risen (or, restored from a backup, there is
+   * none), then a fresh one at today's rate.
    * It is stored as the closing transaction before it is broadcast.
    */
   private async refund(record: ChannelRecord, tip: number, ring: KeyRing | null): Promise<ChannelRecord> {
@@ -129,8 +130,9 @@ export class ChannelWatcher {
     let refund = r.refund;
     if (ch.state !== 'refunding' || !refund || ch.closingTxid !== refund.txid) {
       const rate = (await this.deps.chain.feeRates(r.network)).normal;
-      if (ring && refund && rate > refund.feeRate) {
-        const destination = Transaction.fromHex(refund.hex).outs[0]!.script;
+      if (ring && (!refund || rate > refund.feeRate)) {
+        // A channel restored from a backup without its refund pays back to its change script (ours).
+        const destination = refund ? Transaction.fromHex(refund.hex).outs[0]!.script : ch.request.changeScript;
         const key = ring.channelKey(r.network, ch.clientKeyIndex);
         const built = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: destination, feeRate: rate });
         refund = { txid: built.txid, hex: built.hex, feeRate: rate };

@@ -3,6 +3,7 @@ import { isNetworkName } from '../../core/network.ts';
 import { channelId } from '../../core/client-channel.ts';
 import type { Settings } from '../shared/types.ts';
 import { ChainService } from './chain-service.ts';
+import type { ChannelBackupService } from './channel-backup.ts';
 import type { ChannelService } from './channel-service.ts';
 import type { ChannelWatcher } from './channel-watcher.ts';
 import type { Clock } from './clock.ts';
@@ -28,6 +29,7 @@ export interface HandlerDeps {
   history: HistoryService;
   channels: ChannelService;
   watcher: ChannelWatcher;
+  backup: ChannelBackupService;
 }
 
 /** Every message of the map except the paywall's, which background/paywall registers. */
@@ -71,6 +73,9 @@ export function createHandlers(d: HandlerDeps): CoreHandlers {
     'channels.list': async () => (await d.store.channels()).sort((a, b) => b.createdAt - a.createdAt).map(channelSummary),
     'channels.close': (p) => d.channels.close(str(p?.id, 'id')),
     'channels.check': async () => (await d.watcher.check()).map(channelSummary),
+    'channels.backup': (p) => d.backup.backup(str(p?.password, 'password')),
+    // The file's size and shape are the backup service's to judge (INVALID_BACKUP), not str()'s.
+    'channels.restoreBackup': (p) => d.backup.restore(p?.contents, str(p?.password, 'password')),
     'payments.history': async (p) => {
       const records = await d.store.channels();
       const ids = new Map(records.map((r) => [r.id, channelId(r.channel) ?? r.id]));

@@ -21,6 +21,11 @@ import { nobleSecp } from '../../core/secp.ts';
 
 export const CHANNEL_PURPOSE = 1017;
 
+/** The persistent counter (meta store) the next channel key index is drawn from. */
+export function channelKeyCounter(network: NetworkName): string {
+  return `channelKeyIndex/${coinType(network)}`;
+}
+
 export interface WalletKey {
   chain: 0 | 1;
   index: number;

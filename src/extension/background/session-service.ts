@@ -15,7 +15,7 @@ import { KeyRing } from './keys.ts';
 import type { SessionStore } from './session.ts';
 import type { SettingsService } from './settings.ts';
 import type { Store } from './storage/store.ts';
-import type { Vault, VaultRecord } from './vault.ts';
+import type { Vault, VaultRecord, VaultSecret } from './vault.ts';
 
 export const AUTOLOCK_ALARM = 'paychan-autolock';
 const SESSION_SEED = 'seed';
@@ -90,10 +90,19 @@ export class SessionService {
 
   /** A wrong password throws WRONG_PASSWORD and leaves every state as it was. */
   async unlock(password: string): Promise<void> {
+    const { mnemonic } = await this.openVault(password);
+    await this.open(await mnemonicToSeed(mnemonic));
+  }
+
+  /** For actions that ask for the password again while unlocked: WRONG_PASSWORD unless it opens the vault. */
+  async checkPassword(password: string): Promise<void> {
+    await this.openVault(password);
+  }
+
+  private async openVault(password: string): Promise<VaultSecret> {
     const record = await this.d.store.getMeta<VaultRecord>('vault');
     if (!record) throw new WalletError('NO_WALLET', 'there is no wallet yet');
-    const { mnemonic } = await this.d.vault.decrypt(record, password);
-    await this.open(await mnemonicToSeed(mnemonic));
+    return this.d.vault.decrypt(record, password);
   }
 
   async lock(): Promise<void> {

@@ -28,6 +28,9 @@ export function App({ initialTab }: { initialTab?: Tab }) {
   const [settings, setSettings] = useState<Settings | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
   const [tab, setTab] = useState<Tab>(initialTab ?? 'home');
+  // Onboarding stays up until it says it is done (after a restore it offers the channel backup),
+  // though the wallet exists, and says so, from the moment it is created.
+  const [onboarding, setOnboarding] = useState(false);
   // Bumped by background events so every screen re-reads what changed.
   const [tick, setTick] = useState(0);
 
@@ -59,6 +62,9 @@ export function App({ initialTab }: { initialTab?: Tab }) {
     };
   }, []);
   useEffect(() => {
+    if (status?.state === 'none') setOnboarding(true);
+  }, [status?.state]);
+  useEffect(() => {
     if (status?.state === 'unlocked') call('settings.get', undefined).then(setSettings, setError);
   }, [status?.state, status?.network]);
 
@@ -70,7 +76,15 @@ export function App({ initialTab }: { initialTab?: Tab }) {
       </main>
     );
   if (!status) return <main aria-busy="true">Loading…</main>;
-  if (status.state === 'none') return <Onboarding onDone={setStatus} />;
+  if (status.state === 'none' || onboarding)
+    return (
+      <Onboarding
+        onDone={(s) => {
+          setOnboarding(false);
+          setStatus(s);
+        }}
+      />
+    );
   if (status.state === 'locked')
     return (
       <>

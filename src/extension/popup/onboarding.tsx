@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { NetworkName } from '../../core/network.ts';
 import type { WalletStatus } from '../shared/types.ts';
 import { call } from './api.ts';
+import { RestoreChannels } from './backup-screens.tsx';
 import { ErrorBox, Field, useAction } from './ui.tsx';
 
 const NETWORKS: { value: NetworkName; label: string }[] = [
@@ -136,11 +137,26 @@ function Restore({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack
   const [words, setWords] = useState('');
   const [pw, setPw] = useState('');
   const [pw2, setPw2] = useState('');
+  const [restored, setRestored] = useState<WalletStatus | null>(null);
   const restore = useAction(async () => {
     const problem = passwordProblem(pw, pw2);
     if (problem) throw new Error(problem);
-    onDone(await call('wallet.restore', { mnemonic: words, password: pw, network }));
+    setRestored(await call('wallet.restore', { mnemonic: words, password: pw, network }));
   });
+  if (restored)
+    return (
+      <main class="stack">
+        <h1>Wallet restored</h1>
+        <p>Your coins are back. Channels that were open before need their backup file: the recovery phrase cannot bring back their terms, and without them the deposit of a channel whose site has gone cannot be taken back.</p>
+        <RestoreChannels />
+        <p class="small muted">No backup? Channels a site settles still pay their change back to this wallet. You can restore a backup later in Settings.</p>
+        <div class="row end">
+          <button class="primary" onClick={() => onDone(restored)}>
+            Continue to the wallet
+          </button>
+        </div>
+      </main>
+    );
   return (
     <main class="stack">
       <h1>Restore a wallet</h1>

@@ -7,7 +7,8 @@ import { call } from './api.ts';
 import { itemsToCsv } from './csv.ts';
 import { fmtSats, fmtTime, hostOf, parseSatsInput } from './format.ts';
 import { NetworkSelect } from './onboarding.tsx';
-import { Bar, BudgetFields, Empty, ErrorBox, Field, useAction, useLoad } from './ui.tsx';
+import { BackupChannels, RestoreChannels } from './backup-screens.tsx';
+import { Bar, BudgetFields, Empty, ErrorBox, Field, saveFile, useAction, useLoad } from './ui.tsx';
 import { esploraFor } from './wallet-screens.tsx';
 
 export function Sites({ tick }: { tick: number }) {
@@ -102,16 +103,7 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
 export function History({ tick }: { tick: number }) {
   const items = useLoad(() => call('paywall.history', {}), [tick]);
   const list = items.data ?? [];
-  const exportCsv = () => {
-    const blob = new Blob([itemsToCsv(list)], { type: 'text/csv;charset=utf-8' });
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = `paychan-payments-${new Date().toISOString().slice(0, 10)}.csv`;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 5000);
-  };
+  const exportCsv = () => saveFile(`paychan-payments-${new Date().toISOString().slice(0, 10)}.csv`, itemsToCsv(list), 'text/csv;charset=utf-8');
   return (
     <main class="stack">
       <div class="row">
@@ -237,6 +229,15 @@ export function SettingsScreen({ settings, onSaved }: { settings: Settings | und
           </button>
         </div>
       </form>
+      <section class="stack" aria-labelledby="channel-backup">
+        <h2 id="channel-backup">Channel backup</h2>
+        <p class="small muted">
+          Your recovery phrase brings back your coins, but not the channels open at the time: their terms come from each site. If a site vanishes, only a backup lets the wallet
+          take the deposit back after the channel expires. Back up after opening a channel.
+        </p>
+        <BackupChannels />
+        <RestoreChannels />
+      </section>
     </main>
   );
 }

@@ -5,6 +5,8 @@
 import type { NetworkName } from '../../core/network.ts';
 import type {
   Balances,
+  ChannelBackupFile,
+  ChannelRestoreResult,
   ChannelSummary,
   FeeRates,
   PayResult,
@@ -41,6 +43,16 @@ export interface MessageMap {
   'channels.close': { req: { id: string }; res: ChannelSummary };
   /** Resumes, re-sends, refunds and notices closes; the alarm runs the same check. */
   'channels.check': { req: void; res: ChannelSummary[] };
+  /**
+   * An encrypted backup of every channel not yet final on the wallet's network (what a refund or a
+   * resume needs, which the seed cannot give). Unlocked wallet, and the password entered again.
+   */
+  'channels.backup': { req: { password: string }; res: ChannelBackupFile };
+  /**
+   * Adds the channels of a backup file the wallet does not have yet, all or none: WRONG_PASSWORD,
+   * INVALID_BACKUP (unreadable, damaged or malformed), WRONG_NETWORK or OTHER_WALLET store nothing.
+   */
+  'channels.restoreBackup': { req: { contents: string; password: string }; res: ChannelRestoreResult };
   'payments.history': { req: { channel?: string }; res: PaymentSummary[] };
   'sites.list': { req: void; res: SiteAllowance[] };
   'sites.allow': { req: { endpoint: string; allowance: SatString }; res: SiteAllowance };
@@ -103,6 +115,9 @@ export type BackgroundErrorCode =
   | 'NOT_FOUND'
   | 'UNREACHABLE'
   | 'CHAIN_ERROR'
+  | 'INVALID_BACKUP'
+  | 'WRONG_NETWORK'
+  | 'OTHER_WALLET'
   | 'INTERNAL'
   | (string & {});
 

@@ -36,6 +36,24 @@ export interface PolicySettings {
   prepaidTarget: SatString;
 }
 
+/** A channel backup, ready to save as a file. */
+export interface ChannelBackupFile {
+  /** `paychan-channels-YYYY-MM-DD.json` (the wallet's local date). */
+  filename: string;
+  /** The encrypted backup: a JSON document to save as is. */
+  contents: string;
+  /** How many channels it holds. */
+  channels: number;
+  network: NetworkName;
+}
+
+export interface ChannelRestoreResult {
+  /** Channels the backup added; the watcher now looks after them. */
+  added: ChannelSummary[];
+  /** Channels in the backup the wallet had already, left as they were. */
+  skipped: number;
+}
+
 export interface Balances {
   network: NetworkName;
   confirmed: SatString;

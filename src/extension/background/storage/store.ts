@@ -67,6 +67,20 @@ export class Store {
   }
 
   /**
+   * Channels restored from a backup, and the channel key counter raised to at least `nextIndex`,
+   * in one transaction: all of them are stored, or none.
+   */
+  async putRestoredChannels(records: ChannelRecord[], counterKey: string, nextIndex: number): Promise<void> {
+    const tx = this.db.transaction(['channels', 'meta'], 'readwrite');
+    const channels = tx.objectStore('channels');
+    const meta = tx.objectStore('meta');
+    const puts = records.map((r) => channels.add(r));
+    const current = ((await meta.get(counterKey)) as number | undefined) ?? 0;
+    if (current < nextIndex) puts.push(meta.put(nextIndex, counterKey));
+    await Promise.all([...puts, tx.done]);
+  }
+
+  /**
    * Stores a channel together with the payment it just signed, in one transaction: either both
    * are on disk before the signature leaves the extension, or neither is and it never leaves.
    */
