@@ -149,7 +149,8 @@ export interface Charge {
 
 /**
  * Charges one item to a credential: token check, the optional payment riding along, and the
- * debit, all in one store transaction, committed before this resolves.
+ * debit, all in one store transaction, committed before this resolves. Fsynced too when a
+ * payment rides along; a debit alone moves no money and skips the fsync (UpdateOptions.durable).
  */
 export async function charge(ctx: ServerContext, credential: Credential, price: bigint, ref: string): Promise<Charge> {
   const channelId = formatChannelId(credential.channel);
@@ -163,7 +164,7 @@ export async function charge(ctx: ServerContext, credential: Credential, price: 
       next = debit(next, price, tip, ctx.policy);
       if (price > 0n) events.push({ kind: 'debit', amount: price, ref: ref.slice(0, 300) });
       return { channel: next, events, result: next };
-    }),
+    }, { durable: credential.payment !== undefined }),
   );
   return { channel: after, outpoint: credential.channel, charged: price };
 }

@@ -57,8 +57,9 @@ export interface PaychanConfig {
   /** Headers must arrive within this long (applies to servers made by createServer). */
   headersTimeoutMs: number;
   /**
-   * 'full' fsyncs the write-ahead log at every commit, so an acknowledged payment survives a
-   * power cut; 'normal' survives a process crash only and may lose the last commits on power loss.
+   * 'full' fsyncs the write-ahead log at every commit that stores a payment, so an acknowledged
+   * payment survives a power cut (a debit alone is not waited on); 'normal' survives a process
+   * crash only and may lose the last commits on power loss.
    */
   durability: Durability;
   logLevel: LogLevel;

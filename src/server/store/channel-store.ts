@@ -67,6 +67,17 @@ export interface SettlementPatch {
   bumpHeight?: number | null;
 }
 
+export interface UpdateOptions {
+  /**
+   * Default true: the commit survives a power cut before the promise resolves (SQLite: the WAL is
+   * fsynced). False only for a change that carries no new signature and no state, i.e. a debit
+   * of prepaid credit: it is committed (a crash of the process loses nothing) and reaches the disk
+   * with the next durable commit or checkpoint. A power cut in between can forget such debits, so
+   * the reader may be served again items already paid for; no payment, and so no money, is lost.
+   */
+  durable?: boolean;
+}
+
 /** What an `updateChannel` callback decides: the new record, its audit events, and a result. */
 export interface ChannelChange<T> {
   /** Return the record it was given, unchanged, to write nothing. */
@@ -107,7 +118,7 @@ export interface ChannelStore {
    * result before resolving. If `change` throws, nothing is written and the promise rejects with
    * that error; an unknown channel rejects with UNKNOWN_CHANNEL. `change` must be synchronous.
    */
-  updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>): Promise<T>;
+  updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>, opts?: UpdateOptions): Promise<T>;
   /**
    * `updateChannel` for several channels at once (a batch settlement and its fee bumps): the
    * callback sees every record, and everything it decides commits together or not at all.

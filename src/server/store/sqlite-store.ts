@@ -1,10 +1,11 @@
 /**
  * The ChannelStore on SQLite (better-sqlite3) in WAL mode.
  *
- * Durability: with `durability: 'full'` (synchronous=FULL) every commit fsyncs the write-ahead
- * log before the caller hears of it, so content is only released once the signature that pays
- * for it would survive a power cut. 'normal' (synchronous=NORMAL) skips that fsync: a crash of
- * the process still loses nothing, a power cut may lose the latest commits.
+ * Durability: with `durability: 'full'` (synchronous=FULL) a commit fsyncs the write-ahead log
+ * before the caller hears of it, so content is only released once the signature that pays for it
+ * would survive a power cut; only an update marked `durable: false` (a debit alone, which moves
+ * no money) commits without waiting for the fsync. 'normal' (synchronous=NORMAL) skips the fsync
+ * always: a crash of the process still loses nothing, a power cut may lose the latest commits.
  *
  * Concurrency: better-sqlite3 is synchronous and every `updateChannel` callback is synchronous,
  * so a read-check-write runs start to finish with nothing else in between in this process; each
@@ -29,6 +30,7 @@ import type {
   SettlementRecord,
   SettlementStatus,
   StoredPendingOpen,
+  UpdateOptions,
 } from './channel-store.ts';
 import { migrate } from './migrations.ts';
 import {
@@ -57,6 +59,8 @@ export interface SqliteStoreOptions {
 interface QueuedUpdate {
   /** Decides and writes one update inside the batch transaction (see `apply`). */
   run: () => Outcome;
+  /** Must reach the disk before it resolves (UpdateOptions.durable). */
+  durable: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -82,6 +86,9 @@ export class SqliteChannelStore implements ChannelStore {
   readonly db: Database.Database;
   private readonly now: () => number;
   private queue: QueuedUpdate[] = [];
+  /** durability 'full': durable updates are fsynced before they resolve. */
+  private readonly fullSync: boolean;
+  private sync: 'FULL' | 'NORMAL';
   private flushScheduled = false;
   private closed = false;
   /**
@@ -100,7 +107,9 @@ export class SqliteChannelStore implements ChannelStore {
     this.now = opts.now ?? Date.now;
     this.db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5_000 });
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${opts.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.fullSync = opts.durability !== 'normal';
+    this.sync = this.fullSync ? 'FULL' : 'NORMAL';
+    this.db.pragma(`synchronous = ${this.sync}`);
     migrate(this.db);
     const db = this.db;
     this.stmt = {
@@ -214,20 +223,20 @@ export class SqliteChannelStore implements ChannelStore {
     return live ? channelFromParts(id, fixed, live) : null;
   }
 
-  updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>): Promise<T> {
+  updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>, opts: UpdateOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    return this.enqueue<T>(() => this.apply(id, change as (ch: ServerChannel) => ChannelChange<unknown>));
+    return this.enqueue<T>(() => this.apply(id, change as (ch: ServerChannel) => ChannelChange<unknown>), opts.durable ?? true);
   }
 
   updateChannels<T>(ids: readonly string[], change: (channels: ServerChannel[]) => ChannelsChange<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     const list = [...ids];
-    return this.enqueue<T>(() => this.applyMany(list, change as (chs: ServerChannel[]) => ChannelsChange<unknown>));
+    return this.enqueue<T>(() => this.applyMany(list, change as (chs: ServerChannel[]) => ChannelsChange<unknown>), true);
   }
 
-  private enqueue<T>(run: () => Outcome): Promise<T> {
+  private enqueue<T>(run: () => Outcome, durable: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ run, durable, resolve: resolve as (v: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         // setImmediate runs after the poll phase, so every request read in this turn joins the batch.
@@ -243,6 +252,8 @@ export class SqliteChannelStore implements ChannelStore {
     if (ops.length === 0) return;
     let outcomes: Outcome[];
     try {
+      // One fsync for the batch when any update in it must survive a power cut (see UpdateOptions).
+      this.setSync(this.fullSync && ops.some((op) => op.durable) ? 'FULL' : 'NORMAL');
       outcomes = this.applyBatch.immediate(ops);
     } catch (err) {
       // The commit itself failed (disk full, lock timeout): nothing was written for anyone.
@@ -250,6 +261,13 @@ export class SqliteChannelStore implements ChannelStore {
       return;
     }
     outcomes.forEach((o, i) => (o.ok ? ops[i]!.resolve(o.value) : ops[i]!.reject(o.error)));
+  }
+
+  /** SQLite's synchronous level for the next commits: FULL fsyncs the WAL at each commit, NORMAL only at checkpoints. */
+  private setSync(level: 'FULL' | 'NORMAL'): void {
+    if (level === this.sync) return;
+    this.db.pragma(`synchronous = ${level}`);
+    this.sync = level;
   }
 
   private channelFrom(row: ChannelRow): ServerChannel {
