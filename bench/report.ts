@@ -63,8 +63,9 @@ function whyNotMet(r: Record<string, number>): string {
   what costs ${appUs} µs here (it measured 0.38-0.54 in earlier runs). The
   native verifier raised payments per second by about 60-80% and lowered the ratio.`,
     warm_page_load_ratio: `- **warm_page_load_ratio** (goal 1.15): ${r.warm_page_load_ratio}. A warm paid load costs the server a
-  durable debit (one fsync) and the service worker a receipt; on this shared 2-core machine the
-  figure moves by several hundredths between runs.`,
+  debit commit and the service worker a receipt (recorded off the page's critical path, see
+  paywall/receipt-queue.ts); on this shared 2-core machine the figure moves by several
+  hundredths between runs.`,
     cold_payment_added_ms: `- **cold_payment_added_ms** (goal 30 ms): ${r.cold_payment_added_ms}. The measured article is requested
   while the background top-up that the previous receipt started is still running in the service
   worker (sign, store, POST …/payments) and competes for this machine's 2 cores;

@@ -17,6 +17,7 @@ import { ChannelNotifier } from './notifier.ts';
 import { policyView, siteOf } from './policy.ts';
 import { PaywallService, type PaywallEffects, type WalletPort } from './service.ts';
 import { openPaywallStore, type PaidItem, type PaywallStore } from './store.ts';
+import { ReceiptQueue } from './receipt-queue.ts';
 import { BackgroundTopUp, receiptSeen, type TopUpPort } from './topup.ts';
 import type { PaidItemView } from './views.ts';
 import { KeyedMutex } from '../mutex.ts';
@@ -75,7 +76,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     getPolicy: async (s) => (await storeP).getPolicy(s),
     policies: async () => (await storeP).policies(),
     update: async (s, fn) => (await storeP).update(s, fn),
-    addItem: async (i) => (await storeP).addItem(i),
+    addItems: async (i) => (await storeP).addItems(i),
     items: async (o) => (await storeP).items(o),
     deleteItems: async (s) => (await storeP).deleteItems(s),
   };
@@ -118,6 +119,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
   const siteLock = new KeyedMutex();
   const service = new PaywallService({ wallet: deps.wallet, budget, approvals, credentials, effects, clock, mutex: siteLock });
   const topUps = new BackgroundTopUp({ wallet: deps.wallet, budget, credentials, mutex: siteLock });
+  const receipts = new ReceiptQueue({ addItems: (items) => lazyStore.addItems(items), onReceipt: (r) => topUps.onReceipt(r) });
 
   const dropCredentialsFor = async (endpoint: string) => {
     for (const p of await budget.policies()) if (p.endpoint === endpoint) await credentials.remove(p.site).catch(() => undefined);
@@ -142,13 +144,14 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
       const receipt = detectReceipt(details.url, headers);
       if (receipt) {
         const item: PaidItem = { site: receipt.site, url: details.url, amount: receipt.receipt.charged, channel: receipt.channel, tabId: details.tabId, at: clock.now() };
-        void lazyStore.addItem(item).catch(() => undefined);
         badge.paid(details.tabId, receipt.site, receipt.receipt.charged);
-        void topUps.onReceipt(receiptSeen(receipt));
+        void receipts.seen(item, receiptSeen(receipt));
         return;
       }
       const detected = detectChallenge(details.statusCode, details.url, headers);
       if (!detected || details.tabId < 0) return;
+      // Paying it reads what the receipts waiting would record.
+      void receipts.flush();
       recent.record(details.tabId, detected);
       if (detected.challenge.error === 'invalid_credential' || detected.challenge.error === 'channel_closed') {
         void credentials.remove(detected.site).catch(() => undefined);
@@ -179,6 +182,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     if (sender.tab && !(sender.url ?? '').startsWith(extensionOrigin)) throw new BudgetError('only extension pages may do this');
   };
   const viewOf = async (site: string) => {
+    await receipts.flush();
     const p = await budget.policy(site);
     if (!p) return null;
     const items = await lazyStore.items({ site, since: p.periodStart });
@@ -191,6 +195,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
       if (tabId === undefined || typeof url !== 'string') return { outcome: 'failed' };
       const detected = await recent.find(tabId, url, CHALLENGE_WAIT_MS);
       if (!detected) return { outcome: 'not-priced' };
+      await receipts.flush();
       const initiator = sender.url ? siteOf(sender.url) : null;
       return { outcome: await service.handle({ tabId, url: detected.url, kind: 'fetch', initiator, detected }) };
     },
@@ -223,6 +228,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     },
     async 'paywall.history'({ site, limit }, sender) {
       requireExtensionPage(sender);
+      await receipts.flush();
       return (await lazyStore.items({ ...(site ? { site } : {}), ...(limit ? { limit } : {}) })).map(toView);
     },
     async 'paywall.approval.get'({ id }, sender) {

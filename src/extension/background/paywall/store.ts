@@ -26,7 +26,8 @@ export interface PaywallStore {
    * same remaining budget. Returning `policy: undefined` deletes it.
    */
   update<T>(site: string, fn: (current: SitePolicy | undefined) => { policy: SitePolicy | undefined; result: T }): Promise<T>;
-  addItem(item: PaidItem): Promise<number>;
+  /** Adds paid items in one transaction (ids are assigned by the store). */
+  addItems(items: PaidItem[]): Promise<void>;
   /** Newest first. */
   items(opts?: { site?: string; since?: number; limit?: number }): Promise<PaidItem[]>;
   deleteItems(site: string): Promise<void>;
@@ -82,9 +83,11 @@ class IdbPaywallStore implements PaywallStore {
     return result;
   }
 
-  async addItem(item: PaidItem): Promise<number> {
-    const { id: _drop, ...rest } = item;
-    return this.db.add('items', rest as PaidItem);
+  async addItems(items: PaidItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const tx = this.db.transaction('items', 'readwrite');
+    for (const { id: _drop, ...rest } of items) void tx.store.add(rest as PaidItem);
+    await tx.done;
   }
 
   async items(opts: { site?: string; since?: number; limit?: number } = {}): Promise<PaidItem[]> {
@@ -129,10 +132,8 @@ export class MemoryPaywallStore implements PaywallStore {
     else this.data.delete(site);
     return result;
   }
-  async addItem(item: PaidItem) {
-    const id = this.nextId++;
-    this.list.push({ ...item, id });
-    return id;
+  async addItems(items: PaidItem[]) {
+    for (const item of items) this.list.push({ ...item, id: this.nextId++ });
   }
   async items(opts: { site?: string; since?: number; limit?: number } = {}) {
     return this.list

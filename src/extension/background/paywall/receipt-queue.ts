@@ -1,0 +1,71 @@
+/**
+ * Receipts, recorded off the paid page's critical path.
+ *
+ * A receipt that leaves credit for LOW_WATER_ITEMS more items at its price is bookkeeping only:
+ * the paid-items history, and the channel's acknowledged and spent amounts. Such receipts wait
+ * `delayMs` and are then recorded together, so the IndexedDB writes of a page's paid items do
+ * not compete with loading it on a small machine (they were about half of what a warm paid
+ * load cost over a free one). A receipt that shows credit running low is handled at once, after
+ * the ones waiting, because the top-up it starts has to beat the next request. Anything that
+ * reads what receipts record (the history, a site's budget view, paying a 402) calls `flush` first.
+ *
+ * Receipts are cumulative and acknowledging one is monotone (core `acknowledge`), so of the
+ * receipts waiting only the newest per channel is handed on; every paid item is kept. Losing the
+ * waiting ones (the worker stopped) loses history lines, not money: the server holds the
+ * signatures, and the next receipt carries the totals.
+ */
+import type { PaidItem } from './store.ts';
+import { LOW_WATER_ITEMS, type ReceiptSeen } from './topup.ts';
+
+export interface ReceiptQueueDeps {
+  addItems(items: PaidItem[]): Promise<void>;
+  /** Records a receipt with the wallet and tops up if needed (BackgroundTopUp.onReceipt). */
+  onReceipt(r: ReceiptSeen): Promise<unknown>;
+  delayMs?: number;
+}
+
+export class ReceiptQueue {
+  private items: PaidItem[] = [];
+  private newest = new Map<string, ReceiptSeen>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Who waits for the receipts the timer will record. */
+  private waiters: (() => void)[] = [];
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(private readonly d: ReceiptQueueDeps) {}
+
+  /** Takes a receipt and its paid item; resolves once they are recorded. Never rejects. */
+  seen(item: PaidItem, r: ReceiptSeen): Promise<void> {
+    this.items.push(item);
+    const held = this.newest.get(r.channel);
+    if (!held || (r.spent ?? 0n) >= (held.spent ?? 0n)) this.newest.set(r.channel, r);
+    if (!plenty(r)) return this.flush();
+    this.timer ??= setTimeout(() => void this.flush(), this.d.delayMs ?? 250);
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Records everything waiting now; resolves when it and every earlier batch are recorded. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const waiters = this.waiters;
+    this.waiters = [];
+    const items = this.items;
+    const receipts = [...this.newest.values()];
+    this.items = [];
+    this.newest = new Map();
+    if (items.length > 0 || receipts.length > 0) {
+      this.done = this.done.then(async () => {
+        await this.d.addItems(items).catch(() => undefined);
+        for (const r of receipts) await this.d.onReceipt(r).catch(() => undefined);
+      });
+    }
+    void this.done.then(() => waiters.forEach((w) => w()));
+    return this.done;
+  }
+}
+
+/** Credit left after this receipt covers LOW_WATER_ITEMS more items at its price. */
+function plenty(r: ReceiptSeen): boolean {
+  return r.paid !== undefined && r.spent !== undefined && r.paid - r.spent >= r.charged * LOW_WATER_ITEMS;
+}
