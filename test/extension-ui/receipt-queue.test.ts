@@ -13,7 +13,8 @@ function recorder(delayMs: number) {
   const queue = new ReceiptQueue({
     delayMs,
     addItems: async (items) => void log.push(`items ${items.map((i) => i.at).join(',')}`),
-    onReceipt: async (r) => void log.push(`receipt ${r.header}`),
+    record: async (r) => void log.push(`receipt ${r.header}`),
+    topUp: async (r) => void log.push(`top-up ${r.header}`),
   });
   return { log, queue };
 }
@@ -25,7 +26,7 @@ describe('receipt queue', () => {
     await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(log, [], 'nothing written while the page loads');
     await Promise.all(done);
-    assert.deepEqual(log, ['items 1,2,3,4', 'receipt aa:0/30', 'receipt bb:0/10']);
+    assert.deepEqual(log, ['items 1,2,3,4', 'receipt aa:0/30', 'receipt bb:0/10', 'top-up aa:0/30', 'top-up bb:0/10']);
   });
 
   it('handles a receipt that shows credit running low at once, after the ones waiting', async () => {
@@ -33,7 +34,7 @@ describe('receipt queue', () => {
     void queue.seen(item(1), receipt('aa:0', 1000n, 900n));
     // 1000 - 980 = 20 sat left: fewer than 3 items of 10 sat.
     await queue.seen(item(2), receipt('aa:0', 1000n, 980n));
-    assert.deepEqual(log, ['items 1,2', 'receipt aa:0/980']);
+    assert.deepEqual(log, ['items 1,2', 'receipt aa:0/980', 'top-up aa:0/980']);
   });
 
   it('flush records what waits now, and resolves after earlier batches; an empty flush does nothing', async () => {
@@ -42,7 +43,20 @@ describe('receipt queue', () => {
     assert.deepEqual(log, []);
     void queue.seen(item(1), receipt('aa:0', 1000n, 10n));
     await queue.flush();
-    assert.deepEqual(log, ['items 1', 'receipt aa:0/10']);
+    assert.deepEqual(log, ['items 1', 'receipt aa:0/10', 'top-up aa:0/10']);
+  });
+
+  it('does not wait for the top-up, which may wait on the reader', async () => {
+    const log: string[] = [];
+    const queue = new ReceiptQueue({
+      delayMs: 10_000,
+      addItems: async () => undefined,
+      record: async (r) => void log.push(r.header),
+      topUp: () => new Promise(() => undefined), // a site lock held by a pending approval
+    });
+    await queue.seen(item(1), receipt('aa:0', 1000n, 990n));
+    await queue.seen(item(2), receipt('aa:0', 1000n, 995n));
+    assert.deepEqual(log, ['aa:0/990', 'aa:0/995']);
   });
 
   it('a failing write does not stop the receipts or later batches', async () => {
@@ -50,7 +64,8 @@ describe('receipt queue', () => {
     const queue = new ReceiptQueue({
       delayMs: 5,
       addItems: async () => Promise.reject(new Error('quota')),
-      onReceipt: async (r) => void log.push(r.header),
+      record: async (r) => void log.push(r.header),
+      topUp: async () => Promise.reject(new Error('offline')),
     });
     await queue.seen(item(1), receipt('aa:0', 1000n, 10n));
     await queue.seen(item(2), receipt('aa:0', 1000n, 20n));

@@ -74,7 +74,10 @@ function fromExtensionPage(sender: Runtime.MessageSender): boolean {
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
   // Messages from other extensions are ignored outright.
   if (sender.id !== browser.runtime.id) return undefined;
-  return ready.then((bg) => bg.router(message, { fromExtensionPage: fromExtensionPage(sender), sender }));
+  const fromPage = fromExtensionPage(sender);
+  // What the popup and the prompt read includes every receipt seen so far, even those waiting.
+  const recorded = fromPage ? paywall.flushReceipts() : Promise.resolve();
+  return Promise.all([ready, recorded]).then(([bg]) => bg.router(message, { fromExtensionPage: fromPage, sender }));
 });
 
 browser.runtime.onConnect.addListener((port) => {

@@ -61,6 +61,8 @@ export interface PaywallHandle {
   handlers: PaywallHandlers;
   contentAllowed: ReadonlySet<MessageType>;
   service: PaywallService;
+  /** Records the receipts waiting (receipt-queue.ts), so what the UI reads includes them. */
+  flushReceipts(): Promise<void>;
 }
 
 /** How long the page wrapper's question may wait for webRequest to report the 402 it got. */
@@ -119,7 +121,11 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
   const siteLock = new KeyedMutex();
   const service = new PaywallService({ wallet: deps.wallet, budget, approvals, credentials, effects, clock, mutex: siteLock });
   const topUps = new BackgroundTopUp({ wallet: deps.wallet, budget, credentials, mutex: siteLock });
-  const receipts = new ReceiptQueue({ addItems: (items) => lazyStore.addItems(items), onReceipt: (r) => topUps.onReceipt(r) });
+  const receipts = new ReceiptQueue({
+    addItems: (items) => lazyStore.addItems(items),
+    record: (r) => deps.wallet.receipt(r.header),
+    topUp: (r) => topUps.afterReceipt(r),
+  });
 
   const dropCredentialsFor = async (endpoint: string) => {
     for (const p of await budget.policies()) if (p.endpoint === endpoint) await credentials.remove(p.site).catch(() => undefined);
@@ -259,5 +265,5 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     });
   }
 
-  return { handlers, contentAllowed: PAYWALL_CONTENT_ALLOWED, service };
+  return { handlers, contentAllowed: PAYWALL_CONTENT_ALLOWED, service, flushReceipts: () => receipts.flush() };
 }

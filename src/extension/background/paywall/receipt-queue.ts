@@ -7,7 +7,8 @@
  * not compete with loading it on a small machine (they were about half of what a warm paid
  * load cost over a free one). A receipt that shows credit running low is handled at once, after
  * the ones waiting, because the top-up it starts has to beat the next request. Anything that
- * reads what receipts record (the history, a site's budget view, paying a 402) calls `flush` first.
+ * reads what receipts record calls `flush` first: every message from an extension page (the
+ * popup, the approval window), the history and a site's budget view, paying a 402.
  *
  * Receipts are cumulative and acknowledging one is monotone (core `acknowledge`), so of the
  * receipts waiting only the newest per channel is handed on; every paid item is kept. Losing the
@@ -19,8 +20,14 @@ import { LOW_WATER_ITEMS, type ReceiptSeen } from './topup.ts';
 
 export interface ReceiptQueueDeps {
   addItems(items: PaidItem[]): Promise<void>;
-  /** Records a receipt with the wallet and tops up if needed (BackgroundTopUp.onReceipt). */
-  onReceipt(r: ReceiptSeen): Promise<unknown>;
+  /** Records a receipt with the wallet (its acknowledged and spent amounts). */
+  record(r: ReceiptSeen): Promise<unknown>;
+  /**
+   * The top-up a recorded receipt may start (BackgroundTopUp.afterReceipt). Not waited for by
+   * `seen` or `flush`: it takes the site's lock, which a payment waiting on the reader's approval
+   * holds, and the approval window's own messages flush.
+   */
+  topUp(r: ReceiptSeen): Promise<unknown>;
   delayMs?: number;
 }
 
@@ -34,7 +41,7 @@ export class ReceiptQueue {
 
   constructor(private readonly d: ReceiptQueueDeps) {}
 
-  /** Takes a receipt and its paid item; resolves once they are recorded. Never rejects. */
+  /** Takes a receipt and its paid item; resolves once they are recorded (not topped up). Never rejects. */
   seen(item: PaidItem, r: ReceiptSeen): Promise<void> {
     this.items.push(item);
     const held = this.newest.get(r.channel);
@@ -44,7 +51,7 @@ export class ReceiptQueue {
     return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
-  /** Records everything waiting now; resolves when it and every earlier batch are recorded. */
+  /** Records everything waiting now; resolves when it and every earlier batch are recorded; top-ups follow. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -57,7 +64,8 @@ export class ReceiptQueue {
     if (items.length > 0 || receipts.length > 0) {
       this.done = this.done.then(async () => {
         await this.d.addItems(items).catch(() => undefined);
-        for (const r of receipts) await this.d.onReceipt(r).catch(() => undefined);
+        for (const r of receipts) await this.d.record(r).catch(() => undefined);
+        for (const r of receipts) void this.d.topUp(r).catch(() => undefined);
       });
     }
     void this.done.then(() => waiters.forEach((w) => w()));

@@ -87,6 +87,15 @@ export class BackgroundTopUp {
   async onReceipt(r: ReceiptSeen): Promise<TopUpOutcome> {
     try {
       await this.d.wallet.receipt(r.header);
+    } catch {
+      return 'skipped';
+    }
+    return this.afterReceipt(r);
+  }
+
+  /** The top-up once the wallet has recorded the receipt; waits for the site's lock. Never throws. */
+  async afterReceipt(r: ReceiptSeen): Promise<TopUpOutcome> {
+    try {
       return await this.d.mutex.run(r.site, () => this.onReceiptLocked(r));
     } catch {
       return 'skipped';
