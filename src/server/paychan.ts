@@ -121,7 +121,7 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
     durability: config.durability,
     verifier: opts.secp ? 'injected' : serverSecp.name,
   });
-  if (!opts.secp && serverSecp.secp !== nativeSecp) {
+  if (!opts.secp && !nativeSecp) {
     logger.warn('no libsecp256k1 native binary for this platform: verifying with WebAssembly, about 4x slower');
   }
 

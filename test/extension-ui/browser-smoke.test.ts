@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import type { ApprovalView } from '../../src/extension/background/paywall/views.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
+import { channelSummary } from './channel-fixture.ts';
 import { startChallengeSite, type ChallengeSite } from './challenge-site.ts';
 import { builtExtension, chromiumPath, EXT, ROOT } from './chromium.ts';
 
@@ -186,25 +187,7 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
   });
 
   it('shows what happened to closed, settling and refunded channels, and why one is stuck opening', async () => {
-    const base: ChannelSummary = {
-      id: 'regtest/0',
-      channelId: 'aa:0',
-      endpoint: 'https://news.example/paychan/v1',
-      network: 'regtest',
-      state: 'open',
-      capacity: '50000',
-      expiry: 2000,
-      approved: '1400',
-      signed: '1400',
-      acknowledged: '1400',
-      spent: '1210',
-      credit: '190',
-      closingTxid: null,
-      outcome: null,
-      lastError: null,
-      createdAt: 1,
-      updatedAt: 1,
-    };
+    const base = channelSummary();
     const host = (h: string) => `https://${h}/paychan/v1`;
     const channels: ChannelSummary[] = [
       { ...base, id: 'regtest/1', endpoint: host('open.example') },

@@ -6,30 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { channelEnding, closeConfirmText } from '../../src/extension/popup/channel-text.ts';
 import { allowProblem, periodLine } from '../../src/extension/prompt/allow.ts';
-import type { ChannelSummary } from '../../src/extension/shared/types.ts';
+import { channelSummary } from './channel-fixture.ts';
 
-function channel(over: Partial<ChannelSummary>): ChannelSummary {
-  return {
-    id: 'regtest/0',
-    channelId: 'aa:0',
-    endpoint: 'https://news.example/paychan/v1',
-    network: 'regtest',
-    state: 'open',
-    capacity: '50000',
-    expiry: 2000,
-    approved: '1400',
-    signed: '1400',
-    acknowledged: '1400',
-    spent: '1210',
-    credit: '190',
-    closingTxid: null,
-    outcome: null,
-    lastError: null,
-    createdAt: 1,
-    updatedAt: 1,
-    ...over,
-  };
-}
+const channel = channelSummary;
 
 describe('channel card after closing', () => {
   it('an open or opening channel has no ending (credit and expiry still apply)', () => {

@@ -188,7 +188,6 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     if (sender.tab && !(sender.url ?? '').startsWith(extensionOrigin)) throw new BudgetError('only extension pages may do this');
   };
   const viewOf = async (site: string) => {
-    await receipts.flush();
     const p = await budget.policy(site);
     if (!p) return null;
     const items = await lazyStore.items({ site, since: p.periodStart });
@@ -234,7 +233,6 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     },
     async 'paywall.history'({ site, limit }, sender) {
       requireExtensionPage(sender);
-      await receipts.flush();
       return (await lazyStore.items({ ...(site ? { site } : {}), ...(limit ? { limit } : {}) })).map(toView);
     },
     async 'paywall.approval.get'({ id }, sender) {

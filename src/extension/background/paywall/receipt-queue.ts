@@ -8,7 +8,7 @@
  * load cost over a free one). A receipt that shows credit running low is handled at once, after
  * the ones waiting, because the top-up it starts has to beat the next request. Anything that
  * reads what receipts record calls `flush` first: every message from an extension page (the
- * popup, the approval window), the history and a site's budget view, paying a 402.
+ * popup, the approval window: background/index.ts), and paying a 402.
  *
  * Receipts are cumulative and acknowledging one is monotone (core `acknowledge`), so of the
  * receipts waiting only the newest per channel is handed on; every paid item is kept. Losing the
