@@ -1,6 +1,6 @@
 #!/bin/sh
-# Makes sure a browser from Debian's packages is installed, for the browser tests, the demo and the
-# benchmarks: `sh scripts/ensure-browser.sh chromium` or `sh scripts/ensure-browser.sh firefox`.
+# Makes sure a browser or tool from Debian's packages is installed, for the browser tests, the demo and
+# the benchmarks: `sh scripts/ensure-browser.sh chromium|firefox|zbar|unzip`.
 # Playwright's own browser downloads are blocked here (and not needed): playwright-core drives the
 # distribution's Chromium through executablePath, and the Firefox test speaks WebDriver BiDi to
 # Firefox ESR itself. Prints the path and version it found.
@@ -9,7 +9,9 @@ set -eu
 case "${1:-}" in
   chromium) commands="chromium chromium-browser google-chrome"; package=chromium; name=chrom ;;
   firefox) commands="firefox-esr firefox"; package=firefox-esr; name=firefox ;;
-  *) echo "usage: sh scripts/ensure-browser.sh chromium|firefox" >&2; exit 2 ;;
+  zbar) commands="zbarimg"; package=zbar-tools; name="" ;;
+  unzip) commands="unzip"; package=unzip; name=unzip ;;
+  *) echo "usage: sh scripts/ensure-browser.sh chromium|firefox|zbar|unzip" >&2; exit 2 ;;
 esac
 
 find_browser() {
@@ -34,5 +36,5 @@ if ! path=$(find_browser); then
   path=$(find_browser)
 fi
 # Debian's wrappers may print shell, profile or GLib warnings; keep only the version line.
-version=$("$path" --version 2>/dev/null | grep -i "$name" | head -n 1 || true)
+version=$("$path" --version 2>/dev/null | grep -i -- "$name" | head -n 1 || true)
 echo "$path ${version:-(version unknown)}"

@@ -22,16 +22,19 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-// Browser tests drive Debian's Chromium; install it when missing (the README's promise that
-// `npm test` needs nothing set up by hand).
-if (files.some((f) => f.includes('e2e') || f.includes('extension-ui'))) {
-  const chromium = spawnSync('sh', ['scripts/ensure-browser.sh', 'chromium'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (chromium.status !== 0) console.error('warning: Chromium could not be installed; browser tests will fail or skip');
-}
-// The Firefox smoke test drives Debian's Firefox ESR the same way.
-if (files.some((f) => f.includes('firefox'))) {
-  const firefox = spawnSync('sh', ['scripts/ensure-browser.sh', 'firefox'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (firefox.status !== 0) console.error('warning: Firefox could not be installed; Firefox tests will fail or skip');
+// Browser tests drive Debian's Chromium and Firefox ESR, the QR test reads codes back with zbarimg
+// and the package test unzips: install each when missing (the README's promise that `npm test`
+// needs nothing set up by hand).
+const needs = [
+  ['chromium', (f) => f.includes('e2e') || f.includes('extension-ui')],
+  ['zbar', (f) => f.includes('extension-ui')],
+  ['unzip', (f) => f.includes('extension-ui')],
+  ['firefox', (f) => f.includes('firefox')],
+];
+for (const [tool, wanted] of needs) {
+  if (!files.some(wanted)) continue;
+  const r = spawnSync('sh', ['scripts/ensure-browser.sh', tool], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) console.error(`warning: ${tool} could not be installed; the tests that need it will fail or skip`);
 }
 
 // Human-readable output on stdout, and TAP to a file for the one-line summary at the end.
@@ -49,4 +52,9 @@ const result = spawnSync(
 const tap = readFileSync(tapFile, 'utf8');
 const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
 console.log(`${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
+// In CI a skipped test is a missing install step, not a pass.
+if (process.env.CI === 'true' && count('skipped') > 0) {
+  console.error(`CI=true: ${count('skipped')} test(s) skipped; every tool they need must be installed by the test setup`);
+  process.exit(1);
+}
 process.exit(result.status ?? 1);
