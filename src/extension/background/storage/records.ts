@@ -53,6 +53,11 @@ export interface ChannelRecord {
   createdAt: number;
   updatedAt: number;
   lastError: string | null;
+  /**
+   * What the site's settlement paid it, read from the chain once the settlement is seen (absent or
+   * null before, or when the channel closed otherwise). Above `channel.spent`: credit the site kept.
+   */
+  settled?: bigint | null;
 }
 
 export interface PaymentRecord {
