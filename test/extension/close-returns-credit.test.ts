@@ -7,7 +7,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { EsploraClient } from '../../src/chain/esplora.ts';
+import { EsploraClient, type FetchLike } from '../../src/chain/esplora.ts';
 import { bytesToHex } from '../../src/core/bytes.ts';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { settleNow } from '../../src/server/admin/settle.ts';
@@ -33,8 +33,8 @@ after(async () => {
 });
 
 /** A funded wallet on a clock the test moves, allowed to pay the merchant. */
-async function wallet(clock = new FakeClock(Date.now())): Promise<Rig> {
-  const rig = await makeRig({ clock });
+async function wallet(clock = new FakeClock(Date.now()), apiFetch?: FetchLike): Promise<Rig> {
+  const rig = await makeRig({ clock, ...(apiFetch ? { apiFetch } : {}) });
   await rig.call('settings.set', { esploraUrls: { regtest: devnet.url } });
   const { mnemonic } = await rig.call('wallet.generate', undefined);
   await rig.call('wallet.create', { mnemonic, password: PASSWORD, network: 'regtest' });
@@ -103,5 +103,26 @@ test('a channel idle for closeIdleChannelsAfterDays is closed by the watcher at 
   const server = (await merchant.paychan.store.getChannel(ch!.channelId!))!;
   assert.deepEqual([server.state, server.paid], ['closing', 1_050n]);
   await assert.rejects(rig.call('settings.set', { closeIdleChannelsAfterDays: -1 }), /closeIdleChannelsAfterDays/);
+  rig.db.close();
+});
+
+test('a close whose answer never came is sent again by the watcher, at what was delivered', async () => {
+  let closeReachable = false;
+  const apiFetch: FetchLike = (input, init) =>
+    !closeReachable && String(input).endsWith('/close') ? Promise.reject(new TypeError('fetch failed')) : globalThis.fetch(input, init);
+  const rig = await wallet(new FakeClock(Date.now()), apiFetch);
+  await read(rig, 101, 'lost');
+  const [ch] = await rig.call('channels.list', undefined);
+  await assert.rejects(rig.call('channels.close', { id: ch!.id }), /UNREACHABLE|no answer/);
+  const [stored] = await rig.call('channels.list', undefined);
+  assert.deepEqual([stored!.state, stored!.closeAmount, stored!.closingTxid], ['closing', '1010', null], 'stored before it was sent');
+  assert.equal((await merchant.paychan.store.getChannel(ch!.channelId!))!.state, 'open');
+
+  closeReachable = true;
+  const [sent] = await rig.call('channels.check', undefined);
+  assert.equal(sent!.state, 'closing');
+  assert.ok(sent!.closingTxid, 'the server answered with its settlement');
+  const server = (await merchant.paychan.store.getChannel(ch!.channelId!))!;
+  assert.deepEqual([server.state, server.paid, server.settlementTxid], ['closing', 1_010n, sent!.closingTxid]);
   rig.db.close();
 });

@@ -110,16 +110,24 @@ export class ChannelWatcher {
     }
     const tip = await this.deps.chain.tip(r.network, { fresh: true });
     if (tip >= ch.request.expiry) return this.refund(r, tip, ring);
-    if (ring && (ch.state === 'funding' || ch.state === 'open')) {
-      try {
-        r = await this.resume(r, ring);
-        if (await this.idle(r)) r = await closeCooperatively(book, r, ring);
-      } catch (err) {
-        if (!(err instanceof UnreachableError) && !(err instanceof ProtocolError)) throw err;
-        r = await book.save({ ...(await this.deps.store.getChannel(r.id))!, lastError: err.message });
-      }
+    if (!ring) return r;
+    // A close whose answer never came is sent again, so the unused credit still comes back.
+    if (ch.state === 'closing' && ch.closePayment && !ch.closingTxid) return this.attempt(r, () => closeCooperatively(book, r, ring));
+    if (ch.state !== 'funding' && ch.state !== 'open') return r;
+    return this.attempt(r, async () => {
+      const resumed = await this.resume(r, ring);
+      return (await this.idle(resumed)) ? closeCooperatively(book, resumed, ring) : resumed;
+    });
+  }
+
+  /** A step that talks to the server: a refusal or no answer is recorded on the channel, not thrown. */
+  private async attempt(r: ChannelRecord, step: () => Promise<ChannelRecord>): Promise<ChannelRecord> {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof UnreachableError) && !(err instanceof ProtocolError)) throw err;
+      return this.d.book.save({ ...(await this.deps.store.getChannel(r.id))!, lastError: err.message });
     }
-    return r;
   }
 
   /**
