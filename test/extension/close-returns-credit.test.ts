@@ -2,7 +2,8 @@
  * Unused credit comes back (issue 12): the wallet's cooperative close carries a payment for what
  * the site delivered, the real merchant server settles at it on the devnet, and the wallet reads
  * the settlement back from the chain; a site that settles above what it delivered is recorded and
- * shown; channels left idle are closed by the watcher so their credit comes back.
+ * shown; channels left idle, or nearing the server's settlement margin, are closed by the watcher
+ * so their credit comes back.
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { EsploraClient, type FetchLike } from '../../src/chain/esplora.ts';
 import { bytesToHex } from '../../src/core/bytes.ts';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { settleNow } from '../../src/server/admin/settle.ts';
+import { CLOSE_BEFORE_MARGIN_BLOCKS } from '../../src/extension/background/channel-watcher.ts';
 import { SEED_ENV } from '../../src/server/keys.ts';
 import { silentLogger } from '../../src/server/index.ts';
 import { FakeClock, fetchPaid, makeRig, PASSWORD, startMerchant, type MerchantRig, type Rig } from './helpers.ts';
@@ -125,4 +127,24 @@ test('a close whose answer never came is sent again by the watcher, at what was 
   const server = (await merchant.paychan.store.getChannel(ch!.channelId!))!;
   assert.deepEqual([server.state, server.paid, server.settlementTxid], ['closing', 1_010n, sent!.closingTxid]);
   rig.db.close();
+});
+
+test('a channel nearing the settlement margin the server announced is closed at what was delivered', async () => {
+  const site = await startMerchant(devnet.url, { minExpiryBlocks: 20, maxExpiryBlocks: 40, settleMarginBlocks: 5 });
+  const rig = await wallet();
+  await rig.call('sites.allow', { endpoint: `${site.url}/paychan/v1`, allowance: '20000' });
+  const policy = (await rig.call('settings.get', undefined)).policy;
+  await rig.call('settings.set', { policy: { ...policy, preferredExpiryBlocks: 20 } });
+  for (let i = 0; i < 102; i++) assert.equal((await fetchPaid(rig, `${site.url}/articles/margin-${i}`)).status, 200);
+  const [ch] = await rig.call('channels.list', undefined);
+  const due = ch!.expiry - 5 - CLOSE_BEFORE_MARGIN_BLOCKS;
+  await devnet.mine(due - 1 - (await devnet.tipHeight()));
+  assert.equal((await rig.call('channels.check', undefined))[0]!.state, 'open', 'one block before: still open');
+  await devnet.mine(1);
+  const [closing] = await rig.call('channels.check', undefined);
+  assert.deepEqual([closing!.state, closing!.closeAmount], ['closing', '1020']);
+  const server = (await site.paychan.store.getChannel(ch!.channelId!))!;
+  assert.deepEqual([server.state, server.paid, server.spent], ['closing', 1_020n, 1_020n]);
+  rig.db.close();
+  await site.stop();
 });

@@ -250,6 +250,7 @@ export class ChannelService {
       channel: propose(endpoint, request, keyIndex, approved),
       fundingInputs: [],
       zeroConfLimit: termsRes.zeroConfLimit,
+      settleMarginBlocks: termsRes.settleMarginBlocks,
       fundingConfirmed: false,
       abandoned: false,
       refund: null,

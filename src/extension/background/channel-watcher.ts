@@ -23,6 +23,8 @@ export const CHANNELS_ALARM = 'paychan-channels';
 export const CHANNELS_ALARM_MINUTES = 10;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Blocks ahead of the server's settlement margin at which the wallet closes (the alarm runs every 10 minutes). */
+export const CLOSE_BEFORE_MARGIN_BLOCKS = 6;
 
 export class ChannelWatcher {
   constructor(private readonly d: { book: ChannelBook; session: SessionService; mutex: KeyedMutex; settings: SettingsService }) {}
@@ -116,8 +118,17 @@ export class ChannelWatcher {
     if (ch.state !== 'funding' && ch.state !== 'open') return r;
     return this.attempt(r, async () => {
       const resumed = await this.resume(r, ring);
-      return (await this.idle(resumed)) ? closeCooperatively(book, resumed, ring) : resumed;
+      return this.nearMargin(resumed, tip) || (await this.idle(resumed)) ? closeCooperatively(book, resumed, ring) : resumed;
     });
+  }
+
+  /**
+   * An open channel about to reach the server's settlement margin: the server would settle it at
+   * the newest payment, unused credit included; a close now settles it at what was delivered.
+   */
+  private nearMargin(r: ChannelRecord, tip: number): boolean {
+    if (r.channel.state !== 'open' || r.settleMarginBlocks === undefined) return false;
+    return tip >= r.channel.request.expiry - r.settleMarginBlocks - CLOSE_BEFORE_MARGIN_BLOCKS;
   }
 
   /** A step that talks to the server: a refusal or no answer is recorded on the channel, not thrown. */
