@@ -7,6 +7,7 @@ const EXPLANATION: Record<ChallengeError, string> = {
   insufficient_credit: 'The prepaid credit on your channel does not cover this item; your wallet can top it up.',
   invalid_credential: 'The payment credential sent with this request was not accepted; your wallet can open a new channel.',
   channel_closed: 'The payment channel used for this request is closed; your wallet can open a new one.',
+  invalid_payment: 'The payment sent with this request was refused; your credit is as it was, and your wallet can pay again.',
 };
 
 export function challengePage(opts: { price: bigint; network: string; error?: ChallengeError; detail?: string }): string {

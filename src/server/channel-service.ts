@@ -4,6 +4,7 @@
  * Every failure is a ProtocolError thrown before anything is written.
  */
 import { randomBytes } from 'node:crypto';
+import { equalBytes } from '../core/bytes.ts';
 import { Transaction } from 'bitcoinjs-lib';
 import { formatChannelId, type Outpoint } from '../core/channel.ts';
 import { ProtocolError } from '../core/errors.ts';
@@ -11,9 +12,11 @@ import type { Credential } from '../core/http-binding.ts';
 import type { ChannelStatus, FundRequest, OpenRequest, OpenResponse, PaymentBody } from '../core/messages.ts';
 import { channelScript, p2wshAddress } from '../core/script.ts';
 import {
+  acceptClosePayment,
   acceptFunding,
   acceptOpen,
   acceptPayment,
+  credit,
   debit,
   markFundingConfirmed,
   type PendingOpen,
@@ -147,26 +150,47 @@ export interface Charge {
   charged: bigint;
 }
 
+/** A refusal that tells the credential holder the credit stored for its channel, exactly. */
+function withStoredCredit(err: unknown, stored: ServerChannel): unknown {
+  if (!(err instanceof ProtocolError) || err.code === 'INTERNAL') return err;
+  return new ProtocolError(err.code, err.message, { ...err.extra, credit: credit(stored).toString() });
+}
+
 /**
  * Charges one item to a credential: token check, the optional payment riding along, and the
  * debit, all in one store transaction, committed before this resolves. Fsynced too when a
  * payment rides along; a debit alone moves no money and skips the fsync (UpdateOptions.durable).
+ *
+ * Every refusal after the token check carries `credit`, the credit stored when it was refused. A
+ * valid payment riding along is kept even when the debit is refused (credit still below the
+ * price): it is a payment the client signed and sent, and the 402 then reports the credit with it.
  */
 export async function charge(ctx: ServerContext, credential: Credential, price: bigint, ref: string): Promise<Charge> {
   const channelId = formatChannelId(credential.channel);
   const tip = await ctx.tip.height();
-  const after = await withFundingRecheck(ctx, channelId, (confirmed) =>
+  const outcome = await withFundingRecheck(ctx, channelId, (confirmed) =>
     ctx.store.updateChannel(channelId, (ch) => {
       assertToken(credential.token, ch.tokenHash);
-      let next = confirmed ? markFundingConfirmed(ch) : ch;
-      if (credential.payment) next = acceptPayment(next, credential.payment, tip, ctx.policy);
-      const events = paymentEvents(ch, next);
-      next = debit(next, price, tip, ctx.policy);
+      let paid = confirmed ? markFundingConfirmed(ch) : ch;
+      try {
+        if (credential.payment) paid = acceptPayment(paid, credential.payment, tip, ctx.policy);
+      } catch (err) {
+        throw withStoredCredit(err, ch);
+      }
+      const events = paymentEvents(ch, paid);
+      let next: ServerChannel;
+      try {
+        next = debit(paid, price, tip, ctx.policy);
+      } catch (err) {
+        if (paid.paid === ch.paid) throw withStoredCredit(err, ch);
+        return { channel: paid, events, result: { channel: paid, refusal: withStoredCredit(err, paid) } };
+      }
       if (price > 0n) events.push({ kind: 'debit', amount: price, ref: ref.slice(0, 300) });
-      return { channel: next, events, result: next };
+      return { channel: next, events, result: { channel: next, refusal: null } };
     }, { durable: credential.payment !== undefined }),
   );
-  return { channel: after, outpoint: credential.channel, charged: price };
+  if (outcome.refusal) throw outcome.refusal;
+  return { channel: outcome.channel, outpoint: credential.channel, charged: price };
 }
 
 async function storedChannel(ctx: ServerContext, channelId: string): Promise<ServerChannel> {
@@ -175,11 +199,15 @@ async function storedChannel(ctx: ServerContext, channelId: string): Promise<Ser
   return ch;
 }
 
-/** Loads a channel for a credential-holder; the credential must name the same channel. */
+/**
+ * Loads a channel for a credential-holder; the credential must name the same channel. An unknown
+ * channel is UNKNOWN_CHANNEL whatever the credential (channel ids are public outpoints), so a
+ * resuming client tells a channel the server forgot from a wrong token (BAD_CREDENTIAL).
+ */
 export async function authorizedChannel(ctx: ServerContext, channelId: string, credential: Credential | null): Promise<ServerChannel> {
+  const ch = await storedChannel(ctx, channelId);
   if (!credential) throw new ProtocolError('BAD_CREDENTIAL', 'this endpoint needs the channel credential');
   if (formatChannelId(credential.channel) !== channelId) throw new ProtocolError('BAD_CREDENTIAL', 'credential is for another channel');
-  const ch = await storedChannel(ctx, channelId);
   assertToken(credential.token, ch.tokenHash);
   return ch;
 }
@@ -188,10 +216,14 @@ export async function channelStatus(ctx: ServerContext, channelId: string, crede
   return statusOf(await authorizedChannel(ctx, channelId, credential));
 }
 
-/** Cooperative close: the client asks the server to settle now (see settleChannel). */
-export async function closeChannel(ctx: ServerContext, channelId: string, credential: Credential | null): Promise<ChannelStatus> {
+/**
+ * Cooperative close: the client asks the server to settle now (see settleChannel), optionally
+ * with a final payment, which the settlement then pays: verified like any payment, and allowed
+ * below the newest one down to what was delivered (acceptClosePayment), so unused credit goes back.
+ */
+export async function closeChannel(ctx: ServerContext, channelId: string, credential: Credential | null, payment: PaymentBody | null = null): Promise<ChannelStatus> {
   await authorizedChannel(ctx, channelId, credential);
-  return settleChannel(ctx, channelId);
+  return settleChannel(ctx, channelId, payment);
 }
 
 /**
@@ -203,15 +235,27 @@ export async function closeChannel(ctx: ServerContext, channelId: string, creden
  * one store transaction. A close of a channel already closing sends again a settlement that never
  * reached the node.
  */
-export async function settleChannel(ctx: ServerContext, channelId: string): Promise<ChannelStatus> {
+export async function settleChannel(ctx: ServerContext, channelId: string, payment: PaymentBody | null = null): Promise<ChannelStatus> {
   const existing = await storedChannel(ctx, channelId);
   if (existing.state === 'closed') throw new ProtocolError('CHANNEL_CLOSED', `channel ${channelId} is closed`);
   let record: SettlementRecord | null = null;
   if (existing.state === 'open') {
-    record = await recordSettlement(ctx, [channelId], await newSettlementFeeRate(ctx), (ch) => ch.state === 'open', Date.now());
+    const feeRate = await newSettlementFeeRate(ctx);
+    const { minFirstPayment } = ctx.config.terms;
+    record = await withFundingRecheck(ctx, channelId, (confirmed) =>
+      recordSettlement(ctx, [channelId], feeRate, (ch) => ch.state === 'open', Date.now(), (ch) => {
+        const current = confirmed ? markFundingConfirmed(ch) : ch;
+        return payment ? acceptClosePayment(current, payment, minFirstPayment, ctx.policy) : current;
+      }),
+    );
   }
-  if (!record) {
-    const current = await storedChannel(ctx, channelId);
+  const settling = record ? null : await storedChannel(ctx, channelId);
+  if (payment && settling && !(settling.paid === payment.amount && equalBytes(settling.signature, payment.signature))) {
+    // A retried close carries the payment it settles with; another payment comes too late.
+    throw new ProtocolError('CHANNEL_CLOSED', `channel ${channelId} is already settling at ${settling.paid} sat`, { paid: settling.paid.toString() });
+  }
+  if (settling) {
+    const current = settling;
     const unsent = current.state === 'closing' && current.settlementTxid ? await ctx.store.getSettlement(current.settlementTxid) : null;
     if (unsent?.status === 'built') record = unsent;
   }

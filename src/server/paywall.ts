@@ -7,7 +7,6 @@
  * the extension can act on (top up, reopen) whatever went wrong with the credential.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatChannelId } from '../core/channel.ts';
 import { ProtocolError, toProblem, type ErrorCode } from '../core/errors.ts';
 import { formatChallenge, formatReceipt, RECEIPT_HEADER, type ChallengeError, type Credential, type Receipt } from '../core/http-binding.ts';
 import { PROTOCOL_VERSIONS } from '../core/terms.ts';
@@ -40,10 +39,12 @@ function challengeErrorFor(code: ErrorCode): ChallengeError {
     case 'CHANNEL_CLOSED':
     case 'CHANNEL_EXPIRING':
       return 'channel_closed';
+    case 'INSUFFICIENT_CREDIT':
+      return 'insufficient_credit';
     default:
       // A refused payment (bad signature, old amount, …) leaves the credit as it was; the
-      // wallet re-reads the channel and signs again.
-      return 'insufficient_credit';
+      // challenge names the payment's own code, and the wallet re-reads the channel and signs again.
+      return 'invalid_payment';
   }
 }
 
@@ -64,7 +65,9 @@ export function createGate(ctx: ServerContext) {
       price,
       endpoint,
       terms: config.terms,
+      settleMarginBlocks: config.settleMarginBlocks,
       ...(refusal ? { error: refusal.error } : {}),
+      ...(refusal?.error === 'invalid_payment' ? { code: refusal.problem.code } : {}),
       ...(refusal?.credit !== undefined ? { credit: refusal.credit } : {}),
     });
     const headers = { 'WWW-Authenticate': header, ...EXPOSE };
@@ -78,11 +81,6 @@ export function createGate(ctx: ServerContext) {
     const html = challengePage({ price, network: config.network, ...(refusal ? { error: refusal.error, detail: refusal.problem.message } : {}) });
     res.writeHead(402, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html), 'Cache-Control': 'no-store' });
     res.end(html);
-  }
-
-  async function creditOf(channelId: string): Promise<bigint | undefined> {
-    const ch = await ctx.store.getChannel(channelId);
-    return ch ? ch.paid - ch.spent : undefined;
   }
 
   /** Charges `price` to the request's credential, then calls `next`; or answers 402 itself. */
@@ -116,10 +114,9 @@ export function createGate(ctx: ServerContext) {
         return;
       }
       const error = challengeErrorFor(problem.code);
-      let credit: bigint | undefined;
-      if (error === 'insufficient_credit') {
-        credit = typeof problem.extra.credit === 'string' ? BigInt(problem.extra.credit) : await creditOf(formatChannelId(credential.channel));
-      }
+      // charge() reports the credit stored when it refused, read in its own store transaction.
+      const reportsCredit = error === 'insufficient_credit' || error === 'invalid_payment';
+      const credit = reportsCredit && typeof problem.extra.credit === 'string' ? BigInt(problem.extra.credit) : undefined;
       ctx.logger.debug('paid request refused', { path: requestPath(req), code: problem.code, detail: problem.message });
       sendChallenge(req, res, price, { error, ...(credit !== undefined ? { credit } : {}), problem });
       return;

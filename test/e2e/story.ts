@@ -29,8 +29,12 @@ export interface Books {
   settlementFee: bigint;
   /** Sats of items the server delivered (sum of receipts). */
   itemsCharged: bigint;
-  /** Cumulative payment the settlement used. */
+  /** Highest cumulative payment the wallet signed (prepaid credit included). */
   paid: bigint;
+  /** What the settlement paid the site: the wallet's close payment, what it delivered. */
+  settled: bigint;
+  /** Prepaid credit that went to the site at the close without an item for it: must be 0. */
+  forfeited: bigint;
   capacity: bigint;
   settlementTxid: string;
   fundingTxid: string;
@@ -257,14 +261,18 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   const funding = await stack.esplora.getTx(fundingTxid);
   const capacity = BigInt(closed.capacity);
   const paid = BigInt(closed.signed);
-  // The channel input is input 0, so its change output (capacity − paid) is output 0.
-  assert.equal(settlement.vout[0]!.value, capacity - paid, 'the settlement returns capacity − paid to the reader');
   const serverEarnings = settlement.vout.slice(1).reduce((s, o) => s + o.value, 0n);
   const serverChannel = await stack.site.paychan.store.getChannel(closed.channelId!);
   const items = await reader.send('paywall.history', {});
   const itemsCharged = items.reduce((s, i) => s + BigInt(i.amount), 0n);
   assert.equal(serverChannel?.spent, itemsCharged, 'the server delivered exactly what the receipts say');
-  assert.equal(serverChannel?.paid, paid, 'the server holds exactly what the wallet signed');
+  // The channel input is input 0, so its change output (capacity − settled) is output 0.
+  const settled = capacity - settlement.vout[0]!.value;
+  assert.equal(closed.settled, String(settled), 'the wallet read the settlement back from the chain');
+  assert.equal(serverChannel?.paid, settled, "the server settled at the wallet's close payment");
+  const forfeited = settled - itemsCharged;
+  assert.equal(forfeited, 0n, 'no prepaid credit is forfeited at the close: it came back to the reader');
+  assert.equal(closed.keptCredit, null);
   const books: Books = {
     start,
     wallet: BigInt(balances.confirmed),
@@ -273,6 +281,8 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
     settlementFee: settlement.fee,
     itemsCharged,
     paid,
+    settled,
+    forfeited,
     capacity,
     settlementTxid,
     fundingTxid,
@@ -288,7 +298,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   await shot(popup, 'popup-home-after');
   log(
     `Books: wallet ${fmt(books.wallet)} + server earnings ${fmt(books.serverEarnings)} + fees ${fmt(books.fundingFee + books.settlementFee)} = ${fmt(books.wallet + books.serverEarnings + books.fundingFee + books.settlementFee)}; started with ${fmt(start)}`,
-    `items delivered ${fmt(itemsCharged)}, paid into the channel ${fmt(paid)} (unspent prepaid credit ${fmt(paid - itemsCharged)} goes with the settlement), funding fee ${fmt(books.fundingFee)}, settlement fee ${fmt(books.settlementFee)}`,
+    `items delivered ${fmt(itemsCharged)}, signed into the channel ${fmt(paid)}, settled ${fmt(settled)}: unspent prepaid credit ${fmt(paid - settled)} came back to the reader, forfeited ${fmt(forfeited)}; funding fee ${fmt(books.fundingFee)}, settlement fee ${fmt(books.settlementFee)}`,
   );
   assert.equal(books.wallet + books.serverEarnings + books.fundingFee + books.settlementFee, start, 'the books balance to the satoshi');
   return { books, prompts: reader.prompts.length, screenshots: shots };

@@ -212,11 +212,11 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     assert.match((await card('settling.example').textContent()) ?? '', /Comes back to you\s*48,600 sat/);
     assert.match((await card('refunded.example').textContent()) ?? '', /whole deposit, 50,000 sat, came back to you/);
     assert.match((await card('stuck.example').textContent()) ?? '', /the site refused the funding: fee rate too low/);
-    // The close confirmation names the unspent credit the site keeps; dismissed, nothing closes.
+    // The close confirmation says the unused credit comes back; dismissed, nothing closes.
     const dialog = page.waitForEvent('dialog');
     void card('open.example').getByRole('button', { name: 'Close channel' }).click();
     const d = await dialog;
-    assert.match(d.message(), /Closing hands the site your 190 sat of unspent prepaid credit\./);
+    assert.match(d.message(), /your 190 sat of unused prepaid credit included\./);
     await d.dismiss();
     await page.close();
   });

@@ -54,7 +54,7 @@ export function createBackground(deps: BackgroundDeps) {
   const history = new HistoryService({ wallet, chain, store });
   const api = new ChannelApi(deps.apiFetch);
   const book = new ChannelBook({ store, api, chain, clock, events, ...(deps.secp ? { secp: deps.secp } : {}) });
-  const watcher = new ChannelWatcher({ book, session, mutex });
+  const watcher = new ChannelWatcher({ book, session, mutex, settings });
   const channels = new ChannelService({ book, watcher, session, wallet, settings, mutex });
   const backup = new ChannelBackupService({ store, vault, session, settings, clock, events, watcher });
   const router: Router = createRouter(

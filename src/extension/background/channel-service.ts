@@ -22,6 +22,7 @@ import { checkTermsAcceptable, chooseChannelShape, EXPIRY_SLACK_BLOCKS, negotiat
 import { buildFundingTx, buildRefundTx, selectCoins } from '../../core/transactions.ts';
 import type { ChannelSummary, PayResult } from '../shared/types.ts';
 import { channelId, type ChannelBook } from './channel-book.ts';
+import { closeCooperatively } from './channel-close.ts';
 import { channelSummary } from './dto.ts';
 import { UnreachableError, WalletError } from './errors.ts';
 import { channelKeyCounter, type KeyRing } from './keys.ts';
@@ -249,6 +250,7 @@ export class ChannelService {
       channel: propose(endpoint, request, keyIndex, approved),
       fundingInputs: [],
       zeroConfLimit: termsRes.zeroConfLimit,
+      settleMarginBlocks: termsRes.settleMarginBlocks,
       fundingConfirmed: false,
       abandoned: false,
       refund: null,
@@ -324,7 +326,11 @@ export class ChannelService {
     if (ch.state === 'open' || ch.state === 'funding') await this.d.book.save({ ...record, channel: beginClose(ch), lastError: why });
   }
 
-  /** Cooperative close: the server settles with the newest payment. */
+  /**
+   * Cooperative close: the close carries a payment for what the site delivered, so the settlement
+   * returns the unused credit (channel-close.ts). Stored as closing before it is sent: even if the
+   * server cannot be reached, this channel takes no more money and its refund brings the rest back.
+   */
   async close(id: string): Promise<ChannelSummary> {
     const record = await this.store.getChannel(id);
     if (!record) throw new WalletError('NOT_FOUND', `no channel ${id}`);
@@ -332,12 +338,7 @@ export class ChannelService {
       const r = (await this.store.getChannel(id))!;
       const ring = await this.d.session.keys();
       if (r.channel.state !== 'open' && r.channel.state !== 'funding') return channelSummary(r);
-      // Stop paying first: even if the server cannot be reached, this channel takes no more money
-      // and its refund after expiry brings the rest back.
-      let closing = await this.d.book.save({ ...r, channel: beginClose(r.channel) });
-      const status = await this.d.book.d.api.close(r.endpoint, channelId(closing), this.d.book.credential(closing, ring));
-      closing = await this.d.book.applyStatus(closing, status);
-      return channelSummary(closing);
+      return channelSummary(await closeCooperatively(this.d.book, r, ring));
     });
   }
 

@@ -196,6 +196,9 @@ export function SettingsScreen({ settings, onSaved }: { settings: Settings | und
         <Field label="Lock after (minutes of inactivity)">
           <input inputMode="numeric" value={String(form.autoLockMinutes)} onInput={(e) => setForm({ ...form, autoLockMinutes: Number((e.target as HTMLInputElement).value) || 0 })} />
         </Field>
+        <Field label="Close idle channels after (days)" hint="A channel with no payment for this long is closed, so its unused credit comes back. 0: never.">
+          <input inputMode="numeric" value={String(form.closeIdleChannelsAfterDays)} onInput={(e) => setForm({ ...form, closeIdleChannelsAfterDays: Number((e.target as HTMLInputElement).value) || 0 })} />
+        </Field>
         <h2>New channels</h2>
         <div class="grid2">
           <Field label="Default deposit (sat)">
