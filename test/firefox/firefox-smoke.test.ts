@@ -225,7 +225,7 @@ describe('extension in Firefox ESR', { skip: exe ? false : 'no Firefox installed
     assert.equal(await evaluate(tab, `return browser.permissions.contains({ origins: ['<all_urls>'] });`), true, '<all_urls> granted');
     const page = await ff.newTab();
     await ff.navigate(page, `${site.url}/`);
-    // The MAIN-world content script (manifest "world": "MAIN") wrapped the page's fetch.
+    // The MAIN-world content script (manifest "world": "MAIN") wrapped the page's fetch and XHR.
     assert.equal(await ff.evaluate(page, 'window.wrapped'), 'yes');
 
     /** Waits for the approval window the background opens, checks it, answers Deny and waits for it to close itself. */
