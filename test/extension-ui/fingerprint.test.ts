@@ -28,6 +28,8 @@ interface Probe {
   toString: unknown[];
   xhr: unknown[];
   instance: unknown[];
+  stacks: string[];
+  otherRealm: string[];
 }
 
 describe('the wallet leaves no fingerprint a page can read (issue 11, finding 9)', { skip: chromiumPath() ? false : 'no Chromium installed', timeout: 120_000 }, () => {
@@ -61,7 +63,7 @@ describe('the wallet leaves no fingerprint a page can read (issue 11, finding 9)
     const page = await reader.ctx.newPage();
     await page.goto(`${origin}/`);
     // A string, not a function: tsx would wrap the page's named helpers in a `__name` it does not have.
-    const seen = await page.evaluate<Probe>(`(() => {
+    const seen = await page.evaluate<Probe>(`(async () => {
       const str = (f) => Function.prototype.toString.call(f);
       const xhr = new XMLHttpRequest();
       return {
@@ -70,6 +72,17 @@ describe('the wallet leaves no fingerprint a page can read (issue 11, finding 9)
         toString: [str(Function.prototype.toString), Function.prototype.toString.name, Function.prototype.toString.length],
         xhr: [str(XMLHttpRequest), XMLHttpRequest.name, XMLHttpRequest.length, str(XMLHttpRequest.prototype.open), str(XMLHttpRequest.prototype.send)],
         instance: [Object.keys(xhr).join(','), Object.getOwnPropertyNames(xhr).join(','), Object.prototype.toString.call(xhr), xhr instanceof XMLHttpRequest],
+        // Errors thrown through the wrappers: their stacks must not name the extension.
+        stacks: await Promise.all([
+          fetch('http://[bad').then(() => 'resolved', (e) => e.stack),
+          (() => { try { new XMLHttpRequest().open('GET', 'http://[bad'); return 'no throw'; } catch (e) { return e.stack; } })(),
+          (() => { try { return Function.prototype.toString.call({}); } catch (e) { return e.stack; } })(),
+        ]),
+        // Another realm's toString (a same-origin about:blank frame has no content scripts).
+        otherRealm: (() => {
+          const f = document.body.appendChild(document.createElement('iframe')).contentWindow;
+          return [fetch, XMLHttpRequest, XMLHttpRequest.prototype.open].map((fn) => f.Function.prototype.toString.call(fn));
+        })(),
       };
     })()`);
     assert.deepEqual(seen.globals, [], 'no window property names Paychan');
@@ -77,6 +90,9 @@ describe('the wallet leaves no fingerprint a page can read (issue 11, finding 9)
     assert.deepEqual(seen.toString, ['function toString() { [native code] }', 'toString', 0]);
     assert.deepEqual(seen.xhr, ['function XMLHttpRequest() { [native code] }', 'XMLHttpRequest', 0, 'function open() { [native code] }', 'function send() { [native code] }']);
     assert.deepEqual(seen.instance, ['', '', '[object XMLHttpRequest]', true]);
+    for (const stack of seen.stacks) assert.doesNotMatch(stack, /extension:\/\//, 'an error’s stack does not name the extension');
+    assert.equal(seen.stacks.length, 3);
+    for (const text of seen.otherRealm) assert.match(text, /^function \w*\(\) \{ \[native code\] \}$/, 'another realm sees native code, not the wrapper’s source');
     await page.close();
   });
 
