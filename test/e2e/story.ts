@@ -305,7 +305,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
 }
 
 /** A wallet made through messages, funded and confirmed: the quick start for the failure stories. */
-export async function quickWallet(reader: Reader, stack: Stack, sats: bigint = FAUCET_SATS): Promise<void> {
+export async function quickWallet(reader: Reader, stack: Pick<Stack, 'devnet'>, sats: bigint = FAUCET_SATS): Promise<void> {
   const { mnemonic } = await reader.send('wallet.generate', undefined);
   await reader.send('wallet.create', { mnemonic, password: PASSWORD, network: 'regtest' });
   await reader.send('settings.set', { esploraUrls: { regtest: stack.devnet.url } });
