@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { ApprovalView, PaidItemView, SitePolicyView } from '../../src/extension/background/paywall/views.ts';
+import { approvalView } from './approval-fixture.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
 import { axeScanBoth, report, type Finding } from './axe.ts';
 import { channelSummary } from './channel-fixture.ts';
@@ -67,29 +68,6 @@ const WALLET_FAKES = {
   'wallet.feeRates': { fast: '20', normal: '5', slow: '1' },
   'wallet.send': { txid: 'e'.repeat(64), fee: '141', vsize: 141 },
 };
-
-export function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
-  return {
-    id: 'fake',
-    site: 'https://news.example',
-    url: 'https://news.example/articles/the-first-coins-of-lydia-and-what-they-were-worth-to-the-people-who-used-them',
-    price: '10',
-    network: 'regtest',
-    endpoint: 'https://news.example/paychan/v1',
-    deposit: '50000',
-    expiryBlocks: 1008,
-    expiryEstimate: NOW + 7 * 86_400_000,
-    commitment: '1000',
-    suggested: { maxPrice: '10', budget: '2000', periodDays: 1 },
-    reason: 'third-party',
-    remaining: null,
-    period: null,
-    initiator: 'https://aggregator.example',
-    createdAt: Date.now(),
-    deadline: Date.now() + 120_000,
-    ...over,
-  };
-}
 
 describe('WCAG 2.1 AA in both themes (axe-core)', { skip: exe ? false : 'no Chromium installed', timeout: 240_000 }, () => {
   let browser: ExtensionBrowser;

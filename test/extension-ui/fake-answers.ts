@@ -17,7 +17,8 @@ export function fakeAnswers(fakes: Record<string, unknown>): string {
       const envelope = { ok: true, data: fakes[message.type] };
       const callback = rest.find((a) => typeof a === 'function');
       if (!callback) return Promise.resolve(envelope);
-      setTimeout(() => callback(envelope), 0);
+      // A microtask, not a timer: a test may have stopped the page's clock.
+      queueMicrotask(() => callback(envelope));
     };
     Object.defineProperty(rt, 'sendMessage', { value: send, configurable: true, writable: true });
   })();`;

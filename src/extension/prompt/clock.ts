@@ -14,6 +14,8 @@ import { call } from '../popup/api.ts';
 export const WARN_AT_S = 20;
 /** A key, click or edit this recent means the reader is at work: the clock holds still. */
 export const BUSY_MS = 10_000;
+/** How far ahead of the held time the background's deadline is kept while the clock holds. */
+const HOLD_AHEAD_MS = 2_000;
 
 export interface ApprovalClock {
   secondsLeft: number;
@@ -52,6 +54,7 @@ export function useApprovalClock(view: Pick<ApprovalView, 'id' | 'createdAt' | '
     const tick = setInterval(() => setNow(Date.now()), 1000);
     const busy = () => {
       lastBusy.current = Date.now();
+      setNow(lastBusy.current);
     };
     const events = ['keydown', 'pointerdown', 'input'];
     for (const e of events) document.addEventListener(e, busy, true);
@@ -74,8 +77,9 @@ export function useApprovalClock(view: Pick<ApprovalView, 'id' | 'createdAt' | '
   if (!paused) held.current = null;
   else held.current ??= Math.max(0, deadline - now);
   useEffect(() => {
-    // While held, the background's deadline keeps pace: the time left stays what it was.
-    if (held.current !== null && deadline - now < held.current) void ask(held.current);
+    // While held, the background's deadline keeps pace, a tick ahead so the count never dips
+    // between its answers: the time left stays what it was when the reader started.
+    if (held.current !== null && deadline - now < held.current + HOLD_AHEAD_MS / 2) void ask(held.current + HOLD_AHEAD_MS);
   }, [now, paused]);
 
   const leftMs = held.current !== null ? Math.min(held.current, deadline - now) : deadline - now;
