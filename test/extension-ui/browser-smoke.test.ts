@@ -239,6 +239,8 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     assert.equal(await prompt.getByLabel('Max price per item (sat)').inputValue(), '10');
     assert.equal(await prompt.getByLabel('Budget (sat)').inputValue(), '2000');
     const allow = prompt.getByRole('button', { name: 'Allow with budget' });
+    // The answer buttons are inert for a second after the window shows (aria-disabled).
+    await prompt.waitForFunction(() => !document.querySelector('button[aria-disabled="true"]'));
     assert.equal(await allow.isEnabled(), true);
     await prompt.screenshot({ path: join(ARTIFACTS, 'prompt-02-budget-exhausted.png'), fullPage: true });
     // The old suggestion, 201 sat, could never pay: the window says so and will not take it.
