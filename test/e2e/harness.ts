@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -394,6 +394,28 @@ export class Reader {
   async shot(page: Page, name: string, fullPage = true): Promise<string> {
     const path = join(this.artifacts, `${String(++this.shotCount).padStart(2, '0')}-${name}.png`);
     await page.screenshot({ path, fullPage });
+    return path;
+  }
+
+  /**
+   * Saves a screenshot of `page` as it looks at 200% zoom in a window of `width` x `height`
+   * CSS px (a device pixel ratio of 2, as browser zoom gives), the whole scrolling height, as
+   * NN-name.png; answers the path. The page's own viewport is restored afterwards.
+   */
+  async zoomShot(page: Page, name: string, width: number, height: number): Promise<string> {
+    const path = join(this.artifacts, `${String(++this.shotCount).padStart(2, '0')}-${name}.png`);
+    const before = page.viewportSize();
+    const cdp = await this.ctx.newCDPSession(page);
+    try {
+      await cdp.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 2, mobile: false });
+      const full = await page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => r(document.documentElement.scrollHeight))));
+      const { data } = await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width, height: Math.max(height, full), scale: 1 } });
+      writeFileSync(path, Buffer.from(data, 'base64'));
+    } finally {
+      await cdp.send('Emulation.clearDeviceMetricsOverride').catch(() => undefined);
+      await cdp.detach().catch(() => undefined);
+      if (before) await page.setViewportSize(before);
+    }
     return path;
   }
 

@@ -126,6 +126,8 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   await shot(article, 'article-402');
   const prompt = await reader.nextPrompt();
   await shot(prompt, 'prompt-new-site');
+  // At 200% zoom the 440x640 window is 220x305 CSS px: it reflows, amounts under their labels.
+  shots.push(await reader.zoomShot(prompt, 'prompt-new-site-zoom-200', 220, 305));
   const budgetField = prompt.getByLabel('Budget (sat)');
   const budget = BigInt(await budgetField.inputValue());
   assert.ok(budget >= 1000n, `suggested budget ${budget}`);
@@ -235,6 +237,8 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   const card = popup.getByRole('article', { name: /Channel with/ }).first();
   await card.getByText('open', { exact: true }).waitFor();
   await shot(popup, 'popup-channels-open');
+  // The popup in a 640 px window at 200% zoom (320 CSS px): the tabs wrap, nothing scrolls sideways.
+  shots.push(await reader.zoomShot(popup, 'popup-channels-320px-zoom-200', 320, 600));
   await card.getByRole('button', { name: 'Close channel' }).click();
   await card.getByText('closing', { exact: true }).waitFor({ timeout: 30_000 });
   await shot(popup, 'popup-channels-closing');

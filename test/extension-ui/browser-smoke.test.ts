@@ -6,46 +6,38 @@
  * walked. Skips when no Chromium is installed (`apt-get install -y chromium`).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import type { BrowserContext, Page, Worker } from 'playwright-core';
 import type { ApprovalView } from '../../src/extension/background/paywall/views.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
 import { channelSummary } from './channel-fixture.ts';
+import { fakeAnswers } from './fake-answers.ts';
 import { startChallengeSite, type ChallengeSite } from './challenge-site.ts';
-import { builtExtension, chromiumPath, EXT, ROOT } from './chromium.ts';
+import { chromiumPath, launchWithExtension, ROOT, type ExtensionBrowser } from './chromium.ts';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 const exe = chromiumPath();
 
 describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' }, () => {
+  let browser: ExtensionBrowser;
   let ctx: BrowserContext;
   let sw: Worker;
   let extId: string;
-  let profile: string;
   let site: ChallengeSite;
 
   before(async () => {
-    builtExtension();
     mkdirSync(ARTIFACTS, { recursive: true });
     site = await startChallengeSite();
-    profile = mkdtempSync(join(tmpdir(), 'paychan-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: exe!,
-      headless: true,
-      args: ['--headless=new', '--no-sandbox', `--disable-extensions-except=${EXT}`, `--load-extension=${EXT}`, '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
-    sw = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker', { timeout: 20_000 }));
-    extId = new URL(sw.url()).host;
+    browser = await launchWithExtension(exe!);
+    ({ ctx, sw, extId } = browser);
   });
 
   after(async () => {
-    await ctx?.close();
+    await browser?.close();
     await site?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /**
@@ -247,6 +239,8 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     assert.equal(await prompt.getByLabel('Max price per item (sat)').inputValue(), '10');
     assert.equal(await prompt.getByLabel('Budget (sat)').inputValue(), '2000');
     const allow = prompt.getByRole('button', { name: 'Allow with budget' });
+    // The answer buttons are inert for a second after the window shows (aria-disabled).
+    await prompt.waitForFunction(() => !document.querySelector('button[aria-disabled="true"]'));
     assert.equal(await allow.isEnabled(), true);
     await prompt.screenshot({ path: join(ARTIFACTS, 'prompt-02-budget-exhausted.png'), fullPage: true });
     // The old suggestion, 201 sat, could never pay: the window says so and will not take it.
@@ -257,25 +251,3 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     await prompt.close();
   });
 });
-
-/**
- * Runs in the page before its scripts: answers the listed message types itself and passes the
- * rest to the background (webextension-polyfill calls chrome.runtime.sendMessage with a
- * callback). A string, not a function: tsx wraps named functions in a `__name` helper that does
- * not exist in the page.
- */
-function fakeAnswers(fakes: Record<string, unknown>): string {
-  return `(() => {
-    const fakes = ${JSON.stringify(fakes)};
-    const rt = chrome.runtime;
-    const real = rt.sendMessage.bind(rt);
-    const send = (message, ...rest) => {
-      if (!message || !Object.prototype.hasOwnProperty.call(fakes, message.type)) return real(message, ...rest);
-      const envelope = { ok: true, data: fakes[message.type] };
-      const callback = rest.find((a) => typeof a === 'function');
-      if (!callback) return Promise.resolve(envelope);
-      setTimeout(() => callback(envelope), 0);
-    };
-    Object.defineProperty(rt, 'sendMessage', { value: send, configurable: true, writable: true });
-  })();`;
-}

@@ -175,6 +175,8 @@ describe('extension in Firefox ESR', { skip: exe ? false : 'no Firefox installed
       const state = await send(tab, 'paywall.state', {});
       assert.equal((state.data as { pending: number }).pending, 1);
       assert.equal(await evaluate(tab, `return browser.action.getBadgeText({});`), '!1');
+      // The answer buttons ignore clicks for a second after the window shows (aria-disabled).
+      await waitFor(prompt, `return !document.querySelector('button[aria-disabled="true"]');`, 'the answer buttons to become active', 5_000);
       // The prompt closes its own window on an answer: click after the evaluation has returned.
       await evaluate(prompt, `setTimeout(() => $.click('Deny'), 0); return true;`);
       await ff.waitForClosed(prompt, 'the approval window to close itself');

@@ -8,7 +8,7 @@ import { itemsToCsv } from './csv.ts';
 import { fmtSats, fmtTime, hostOf, parseSatsInput } from './format.ts';
 import { NetworkSelect } from './onboarding.tsx';
 import { BackupChannels, RestoreChannels } from './backup-screens.tsx';
-import { Bar, BudgetFields, Empty, ErrorBox, Field, saveFile, useAction, useLoad } from './ui.tsx';
+import { Bar, BudgetFields, Empty, ErrorBox, Field, saveFile, ScreenHeading, useAction, useLoad } from './ui.tsx';
 import { esploraFor } from './wallet-screens.tsx';
 
 export function Sites({ tick }: { tick: number }) {
@@ -16,7 +16,7 @@ export function Sites({ tick }: { tick: number }) {
   const list = sites.data ?? [];
   return (
     <main class="stack">
-      <h1>Sites</h1>
+      <ScreenHeading>Sites</ScreenHeading>
       <p class="muted small">Each site you have paid or decided about. "Ask" shows a window for every payment; "Auto-pay" pays items up to a price, within a budget per period.</p>
       <ErrorBox error={sites.error} />
       {!sites.loading && list.length === 0 && <Empty>No sites yet. When a page asks for payment, you decide here or in the approval window.</Empty>}
@@ -107,7 +107,7 @@ export function History({ tick }: { tick: number }) {
   return (
     <main class="stack">
       <div class="row">
-        <h1 style={{ flex: 1, margin: 0 }}>History</h1>
+        <ScreenHeading style={{ flex: 1, margin: 0 }}>History</ScreenHeading>
         <button onClick={exportCsv} disabled={list.length === 0}>
           Export CSV
         </button>
@@ -180,7 +180,7 @@ export function SettingsScreen({ settings, onSaved }: { settings: Settings | und
           void save.run();
         }}
       >
-        <h1>Settings</h1>
+        <ScreenHeading>Settings</ScreenHeading>
         <Field label="Network" hint="Each network has its own addresses and channels.">
           <NetworkSelect
             value={form.network}

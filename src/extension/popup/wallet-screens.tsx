@@ -7,7 +7,7 @@ import { activeTabId, call, devnetFaucet } from './api.ts';
 import { channelEnding, closeConfirmText } from './channel-text.ts';
 import { bip21, fmtBlocks, fmtSats, hostOf, parseSatsInput } from './format.ts';
 import { encodeQr, qrSvgPath } from './qr.ts';
-import { Copy, Empty, ErrorBox, Field, useAction, useLoad } from './ui.tsx';
+import { Copy, Empty, ErrorBox, Field, ScreenHeading, useAction, useLoad } from './ui.tsx';
 
 export function esploraFor(settings: Settings): string {
   return settings.esploraUrls[settings.network] ?? ESPLORA_URLS[settings.network];
@@ -41,6 +41,7 @@ export function Home({ status, settings, tick }: { status: WalletStatus; setting
   const tab = paywall.data?.tab;
   return (
     <main class="stack">
+      <ScreenHeading>Home</ScreenHeading>
       {(paywall.data?.pending ?? 0) > 0 && (
         <div class="alert warn" role="status">
           {paywall.data!.pending} payment{paywall.data!.pending === 1 ? ' is' : 's are'} waiting for your approval in the Paychan window.
@@ -114,7 +115,7 @@ export function Receive() {
   const qr = useMemo(() => (uri ? qrSvgPath(encodeQr(uri)) : null), [uri]);
   return (
     <main class="stack">
-      <h1>Receive</h1>
+      <ScreenHeading>Receive</ScreenHeading>
       <ErrorBox error={addr.error} />
       {addr.data && (
         <>
@@ -168,7 +169,7 @@ export function Send({ onSent }: { onSent: () => void }) {
   if (result)
     return (
       <main class="stack">
-        <h1>Sent</h1>
+        <ScreenHeading>Sent</ScreenHeading>
         <div class="alert ok">The transaction is on its way.</div>
         <dl class="kv">
           <dt>Transaction</dt>
@@ -194,7 +195,7 @@ export function Send({ onSent }: { onSent: () => void }) {
           }
         }}
       >
-        <h1>Send</h1>
+        <ScreenHeading>Send</ScreenHeading>
         <Field label="To address">
           <input autoComplete="off" spellcheck={false} value={address} disabled={confirming} onInput={(e) => setAddress((e.target as HTMLInputElement).value)} />
         </Field>
@@ -239,7 +240,7 @@ export function Channels({ settings, tick }: { settings: Settings | undefined; t
   const channels = list.data ?? [];
   return (
     <main class="stack">
-      <h1>Channels</h1>
+      <ScreenHeading>Channels</ScreenHeading>
       <ErrorBox error={list.error ?? close.error} />
       {!list.loading && channels.length === 0 && <Empty>No channels yet. One opens the first time you pay a site.</Empty>}
       {channels.map((c) => (

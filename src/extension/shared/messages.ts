@@ -91,6 +91,8 @@ export interface MessageMap {
   /** The approval window reads its request and answers it. */
   'paywall.approval.get': { req: { id: string }; res: import('../background/paywall/views.ts').ApprovalView | null };
   'paywall.approval.decide': { req: { id: string; choice: import('../background/paywall/views.ts').ApprovalChoice }; res: null };
+  /** More time for the reader (at least `leftMs` from now, within a bound); answers the deadline in force, null when the request is gone. */
+  'paywall.approval.extend': { req: { id: string; leftMs: number }; res: number | null };
 }
 
 export type MessageType = keyof MessageMap;

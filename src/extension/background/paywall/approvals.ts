@@ -20,6 +20,8 @@ interface Pending {
 }
 
 export const APPROVAL_TIMEOUT_MS = 120_000;
+/** The longest a request may wait, however often the reader asks for more time. */
+export const APPROVAL_MAX_WAIT_MS = 600_000;
 
 export class Approvals {
   private readonly pending = new Map<string, Pending>();
@@ -30,6 +32,7 @@ export class Approvals {
     private readonly ui: ApprovalUi,
     private readonly now: () => number = Date.now,
     private readonly timeoutMs = APPROVAL_TIMEOUT_MS,
+    private readonly maxWaitMs = APPROVAL_MAX_WAIT_MS,
   ) {}
 
   /**
@@ -82,6 +85,24 @@ export class Approvals {
   decide(id: string, choice: ApprovalChoice, fromWindow?: number): boolean {
     const p = this.pending.get(id);
     return this.finish(id, choice, p?.handle === undefined || p.handle !== fromWindow);
+  }
+
+  /**
+   * The reader needs time (WCAG 2.2.1): at least `leftMs` from now, never less than the request
+   * already had, never past `maxWaitMs` after it was made (the page's request waits meanwhile).
+   * Answers the deadline now in force; null when the request is already answered or gone.
+   */
+  extend(id: string, leftMs: number): number | null {
+    const p = this.pending.get(id);
+    if (!p) return null;
+    const now = this.now();
+    const deadline = Math.min(Math.max(p.view.deadline, now + Math.max(0, leftMs)), p.view.createdAt + this.maxWaitMs);
+    if (deadline > p.view.deadline) {
+      p.view = { ...p.view, deadline };
+      clearTimeout(p.timer);
+      p.timer = setTimeout(() => this.finish(id, { kind: 'deny' }), deadline - now);
+    }
+    return p.view.deadline;
   }
 
   /** The user closed the prompt window without choosing: that is a no. */

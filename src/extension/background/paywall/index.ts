@@ -244,6 +244,11 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
       approvals.decide(id, choice, sender.tab?.windowId);
       return null;
     },
+    async 'paywall.approval.extend'({ id, leftMs }, sender) {
+      requireExtensionPage(sender);
+      if (typeof leftMs !== 'number' || !Number.isFinite(leftMs) || leftMs < 0) throw new BudgetError('leftMs is a number of milliseconds, at least 0');
+      return approvals.extend(id, leftMs);
+    },
   };
 
   if (deps.ownListener) {
