@@ -169,6 +169,22 @@ export async function charge(ctx: ServerContext, credential: Credential, price: 
   return { channel: after, outpoint: credential.channel, charged: price };
 }
 
+/**
+ * Undoes a charge whose item was not delivered (see delivery.ts): the price goes back to the
+ * channel's credit. Not fsynced, like the debit it undoes; at worst a power cut keeps the debit.
+ */
+export async function releaseCharge(ctx: ServerContext, channelId: string, price: bigint, ref: string): Promise<ServerChannel> {
+  return ctx.store.updateChannel(
+    channelId,
+    (ch) => {
+      if (ch.spent < price) throw new Error(`cannot release ${price} sat: channel ${channelId} has spent only ${ch.spent}`);
+      const next: ServerChannel = { ...ch, spent: ch.spent - price };
+      return { channel: next, events: [{ kind: 'release', amount: price, ref: ref.slice(0, 300) }], result: next };
+    },
+    { durable: false },
+  );
+}
+
 async function storedChannel(ctx: ServerContext, channelId: string): Promise<ServerChannel> {
   const ch = await ctx.store.getChannel(channelId);
   if (!ch) throw new ProtocolError('UNKNOWN_CHANNEL', `no channel ${channelId}`);

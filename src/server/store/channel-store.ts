@@ -14,9 +14,10 @@ export interface StoredPendingOpen extends PendingOpen {
 
 /**
  * The audit trail the admin tools read. `amount` is what the event moved: the first payment for
- * `funded`, the increment for `payment`, the price for `debit`, the amount settled for `settling`.
+ * `funded`, the increment for `payment`, the price for `debit` (and for the `release` that undoes
+ * it when the item was not delivered), the amount settled for `settling`.
  */
-export type ChannelEventKind = 'funded' | 'payment' | 'debit' | 'settling' | 'settle_reverted' | 'fee_bumped' | 'closed';
+export type ChannelEventKind = 'funded' | 'payment' | 'debit' | 'release' | 'settling' | 'settle_reverted' | 'fee_bumped' | 'closed';
 
 export interface ChannelEvent {
   channelId: string;
