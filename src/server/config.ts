@@ -63,6 +63,8 @@ export interface PaychanConfig {
    */
   durability: Durability;
   logLevel: LogLevel;
+  /** Match priced routes ignoring letter case, for sites that serve `/Articles/1` as `/articles/1`. */
+  caseInsensitivePaths: boolean;
 }
 
 export const DEFAULT_CONFIG: PaychanConfig = {
@@ -95,6 +97,7 @@ export const DEFAULT_CONFIG: PaychanConfig = {
   headersTimeoutMs: 10_000,
   durability: 'full',
   logLevel: 'info',
+  caseInsensitivePaths: false,
 };
 
 /** Partial configuration as written in a file, the environment or code. */
@@ -182,6 +185,9 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
         if (value !== 'full' && value !== 'normal') throw new ConfigError(`${field} must be full or normal`);
         out.durability = value;
         break;
+      case 'caseInsensitivePaths':
+        out.caseInsensitivePaths = flag(value, field);
+        break;
       case 'logLevel':
         if (!isLogLevel(value)) throw new ConfigError(`${field} must be debug, info, warn or error`);
         out.logLevel = value;
@@ -233,6 +239,7 @@ const ENV: Record<string, string> = {
   PAYCHAN_MAX_FEE_RATE: 'maxFeeRate',
   PAYCHAN_DURABILITY: 'durability',
   PAYCHAN_LOG_LEVEL: 'logLevel',
+  PAYCHAN_CASE_INSENSITIVE_PATHS: 'caseInsensitivePaths',
 };
 
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {

@@ -9,7 +9,8 @@ import { TEST_SEED } from './server.ts';
 import { TestWallet } from './wallet.ts';
 
 export async function startTestProxy(opts: {
-  devnet: Devnet;
+  /** Without one, the proxy points at a closed port and runs no watcher: for tests that never touch the chain. */
+  devnet?: Devnet;
   upstream: string;
   dir: string;
   dbPath: string;
@@ -26,7 +27,7 @@ export async function startTestProxy(opts: {
       upstream: opts.upstream,
       listen: { port: 0, host: '127.0.0.1' },
       routes: opts.routes,
-      esploraUrl: opts.devnet.url,
+      ...(opts.devnet ? { esploraUrl: opts.devnet.url } : { esploraUrl: 'http://127.0.0.1:9', watcher: { enabled: false } }),
       dbPath: opts.dbPath,
       seedFile: join(opts.dir, 'seed'),
       tipCacheMs: 0,
