@@ -23,6 +23,7 @@ import { checkOpenProposal } from '../core/terms.ts';
 import { classifyBroadcastError } from './chain.ts';
 import type { ServerContext } from './context.ts';
 import { assertToken } from './http/credential.ts';
+import { precheckPayment } from './payment-checks.ts';
 import type { NewChannelEvent, SettlementRecord } from './store/channel-store.ts';
 import { newSettlementFeeRate, recordSettlement, sendSettlement } from './watcher/settlement.ts';
 
@@ -129,11 +130,12 @@ function paymentEvents(before: ServerChannel, after: ServerChannel): NewChannelE
 }
 
 export async function pay(ctx: ServerContext, channelId: string, payment: PaymentBody): Promise<ChannelStatus> {
+  const policy = await precheckPayment(ctx, channelId, payment);
   const tip = await ctx.tip.height();
   const after = await withFundingRecheck(ctx, channelId, (confirmed) =>
     ctx.store.updateChannel(channelId, (ch) => {
       const current = confirmed ? markFundingConfirmed(ch) : ch;
-      const next = acceptPayment(current, payment, tip, ctx.policy);
+      const next = acceptPayment(current, payment, tip, policy);
       return { channel: next, events: paymentEvents(ch, next), result: next };
     }),
   );
@@ -154,12 +156,14 @@ export interface Charge {
  */
 export async function charge(ctx: ServerContext, credential: Credential, price: bigint, ref: string): Promise<Charge> {
   const channelId = formatChannelId(credential.channel);
+  // A debit alone needs no chain and no verify before the lock: the token is checked inside it.
+  const policy = credential.payment ? await precheckPayment(ctx, channelId, credential.payment, credential) : ctx.policy;
   const tip = await ctx.tip.height();
   const after = await withFundingRecheck(ctx, channelId, (confirmed) =>
     ctx.store.updateChannel(channelId, (ch) => {
       assertToken(credential.token, ch.tokenHash);
       let next = confirmed ? markFundingConfirmed(ch) : ch;
-      if (credential.payment) next = acceptPayment(next, credential.payment, tip, ctx.policy);
+      if (credential.payment) next = acceptPayment(next, credential.payment, tip, policy);
       const events = paymentEvents(ch, next);
       next = debit(next, price, tip, ctx.policy);
       if (price > 0n) events.push({ kind: 'debit', amount: price, ref: ref.slice(0, 300) });
