@@ -40,14 +40,24 @@ export function statusOf(ch: ServerChannel): ChannelStatus {
   };
 }
 
-export async function openChannel(ctx: ServerContext, request: OpenRequest): Promise<OpenResponse> {
+/**
+ * Stores a proposal and hands out a fresh server key for it. Proposals are bounded per client
+ * address and in all, and expire unfunded after config.openProposalTtlMs; a key index is taken
+ * only by a proposal that is stored (store.proposeOpen).
+ */
+export async function openChannel(ctx: ServerContext, request: OpenRequest, client: string): Promise<OpenResponse> {
   acceptOpen(ctx.config.terms, request, await ctx.tip.height());
-  const serverKeyIndex = await ctx.store.allocateKeyIndex();
-  const serverPubkey = ctx.keys.channelKey(serverKeyIndex).publicKey;
-  const open: PendingOpen = { openId: randomBytes(16).toString('hex'), request, serverKeyIndex, serverPubkey };
-  await ctx.store.addPendingOpen(open);
+  const { config } = ctx;
+  const bounds = { perClient: config.maxPendingOpensPerClient, total: config.maxPendingOpens, ttlMs: config.openProposalTtlMs };
+  const open = await ctx.store.proposeOpen(client, bounds, (serverKeyIndex): PendingOpen => ({
+    openId: randomBytes(16).toString('hex'),
+    request,
+    serverKeyIndex,
+    serverPubkey: ctx.keys.channelKey(serverKeyIndex).publicKey,
+  }));
+  const { serverPubkey, serverKeyIndex } = open;
   const script = channelScript({ serverPubkey, clientPubkey: request.clientPubkey, expiry: request.expiry });
-  ctx.logger.info('channel proposed', { openId: open.openId, capacity: request.capacity, expiry: request.expiry, serverKeyIndex });
+  ctx.logger.info('channel proposed', { openId: open.openId, capacity: request.capacity, expiry: request.expiry, serverKeyIndex, client });
   return {
     openId: open.openId,
     serverPubkey,
@@ -73,7 +83,9 @@ function fundingOutpoint(fundingTx: Uint8Array, vout: number): string | null {
  */
 export async function fundChannel(ctx: ServerContext, openId: string, req: FundRequest): Promise<ChannelStatus> {
   const pending = await ctx.store.getPendingOpen(openId);
-  if (!pending) throw new ProtocolError('UNKNOWN_CHANNEL', `no channel proposal ${openId}`);
+  // An expired proposal answers as it will once pruned.
+  const expired = pending !== null && pending.channelId === null && Date.now() - pending.createdAt >= ctx.config.openProposalTtlMs;
+  if (!pending || expired) throw new ProtocolError('UNKNOWN_CHANNEL', `no channel proposal ${openId}${expired ? ' (it expired unfunded)' : ''}`);
   if (pending.channelId !== null) {
     // A retried fund request (the first answer was lost) gets the same answer; any other is refused.
     const existing = await ctx.store.getChannel(pending.channelId);

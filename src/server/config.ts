@@ -65,6 +65,21 @@ export interface PaychanConfig {
   logLevel: LogLevel;
   /** Match priced routes ignoring letter case, for sites that serve `/Articles/1` as `/articles/1`. */
   caseInsensitivePaths: boolean;
+  /** An open proposal (openId) not funded within this long expires and is pruned (protocol.md: 10 minutes). */
+  openProposalTtlMs: number;
+  /** Unfunded open proposals waiting at once, from one client address and from everyone. */
+  maxPendingOpensPerClient: number;
+  maxPendingOpens: number;
+  /** Opens (`POST …/channels`) one client address may make per minute, in bursts up to that many; 0: no limit. */
+  openRateLimit: number;
+  /** Payments (`POST …/payments` and inline) one client address may send per minute, likewise; 0: no limit. */
+  paymentRateLimit: number;
+  /**
+   * Behind a reverse proxy: take the client address from the last X-Forwarded-For entry (the one
+   * the proxy appended) instead of the connection. Leave off when clients connect directly, or
+   * they could name any address they like.
+   */
+  trustProxy: boolean;
 }
 
 export const DEFAULT_CONFIG: PaychanConfig = {
@@ -98,6 +113,13 @@ export const DEFAULT_CONFIG: PaychanConfig = {
   durability: 'full',
   logLevel: 'info',
   caseInsensitivePaths: false,
+  openProposalTtlMs: 10 * 60_000,
+  maxPendingOpensPerClient: 20,
+  maxPendingOpens: 10_000,
+  // A wallet opens a channel per site now and then and tops up every few items: far below these.
+  openRateLimit: 20,
+  paymentRateLimit: 600,
+  trustProxy: false,
 };
 
 /** Partial configuration as written in a file, the environment or code. */
@@ -179,6 +201,11 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
       case 'maxBodyBytes':
       case 'bodyTimeoutMs':
       case 'headersTimeoutMs':
+      case 'openProposalTtlMs':
+      case 'maxPendingOpensPerClient':
+      case 'maxPendingOpens':
+      case 'openRateLimit':
+      case 'paymentRateLimit':
         out[key] = count(value, field);
         break;
       case 'durability':
@@ -186,7 +213,8 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
         out.durability = value;
         break;
       case 'caseInsensitivePaths':
-        out.caseInsensitivePaths = flag(value, field);
+      case 'trustProxy':
+        out[key] = flag(value, field);
         break;
       case 'logLevel':
         if (!isLogLevel(value)) throw new ConfigError(`${field} must be debug, info, warn or error`);
@@ -240,6 +268,12 @@ const ENV: Record<string, string> = {
   PAYCHAN_DURABILITY: 'durability',
   PAYCHAN_LOG_LEVEL: 'logLevel',
   PAYCHAN_CASE_INSENSITIVE_PATHS: 'caseInsensitivePaths',
+  PAYCHAN_OPEN_PROPOSAL_TTL_MS: 'openProposalTtlMs',
+  PAYCHAN_MAX_PENDING_OPENS_PER_CLIENT: 'maxPendingOpensPerClient',
+  PAYCHAN_MAX_PENDING_OPENS: 'maxPendingOpens',
+  PAYCHAN_OPEN_RATE_LIMIT: 'openRateLimit',
+  PAYCHAN_PAYMENT_RATE_LIMIT: 'paymentRateLimit',
+  PAYCHAN_TRUST_PROXY: 'trustProxy',
 };
 
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
@@ -271,6 +305,10 @@ export function checkConfig(c: PaychanConfig): PaychanConfig {
   if (c.maxFeeRate < c.feeRate) throw new ConfigError('maxFeeRate must be at least feeRate');
   if (c.watcher.intervalMs < 100) throw new ConfigError('watcher.intervalMs must be at least 100 ms');
   if (c.maxBodyBytes < 1024) throw new ConfigError('maxBodyBytes below 1 KiB cannot carry a funding request');
+  if (c.openProposalTtlMs < 1_000) throw new ConfigError('openProposalTtlMs must be at least 1000 ms');
+  if (c.maxPendingOpensPerClient < 1 || c.maxPendingOpens < c.maxPendingOpensPerClient) {
+    throw new ConfigError('maxPendingOpensPerClient must be at least 1 and maxPendingOpens at least that');
+  }
   if (c.publicUrl !== null && !/^https?:\/\/[^/]+$/.test(c.publicUrl)) throw new ConfigError('publicUrl must be an origin like https://example.com');
   return c;
 }

@@ -106,6 +106,7 @@ export function createGate(ctx: ServerContext) {
       return;
     }
     try {
+      if (credential.payment) ctx.limits.take(req, 'payment');
       const ref = requestPath(req);
       const paid = await charge(ctx, credential, price, ref);
       const receipt: Receipt = { channel: paid.outpoint, charged: paid.charged, paid: paid.channel.paid, spent: paid.channel.spent };
@@ -116,7 +117,8 @@ export function createGate(ctx: ServerContext) {
       (req as PaidRequest).paychan = receipt;
     } catch (err) {
       const problem = asProtocolError(err, ctx.logger, { path: requestPath(req) });
-      if (problem.code === 'INTERNAL') {
+      // Nothing is wrong with the credential: a challenge would only invite the same request again.
+      if (problem.code === 'INTERNAL' || problem.code === 'RATE_LIMITED') {
         sendProblem(res, problem);
         return;
       }

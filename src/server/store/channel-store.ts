@@ -101,10 +101,28 @@ export interface ChannelsChange<T> {
   result: T;
 }
 
+/** How many unfunded open proposals may wait at once, and when one has expired. */
+export interface PendingOpenBounds {
+  /** Unfunded proposals from one client address, at most. */
+  perClient: number;
+  /** Unfunded proposals from everyone, at most. */
+  total: number;
+  /** Milliseconds a proposal lives; older unfunded ones are pruned. */
+  ttlMs: number;
+}
+
 export interface ChannelStore {
   /** Reserves a server key index never handed out before. */
   allocateKeyIndex(): Promise<number>;
   addPendingOpen(open: PendingOpen): Promise<void>;
+  /**
+   * Stores a new open proposal from `client` within `bounds`, in one write transaction: prunes
+   * expired unfunded proposals, refuses with RATE_LIMITED (`retryAfter` seconds until a slot
+   * frees) when the client or everyone is at the bound, and only then reserves a fresh key index
+   * and stores what `build` makes of it. A refused proposal takes no key index. Pruned proposals'
+   * key indexes are never handed out again.
+   */
+  proposeOpen(client: string, bounds: PendingOpenBounds, build: (serverKeyIndex: number) => PendingOpen): Promise<PendingOpen>;
   getPendingOpen(openId: string): Promise<StoredPendingOpen | null>;
   /**
    * Stores a funded channel and links its open to it, atomically. Throws FUNDING_MISMATCH when

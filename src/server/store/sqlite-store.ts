@@ -26,6 +26,7 @@ import type {
   ChannelEvent,
   ChannelsChange,
   ChannelStore,
+  PendingOpenBounds,
   SettlementPatch,
   SettlementRecord,
   SettlementStatus,
@@ -115,10 +116,14 @@ export class SqliteChannelStore implements ChannelStore {
     this.stmt = {
       nextKeyIndex: db.prepare("UPDATE counters SET value = value + 1 WHERE name = 'server_key_index' RETURNING value - 1 AS idx"),
       insertPending: db.prepare(`INSERT INTO pending_opens (open_id, version, network, client_pubkey, capacity, expiry,
-        change_script, token_hash, server_key_index, server_pubkey, created_at)
+        change_script, token_hash, server_key_index, server_pubkey, created_at, client)
         VALUES (@open_id, @version, @network, @client_pubkey, @capacity, @expiry, @change_script, @token_hash,
-        @server_key_index, @server_pubkey, @created_at)`),
+        @server_key_index, @server_pubkey, @created_at, @client)`),
       getPending: db.prepare('SELECT * FROM pending_opens WHERE open_id = ?'),
+      prunePending: db.prepare('DELETE FROM pending_opens WHERE channel_id IS NULL AND created_at < ?'),
+      // Count and oldest creation time of the unfunded proposals, of everyone or of one client.
+      unfundedPending: db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM pending_opens WHERE channel_id IS NULL'),
+      unfundedPendingOf: db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM pending_opens WHERE channel_id IS NULL AND client = ?'),
       linkPending: db.prepare('UPDATE pending_opens SET channel_id = ? WHERE open_id = ?'),
       unlinkPending: db.prepare('UPDATE pending_opens SET channel_id = NULL WHERE open_id = ? AND channel_id = ?'),
       insertChannel: db.prepare(`INSERT INTO channels (id, network, funding_txid, funding_vout, funding_tx, server_pubkey,
@@ -173,6 +178,26 @@ export class SqliteChannelStore implements ChannelStore {
 
   async addPendingOpen(open: PendingOpen): Promise<void> {
     this.stmt.insertPending.run(pendingInsertParams(open, this.now()));
+  }
+
+  async proposeOpen(client: string, bounds: PendingOpenBounds, build: (serverKeyIndex: number) => PendingOpen): Promise<PendingOpen> {
+    return this.db
+      .transaction(() => {
+        const now = this.now();
+        this.stmt.prunePending.run(now - bounds.ttlMs);
+        const mine = this.stmt.unfundedPendingOf.get(client) as { n: number; oldest: number | null };
+        const all = this.stmt.unfundedPending.get() as { n: number; oldest: number | null };
+        for (const [count, limit, whose] of [[mine, bounds.perClient, 'from this address'], [all, bounds.total, 'on this server']] as const) {
+          if (count.n < limit) continue;
+          const retryAfter = Math.max(1, Math.ceil(((count.oldest ?? now) + bounds.ttlMs - now) / 1000));
+          throw new ProtocolError('RATE_LIMITED', `${limit} channel proposals ${whose} are waiting to be funded; retry in ${retryAfter} s`, { retryAfter });
+        }
+        const { idx } = this.stmt.nextKeyIndex.get() as { idx: number };
+        const open = build(idx);
+        this.stmt.insertPending.run(pendingInsertParams(open, now, client));
+        return open;
+      })
+      .immediate();
   }
 
   async getPendingOpen(openId: string): Promise<StoredPendingOpen | null> {
