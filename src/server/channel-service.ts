@@ -24,6 +24,7 @@ import { classifyBroadcastError } from './chain.ts';
 import type { ServerContext } from './context.ts';
 import { assertToken } from './http/credential.ts';
 import { precheckPayment } from './payment-checks.ts';
+import { checkUnconfirmedTotal } from './zero-conf.ts';
 import type { NewChannelEvent, SettlementRecord } from './store/channel-store.ts';
 import { newSettlementFeeRate, recordSettlement, sendSettlement } from './watcher/settlement.ts';
 
@@ -96,7 +97,7 @@ export async function fundChannel(ctx: ServerContext, openId: string, req: FundR
   checkOpenProposal(ctx.config.terms, pending.request, await ctx.tip.height());
   const channel = acceptFunding(pending, req.fundingTx, req.fundingVout, req.payment, ctx.config.terms, ctx.policy);
   const hex = Buffer.from(req.fundingTx).toString('hex');
-  await ctx.store.addFundedChannel(openId, channel, hex);
+  await ctx.store.addFundedChannel(openId, channel, hex, { zeroConfTotalLimit: ctx.config.zeroConfTotalLimit });
   try {
     await ctx.chain.broadcast(hex);
   } catch (err) {
@@ -145,9 +146,10 @@ export async function pay(ctx: ServerContext, channelId: string, payment: Paymen
   const policy = await precheckPayment(ctx, channelId, payment);
   const tip = await ctx.tip.height();
   const after = await withFundingRecheck(ctx, channelId, (confirmed) =>
-    ctx.store.updateChannel(channelId, (ch) => {
+    ctx.store.updateChannel(channelId, (ch, view) => {
       const current = confirmed ? markFundingConfirmed(ch) : ch;
       const next = acceptPayment(current, payment, tip, policy);
+      checkUnconfirmedTotal(ch, next, view, ctx.config.zeroConfTotalLimit);
       return { channel: next, events: paymentEvents(ch, next), result: next };
     }),
   );
@@ -172,10 +174,11 @@ export async function charge(ctx: ServerContext, credential: Credential, price: 
   const policy = credential.payment ? await precheckPayment(ctx, channelId, credential.payment, credential) : ctx.policy;
   const tip = await ctx.tip.height();
   const after = await withFundingRecheck(ctx, channelId, (confirmed) =>
-    ctx.store.updateChannel(channelId, (ch) => {
+    ctx.store.updateChannel(channelId, (ch, view) => {
       assertToken(credential.token, ch.tokenHash);
       let next = confirmed ? markFundingConfirmed(ch) : ch;
       if (credential.payment) next = acceptPayment(next, credential.payment, tip, policy);
+      checkUnconfirmedTotal(ch, next, view, ctx.config.zeroConfTotalLimit);
       const events = paymentEvents(ch, next);
       next = debit(next, price, tip, ctx.policy);
       if (price > 0n) events.push({ kind: 'debit', amount: price, ref: ref.slice(0, 300) });

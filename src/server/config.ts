@@ -37,6 +37,11 @@ export interface PaychanConfig {
   terms: ServerTerms;
   /** Payments accepted, at most, before a channel's funding confirms. */
   zeroConfLimit: bigint;
+  /**
+   * Payments held on all channels whose funding has not confirmed, at most together: without it,
+   * chained unconfirmed fundings (each spending the last one's change) could each take zeroConfLimit.
+   */
+  zeroConfTotalLimit: bigint;
   /** Stop taking payments this many blocks before a channel's expiry. */
   settleMarginBlocks: number;
   /** Settlement fee rate floor and fallback (sat/vB) when Esplora gives no estimate. */
@@ -99,6 +104,7 @@ export const DEFAULT_CONFIG: PaychanConfig = {
     minFirstPayment: 1_000n,
   },
   zeroConfLimit: 50_000n,
+  zeroConfTotalLimit: 500_000n,
   settleMarginBlocks: 36,
   feeRate: 2n,
   feeTargetBlocks: 6,
@@ -190,6 +196,7 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
         out[key] = nullableText(value, field);
         break;
       case 'zeroConfLimit':
+      case 'zeroConfTotalLimit':
       case 'feeRate':
       case 'maxFeeRate':
         out[key] = sats(value, field);
@@ -261,6 +268,7 @@ const ENV: Record<string, string> = {
   PAYCHAN_SEED_FILE: 'seedFile',
   PAYCHAN_PAYOUT_ADDRESS: 'payoutAddress',
   PAYCHAN_ZERO_CONF_LIMIT: 'zeroConfLimit',
+  PAYCHAN_ZERO_CONF_TOTAL_LIMIT: 'zeroConfTotalLimit',
   PAYCHAN_SETTLE_MARGIN_BLOCKS: 'settleMarginBlocks',
   PAYCHAN_FEE_RATE: 'feeRate',
   PAYCHAN_FEE_BUMP_AFTER_BLOCKS: 'feeBumpAfterBlocks',
@@ -305,6 +313,7 @@ export function checkConfig(c: PaychanConfig): PaychanConfig {
   if (c.maxFeeRate < c.feeRate) throw new ConfigError('maxFeeRate must be at least feeRate');
   if (c.watcher.intervalMs < 100) throw new ConfigError('watcher.intervalMs must be at least 100 ms');
   if (c.maxBodyBytes < 1024) throw new ConfigError('maxBodyBytes below 1 KiB cannot carry a funding request');
+  if (c.zeroConfTotalLimit < c.zeroConfLimit) throw new ConfigError('zeroConfTotalLimit must be at least zeroConfLimit');
   if (c.openProposalTtlMs < 1_000) throw new ConfigError('openProposalTtlMs must be at least 1000 ms');
   if (c.maxPendingOpensPerClient < 1 || c.maxPendingOpens < c.maxPendingOpensPerClient) {
     throw new ConfigError('maxPendingOpensPerClient must be at least 1 and maxPendingOpens at least that');

@@ -111,6 +111,12 @@ export interface PendingOpenBounds {
   ttlMs: number;
 }
 
+/** What an update's decision may read of other channels, inside its transaction. */
+export interface StoreView {
+  /** Paid on every channel not closed whose funding has not confirmed, this one included. */
+  unconfirmedPaid(): bigint;
+}
+
 export interface ChannelStore {
   /** Reserves a server key index never handed out before. */
   allocateKeyIndex(): Promise<number>;
@@ -126,9 +132,10 @@ export interface ChannelStore {
   getPendingOpen(openId: string): Promise<StoredPendingOpen | null>;
   /**
    * Stores a funded channel and links its open to it, atomically. Throws FUNDING_MISMATCH when
-   * the open is already funded or the outpoint is already a channel.
+   * the open is already funded or the outpoint is already a channel, and UNCONFIRMED_LIMIT when
+   * the new channel's first payment would take the unconfirmed total above `zeroConfTotalLimit`.
    */
-  addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string): Promise<void>;
+  addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string, opts?: { zeroConfTotalLimit?: bigint }): Promise<void>;
   /** Undoes `addFundedChannel` when the node refused the funding transaction. */
   removeUnbroadcastChannel(openId: string, channelId: string): Promise<void>;
   getChannel(id: string): Promise<ServerChannel | null>;
@@ -137,7 +144,7 @@ export interface ChannelStore {
    * result before resolving. If `change` throws, nothing is written and the promise rejects with
    * that error; an unknown channel rejects with UNKNOWN_CHANNEL. `change` must be synchronous.
    */
-  updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>, opts?: UpdateOptions): Promise<T>;
+  updateChannel<T>(id: string, change: (channel: ServerChannel, view: StoreView) => ChannelChange<T>, opts?: UpdateOptions): Promise<T>;
   /**
    * `updateChannel` for several channels at once (a batch settlement and its fee bumps): the
    * callback sees every record, and everything it decides commits together or not at all.

@@ -31,9 +31,11 @@ import type {
   SettlementRecord,
   SettlementStatus,
   StoredPendingOpen,
+  StoreView,
   UpdateOptions,
 } from './channel-store.ts';
 import { migrate } from './migrations.ts';
+import { assertUnconfirmedTotal } from '../zero-conf.ts';
 import {
   channelFromParts,
   channelFromRow,
@@ -102,6 +104,8 @@ export class SqliteChannelStore implements ChannelStore {
   private readonly fixedById = new Map<string, FixedPart>();
 
   private readonly stmt;
+  /** Read inside a write transaction, so it sees the batch's own earlier writes. */
+  private readonly view: StoreView = { unconfirmedPaid: () => this.stmt.unconfirmedPaid.get() as bigint };
   private readonly applyBatch: Database.Transaction<(ops: QueuedUpdate[]) => Outcome[]>;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
@@ -137,6 +141,7 @@ export class SqliteChannelStore implements ChannelStore {
       getChannelState: db.prepare(`SELECT state, paid, signature, spent, funding_confirmed, settlement_txid, close_reason
         FROM channels WHERE id = ?`),
       hasChannel: db.prepare('SELECT 1 FROM channels WHERE id = ?').pluck(),
+      unconfirmedPaid: db.prepare("SELECT COALESCE(SUM(paid), 0) FROM channels WHERE funding_confirmed = 0 AND state <> 'closed'").pluck().safeIntegers(),
       // Positional parameters: binding named ones costs ~3x. Without `state` when it is unchanged
       // (every payment and debit), so SQLite leaves the channels_by_state index, and its page in
       // the WAL, alone.
@@ -205,13 +210,15 @@ export class SqliteChannelStore implements ChannelStore {
     return row ? pendingFromRow(row) : null;
   }
 
-  async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string): Promise<void> {
+  async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string, opts: { zeroConfTotalLimit?: bigint } = {}): Promise<void> {
     this.db
       .transaction(() => {
         const pending = this.stmt.getPending.get(openId) as PendingOpenRow | undefined;
         if (!pending) throw new ProtocolError('UNKNOWN_CHANNEL', `no open ${openId}`);
         if (pending.channel_id !== null) throw new ProtocolError('FUNDING_MISMATCH', `open ${openId} is already funded by ${pending.channel_id}`);
         if (this.stmt.hasChannel.get(channel.id)) throw new ProtocolError('FUNDING_MISMATCH', `${channel.id} already funds a channel`);
+        const limit = opts.zeroConfTotalLimit;
+        if (limit !== undefined && !channel.fundingConfirmed) assertUnconfirmedTotal(this.view.unconfirmedPaid() + channel.paid, limit);
         const now = this.now();
         // The fixed part is cached from the first read of the row on, never from the caller's object.
         this.fixedById.delete(channel.id);
@@ -248,9 +255,9 @@ export class SqliteChannelStore implements ChannelStore {
     return live ? channelFromParts(id, fixed, live) : null;
   }
 
-  updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>, opts: UpdateOptions = {}): Promise<T> {
+  updateChannel<T>(id: string, change: (channel: ServerChannel, view: StoreView) => ChannelChange<T>, opts: UpdateOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    return this.enqueue<T>(() => this.apply(id, change as (ch: ServerChannel) => ChannelChange<unknown>), opts.durable ?? true);
+    return this.enqueue<T>(() => this.apply(id, change as (ch: ServerChannel, view: StoreView) => ChannelChange<unknown>), opts.durable ?? true);
   }
 
   updateChannels<T>(ids: readonly string[], change: (channels: ServerChannel[]) => ChannelsChange<T>): Promise<T> {
@@ -316,12 +323,12 @@ export class SqliteChannelStore implements ChannelStore {
   }
 
   /** Decides one update (nothing written if it is refused), then writes it; refusals are outcomes, write errors throw. */
-  private apply(id: string, decide: (ch: ServerChannel) => ChannelChange<unknown>): Outcome {
+  private apply(id: string, decide: (ch: ServerChannel, view: StoreView) => ChannelChange<unknown>): Outcome {
     const before = this.readChannel(id);
     if (!before) return { ok: false, error: new ProtocolError('UNKNOWN_CHANNEL', `no channel ${id}`) };
     let change: ChannelChange<unknown>;
     try {
-      change = decide(before);
+      change = decide(before, this.view);
       if (change.channel.id !== before.id) throw new Error('an update must not change a channel id');
     } catch (error) {
       return { ok: false, error };
