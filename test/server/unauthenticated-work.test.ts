@@ -12,6 +12,7 @@ import { encodePayment } from '../../src/core/messages.ts';
 import { signPayment, type Payment } from '../../src/core/payment.ts';
 import type { Secp } from '../../src/core/secp.ts';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
+import type { SqliteChannelStore } from '../../src/server/store/sqlite-store.ts';
 import { tinySecp } from '../../src/server/tiny-secp.ts';
 import type { ChannelClient } from './helpers/channel-client.ts';
 import { startCountingEsplora, type CountingEsplora } from './helpers/counting-esplora.ts';
@@ -25,12 +26,15 @@ describe('unauthenticated work: payments are checked cheapest first', () => {
   let srv: TestServer;
   let reader: ChannelClient;
   let verifies = 0;
+  /** Verifications run while the store held its write transaction. */
+  let verifiesInLock = 0;
   const tmp = tempDbPath();
   const countingSecp: Secp = {
     sign: (d, k) => tinySecp.sign(d, k),
     publicKey: (k) => tinySecp.publicKey(k),
     verify: (s, d, p) => {
       verifies++;
+      if ((srv.paychan.store as SqliteChannelStore).db.inTransaction) verifiesInLock++;
       return tinySecp.verify(s, d, p);
     },
   };
@@ -82,11 +86,15 @@ describe('unauthenticated work: payments are checked cheapest first', () => {
     }
   });
 
-  test('a valid payment is verified once, outside and inside the lock together', async () => {
+  test('a valid payment is verified once, outside the write lock; the lock re-checks it without a second verify', async () => {
     const before = verifies;
     const status = await reader.pay(3_000n);
     assert.equal(status.paid, 3_000n);
-    assert.equal(verifies - before, 1);
+    const inline = await fetch(`${srv.url}/item/2`, { headers: { authorization: reader.credential(reader.sign(3_500n)) } });
+    assert.equal(inline.status, 200);
+    await inline.text();
+    assert.equal(verifies - before, 2, 'one verification per payment');
+    assert.equal(verifiesInLock, 0, 'no verification inside the write transaction');
   });
 
   test('only a payment that would otherwise be accepted asks the chain about the zero-conf limit', async () => {
