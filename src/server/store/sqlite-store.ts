@@ -186,6 +186,8 @@ export class SqliteChannelStore implements ChannelStore {
   }
 
   async proposeOpen(client: string, bounds: PendingOpenBounds, build: (serverKeyIndex: number) => PendingOpen): Promise<PendingOpen> {
+    // The key handed out must survive a power cut, or its index could be handed out again.
+    this.setSync(this.fullSync ? 'FULL' : 'NORMAL');
     return this.db
       .transaction(() => {
         const now = this.now();
@@ -211,6 +213,8 @@ export class SqliteChannelStore implements ChannelStore {
   }
 
   async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string, opts: { zeroConfTotalLimit?: bigint } = {}): Promise<void> {
+    // Stored before its funding is broadcast: it must survive a power cut after the broadcast.
+    this.setSync(this.fullSync ? 'FULL' : 'NORMAL');
     this.db
       .transaction(() => {
         const pending = this.stmt.getPending.get(openId) as PendingOpenRow | undefined;
