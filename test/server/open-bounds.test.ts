@@ -12,6 +12,7 @@ import { encodeOpenRequest, encodePayment, type OpenRequest } from '../../src/co
 import { p2wpkhOutputScript } from '../../src/core/script.ts';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { clientKey } from '../../src/server/http/client-address.ts';
+import { RateLimiter } from '../../src/server/rate-limit.ts';
 import type { ConfigInput } from '../../src/server/config.ts';
 import { tinySecp } from '../../src/server/tiny-secp.ts';
 import { ChannelClient } from './helpers/channel-client.ts';
@@ -145,6 +146,18 @@ describe('open proposals and rate limits', () => {
     assertProblem(refusedInline, 429, 'RATE_LIMITED');
     // A request that carries no payment is not limited.
     assert.equal((await fetch(`${srv.url}/item/3`, { headers: { authorization: reader.credential() } })).status, 200);
+  });
+
+  test('the rate limiter refills over time and forgets the least recently seen client beyond its bound', () => {
+    let now = 0;
+    const limiter = new RateLimiter(2, () => now, 2);
+    assert.deepEqual([limiter.take('a'), limiter.take('a'), limiter.take('a')], [0, 0, 30]);
+    now += 30_000;
+    assert.deepEqual([limiter.take('a'), limiter.take('a')], [0, 30]);
+    assert.equal(new RateLimiter(0, () => now).take('a'), 0, '0: no limit');
+    limiter.take('b');
+    limiter.take('c'); // the third client pushes out 'a', least recently seen
+    assert.equal(limiter.take('a'), 0);
   });
 
   test('client keys: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 by its /64', () => {
