@@ -104,10 +104,12 @@ export function channelApi(ctx: ServerContext): ChannelApi {
           }),
         ];
       case 'open':
-        return [201, encodeOpenResponse(await openChannel(ctx, parseOpenRequest(await body(req))))];
+        ctx.limits.take(req, 'open');
+        return [201, encodeOpenResponse(await openChannel(ctx, parseOpenRequest(await body(req)), ctx.limits.clientOf(req)))];
       case 'fund':
         return [201, encodeStatus(await fundChannel(ctx, route.openId, parseFundRequest(await body(req))))];
       case 'pay':
+        ctx.limits.take(req, 'payment');
         return [200, encodeStatus(await pay(ctx, route.channelId, parsePayment(await body(req))))];
       case 'status':
         return [200, encodeStatus(await channelStatus(ctx, route.channelId, readCredential(req)))];

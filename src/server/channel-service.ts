@@ -26,6 +26,8 @@ import { checkOpenProposal } from '../core/terms.ts';
 import { classifyBroadcastError } from './chain.ts';
 import type { ServerContext } from './context.ts';
 import { assertToken } from './http/credential.ts';
+import { precheckPayment, withStoredCredit } from './payment-checks.ts';
+import { checkUnconfirmedTotal } from './zero-conf.ts';
 import type { NewChannelEvent, SettlementRecord } from './store/channel-store.ts';
 import { newSettlementFeeRate, recordSettlement, sendSettlement } from './watcher/settlement.ts';
 
@@ -42,14 +44,24 @@ export function statusOf(ch: ServerChannel): ChannelStatus {
   };
 }
 
-export async function openChannel(ctx: ServerContext, request: OpenRequest): Promise<OpenResponse> {
+/**
+ * Stores a proposal and hands out a fresh server key for it. Proposals are bounded per client
+ * address and in all, and expire unfunded after config.openProposalTtlMs; a key index is taken
+ * only by a proposal that is stored (store.proposeOpen).
+ */
+export async function openChannel(ctx: ServerContext, request: OpenRequest, client: string): Promise<OpenResponse> {
   acceptOpen(ctx.config.terms, request, await ctx.tip.height());
-  const serverKeyIndex = await ctx.store.allocateKeyIndex();
-  const serverPubkey = ctx.keys.channelKey(serverKeyIndex).publicKey;
-  const open: PendingOpen = { openId: randomBytes(16).toString('hex'), request, serverKeyIndex, serverPubkey };
-  await ctx.store.addPendingOpen(open);
+  const { config } = ctx;
+  const bounds = { perClient: config.maxPendingOpensPerClient, total: config.maxPendingOpens, ttlMs: config.openProposalTtlMs };
+  const open = await ctx.store.proposeOpen(client, bounds, (serverKeyIndex): PendingOpen => ({
+    openId: randomBytes(16).toString('hex'),
+    request,
+    serverKeyIndex,
+    serverPubkey: ctx.keys.channelKey(serverKeyIndex).publicKey,
+  }));
+  const { serverPubkey, serverKeyIndex } = open;
   const script = channelScript({ serverPubkey, clientPubkey: request.clientPubkey, expiry: request.expiry });
-  ctx.logger.info('channel proposed', { openId: open.openId, capacity: request.capacity, expiry: request.expiry, serverKeyIndex });
+  ctx.logger.info('channel proposed', { openId: open.openId, capacity: request.capacity, expiry: request.expiry, serverKeyIndex, client });
   return {
     openId: open.openId,
     serverPubkey,
@@ -75,7 +87,9 @@ function fundingOutpoint(fundingTx: Uint8Array, vout: number): string | null {
  */
 export async function fundChannel(ctx: ServerContext, openId: string, req: FundRequest): Promise<ChannelStatus> {
   const pending = await ctx.store.getPendingOpen(openId);
-  if (!pending) throw new ProtocolError('UNKNOWN_CHANNEL', `no channel proposal ${openId}`);
+  // An expired proposal answers as it will once pruned.
+  const expired = pending !== null && pending.channelId === null && Date.now() - pending.createdAt >= ctx.config.openProposalTtlMs;
+  if (!pending || expired) throw new ProtocolError('UNKNOWN_CHANNEL', `no channel proposal ${openId}${expired ? ' (it expired unfunded)' : ''}`);
   if (pending.channelId !== null) {
     // A retried fund request (the first answer was lost) gets the same answer; any other is refused.
     const existing = await ctx.store.getChannel(pending.channelId);
@@ -86,7 +100,7 @@ export async function fundChannel(ctx: ServerContext, openId: string, req: FundR
   checkOpenProposal(ctx.config.terms, pending.request, await ctx.tip.height());
   const channel = acceptFunding(pending, req.fundingTx, req.fundingVout, req.payment, ctx.config.terms, ctx.policy);
   const hex = Buffer.from(req.fundingTx).toString('hex');
-  await ctx.store.addFundedChannel(openId, channel, hex);
+  await ctx.store.addFundedChannel(openId, channel, hex, { zeroConfTotalLimit: ctx.config.zeroConfTotalLimit });
   try {
     await ctx.chain.broadcast(hex);
   } catch (err) {
@@ -132,11 +146,13 @@ function paymentEvents(before: ServerChannel, after: ServerChannel): NewChannelE
 }
 
 export async function pay(ctx: ServerContext, channelId: string, payment: PaymentBody): Promise<ChannelStatus> {
+  const policy = await precheckPayment(ctx, channelId, payment);
   const tip = await ctx.tip.height();
   const after = await withFundingRecheck(ctx, channelId, (confirmed) =>
-    ctx.store.updateChannel(channelId, (ch) => {
+    ctx.store.updateChannel(channelId, (ch, view) => {
       const current = confirmed ? markFundingConfirmed(ch) : ch;
-      const next = acceptPayment(current, payment, tip, ctx.policy);
+      const next = acceptPayment(current, payment, tip, policy);
+      checkUnconfirmedTotal(ch, next, view, ctx.config.zeroConfTotalLimit);
       return { channel: next, events: paymentEvents(ch, next), result: next };
     }),
   );
@@ -150,12 +166,6 @@ export interface Charge {
   charged: bigint;
 }
 
-/** A refusal that tells the credential holder the credit stored for its channel, exactly. */
-function withStoredCredit(err: unknown, stored: ServerChannel): unknown {
-  if (!(err instanceof ProtocolError) || err.code === 'INTERNAL') return err;
-  return new ProtocolError(err.code, err.message, { ...err.extra, credit: credit(stored).toString() });
-}
-
 /**
  * Charges one item to a credential: token check, the optional payment riding along, and the
  * debit, all in one store transaction, committed before this resolves. Fsynced too when a
@@ -167,13 +177,16 @@ function withStoredCredit(err: unknown, stored: ServerChannel): unknown {
  */
 export async function charge(ctx: ServerContext, credential: Credential, price: bigint, ref: string): Promise<Charge> {
   const channelId = formatChannelId(credential.channel);
+  // A debit alone needs no chain and no verify before the lock: the token is checked inside it.
+  const policy = credential.payment ? await precheckPayment(ctx, channelId, credential.payment, credential) : ctx.policy;
   const tip = await ctx.tip.height();
   const outcome = await withFundingRecheck(ctx, channelId, (confirmed) =>
-    ctx.store.updateChannel(channelId, (ch) => {
+    ctx.store.updateChannel(channelId, (ch, view) => {
       assertToken(credential.token, ch.tokenHash);
       let paid = confirmed ? markFundingConfirmed(ch) : ch;
       try {
-        if (credential.payment) paid = acceptPayment(paid, credential.payment, tip, ctx.policy);
+        if (credential.payment) paid = acceptPayment(paid, credential.payment, tip, policy);
+        checkUnconfirmedTotal(ch, paid, view, ctx.config.zeroConfTotalLimit);
       } catch (err) {
         throw withStoredCredit(err, ch);
       }
@@ -191,6 +204,22 @@ export async function charge(ctx: ServerContext, credential: Credential, price: 
   );
   if (outcome.refusal) throw outcome.refusal;
   return { channel: outcome.channel, outpoint: credential.channel, charged: price };
+}
+
+/**
+ * Undoes a charge whose item was not delivered (see delivery.ts): the price goes back to the
+ * channel's credit. Not fsynced, like the debit it undoes; at worst a power cut keeps the debit.
+ */
+export async function releaseCharge(ctx: ServerContext, channelId: string, price: bigint, ref: string): Promise<ServerChannel> {
+  return ctx.store.updateChannel(
+    channelId,
+    (ch) => {
+      if (ch.spent < price) throw new Error(`cannot release ${price} sat: channel ${channelId} has spent only ${ch.spent}`);
+      const next: ServerChannel = { ...ch, spent: ch.spent - price };
+      return { channel: next, events: [{ kind: 'release', amount: price, ref: ref.slice(0, 300) }], result: next };
+    },
+    { durable: false },
+  );
 }
 
 async function storedChannel(ctx: ServerContext, channelId: string): Promise<ServerChannel> {

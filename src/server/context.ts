@@ -7,6 +7,7 @@ import type { PaychanConfig } from './config.ts';
 import { loadSeed, ServerKeys } from './keys.ts';
 import type { Logger } from './logger.ts';
 import { serverSecp } from './native-secp.ts';
+import { requestLimits, type RequestLimits } from './rate-limit.ts';
 import type { ChannelStore } from './store/channel-store.ts';
 
 export interface ServerContext {
@@ -19,6 +20,8 @@ export interface ServerContext {
   payoutScript: Uint8Array;
   policy: ServerPolicy & { secp: Secp };
   logger: Logger;
+  /** Per-client rate limits on opens and payments. */
+  limits: RequestLimits;
 }
 
 export interface ServerContextOptions {
@@ -46,5 +49,6 @@ export function createServerContext(opts: ServerContextOptions): ServerContext {
     payoutScript: config.payoutAddress ? addressToOutputScript(config.payoutAddress, config.network) : keys.defaultPayoutScript(),
     policy: { secp: opts.secp ?? serverSecp.secp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },
     logger: opts.logger,
+    limits: requestLimits(config),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Priced resources. A request without a credential gets 402 and a challenge; with one, the item's
  * price is debited (after the payment riding along, if any) and committed before the request
- * continues to the content, which then carries a Paychan-Receipt header.
+ * continues to the content, which then carries a Paychan-Receipt header. The debit stands only if
+ * the content is delivered (a 2xx or 3xx status); otherwise it is released (delivery.ts).
  *
  * Every refusal is a 402 with the challenge, never a 400 or 401: the page must get a challenge
  * the extension can act on (top up, reopen) whatever went wrong with the credential.
@@ -11,8 +12,9 @@ import { ProtocolError, toProblem, type ErrorCode } from '../core/errors.ts';
 import { formatChallenge, formatReceipt, RECEIPT_HEADER, type ChallengeError, type Credential, type Receipt } from '../core/http-binding.ts';
 import { PROTOCOL_VERSIONS } from '../core/terms.ts';
 import { challengePage } from './challenge-page.ts';
-import { charge } from './channel-service.ts';
+import { charge, releaseCharge } from './channel-service.ts';
 import type { ServerContext } from './context.ts';
+import { chargeOnDelivery } from './delivery.ts';
 import { readCredential } from './http/credential.ts';
 import { prefersJson, requestOrigin, requestPath } from './http/negotiate.ts';
 import { asProtocolError, sendJson, sendProblem } from './http/respond.ts';
@@ -102,14 +104,19 @@ export function createGate(ctx: ServerContext) {
       return;
     }
     try {
-      const paid = await charge(ctx, credential, price, requestPath(req));
+      if (credential.payment) ctx.limits.take(req, 'payment');
+      const ref = requestPath(req);
+      const paid = await charge(ctx, credential, price, ref);
       const receipt: Receipt = { channel: paid.outpoint, charged: paid.charged, paid: paid.channel.paid, spent: paid.channel.spent };
       res.setHeader(RECEIPT_HEADER, formatReceipt(receipt));
       res.setHeader('Access-Control-Expose-Headers', EXPOSE['Access-Control-Expose-Headers']);
+      // The debit is a reservation: a failure or a missing page (status >= 400) gives it back.
+      if (price > 0n) chargeOnDelivery(res, receipt, () => releaseCharge(ctx, paid.channel.id, price, ref), ctx.logger);
       (req as PaidRequest).paychan = receipt;
     } catch (err) {
       const problem = asProtocolError(err, ctx.logger, { path: requestPath(req) });
-      if (problem.code === 'INTERNAL') {
+      // Nothing is wrong with the credential: a challenge would only invite the same request again.
+      if (problem.code === 'INTERNAL' || problem.code === 'RATE_LIMITED') {
         sendProblem(res, problem);
         return;
       }

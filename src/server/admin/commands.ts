@@ -32,7 +32,7 @@ export const USAGE = `usage: paychan-admin [--db FILE] [--config FILE] <command>
   list [--state open|closing|closed]   channels, oldest first
   show <channelId>                     one channel and its event history
   settle <channelId>                   settle a channel on chain now
-  totals                               earned, settled, settling, pending (sat)
+  totals                               earned, settled, settling, pending, unconfirmed (sat)
   export-csv [--out FILE]              every event as CSV (stdout unless --out)
 `;
 
@@ -121,7 +121,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
           const s = await store.getSettlement(c.settlementTxid);
           if (s) settlements.set(s.txid, s);
         }
-        io.out(totalsText(totals(channels, settlements)));
+        io.out(totalsText(totals(channels, settlements), config.zeroConfTotalLimit));
         break;
       }
       case 'export-csv': {
