@@ -16,7 +16,6 @@ import {
   acceptFunding,
   acceptOpen,
   acceptPayment,
-  credit,
   debit,
   markFundingConfirmed,
   type PendingOpen,
