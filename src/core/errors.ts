@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 413,
   TIMEOUT: 408,
   INTERNAL: 500,
+  CHAIN_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

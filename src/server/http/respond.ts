@@ -28,6 +28,8 @@ export function sendProblem(res: ServerResponse, err: ProtocolError, headers: He
     return;
   }
   const extra: Headers = CLOSES_CONNECTION.has(err.code) ? { Connection: 'close' } : {};
+  // A temporary refusal (CHAIN_UNAVAILABLE) says when to come back (RFC 9110 §10.2.3).
+  if (typeof err.extra.retryAfter === 'number') extra['Retry-After'] = err.extra.retryAfter;
   sendJson(res, status, { ...toProblem(err), status }, { ...headers, ...extra }, 'application/problem+json');
 }
 
