@@ -233,7 +233,7 @@ export async function settleChannel(ctx: ServerContext, channelId: string): Prom
     if (unsent?.status === 'built') record = unsent;
   }
   if (record) {
-    const unreachable = new ProtocolError('INTERNAL', 'the chain backend is unreachable; the settlement is kept and a retried close sends it');
+    const unreachable = new ProtocolError('CHAIN_UNAVAILABLE', 'the chain backend is unavailable; the settlement is kept and a retried close sends it', { retryAfter: CHAIN_RETRY_SECONDS });
     let tip: number;
     try {
       tip = await ctx.tip.height();
