@@ -19,7 +19,11 @@ export interface RateLimit {
   status: 429 | 403 | 503;
   /** Sent as `Retry-After` with 429 and 503. */
   retryAfterSeconds: number;
-  /** Seeds the choice of which requests are refused, so a test sees the same ones every run. */
+  /**
+   * Seeds the choice of which requests are refused. The choice for the n-th request to a path
+   * depends only on the seed, the method, the path and n, so a test sees the same refusals every
+   * run however its concurrent requests interleave.
+   */
   seed: number;
   /** Only requests whose `METHOD /path` contains this are refused; null for all. */
   match: string | null;
@@ -55,7 +59,8 @@ export const DEFAULT_BEHAVIOUR: Behaviour = {
 /** The switches of one devnet, and the seeded coin it flips to refuse requests. */
 export class BehaviourSwitch {
   private current: Behaviour = structuredClone(DEFAULT_BEHAVIOUR);
-  private random = mulberry32(DEFAULT_BEHAVIOUR.rateLimit.seed);
+  /** Requests seen per `METHOD /path` since the rate limit was last set. */
+  private seen = new Map<string, number>();
 
   constructor(initial: Partial<Behaviour> = {}) {
     this.set(initial);
@@ -69,16 +74,19 @@ export class BehaviourSwitch {
   set(patch: unknown): Behaviour {
     const next = merge(this.current, patch);
     this.current = next;
-    this.random = mulberry32(next.rateLimit.seed);
+    this.seen = new Map();
     return this.get();
   }
 
   /** Whether this request is to be refused by the rate limiter. */
   refuses(method: string, path: string): boolean {
-    const { fraction, match } = this.current.rateLimit;
+    const { fraction, match, seed } = this.current.rateLimit;
+    const request = `${method} ${path}`;
     if (fraction <= 0 || path.startsWith('/devnet/')) return false;
-    if (match !== null && !`${method} ${path}`.includes(match)) return false;
-    return this.random() < fraction;
+    if (match !== null && !request.includes(match)) return false;
+    const n = (this.seen.get(request) ?? 0) + 1;
+    this.seen.set(request, n);
+    return mulberry32(hash(`${seed} ${request} ${n}`))() < fraction;
   }
 }
 
@@ -141,7 +149,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A small seeded PRNG (mulberry32): the same seed refuses the same requests. */
+/** FNV-1a, 32 bits: a seed from a string. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** A small seeded PRNG (mulberry32). */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
