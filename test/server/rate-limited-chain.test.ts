@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { EsploraClient } from '../../src/chain/esplora.ts';
 import { DEFAULT_BEHAVIOUR } from '../../src/devnet/index.ts';
+import { createPaychan } from '../../src/server/paychan.ts';
+import { silentLogger } from '../../src/server/logger.ts';
 import type { WatcherChain } from '../../src/server/watcher/index.ts';
+import { TEST_SEED, tempDbPath } from './helpers/server.ts';
 import { postJson } from './helpers/channel-client.ts';
 import { ChannelClient } from './helpers/channel-client.ts';
 import { fundedChannel, mineTo, watchedSuite } from './watcher-fixture.ts';
@@ -146,5 +149,12 @@ describe('server on a rate-limited chain backend', () => {
     const events = (await srv.paychan.store.listEvents(dave.channelId)).map((e) => e.kind);
     assert.ok(!events.includes('settle_reverted'), events.join(' '));
     assert.equal((await srv.paychan.store.getChannel(dave.channelId))!.closeReason, 'settled');
+  });
+
+  test('a server configured for testnet4 refuses to start on a backend serving another chain', async () => {
+    const tmp = tempDbPath();
+    const config = { network: 'testnet4' as const, esploraUrl: suite.devnet.url, dbPath: tmp.dbPath, seedFile: null };
+    await assert.rejects(createPaychan({ config, seed: TEST_SEED, logger: silentLogger }), /serves regtest, not testnet4/);
+    tmp.cleanup();
   });
 });

@@ -32,6 +32,13 @@ describe('config', () => {
     assert.equal(c.maxBodyBytes, 65_536);
   });
 
+  test('"testnet" means testnet4 with mempool.space\'s testnet4 API; testnet3 is still reachable by name', () => {
+    const t4 = loadConfig({ env: { PAYCHAN_NETWORK: 'testnet' } });
+    assert.deepEqual([t4.network, t4.terms.network, t4.esploraUrl], ['testnet4', 'testnet4', 'https://mempool.space/testnet4/api']);
+    const t3 = loadConfig({ env: { PAYCHAN_NETWORK: 'testnet3' } });
+    assert.deepEqual([t3.network, t3.esploraUrl], ['testnet3', 'https://mempool.space/testnet/api']);
+  });
+
   test('file, then environment, then overrides', () => {
     const tmp = tempDbPath();
     const file = join(tmp.dir, 'paychan.json');
