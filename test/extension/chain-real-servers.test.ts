@@ -8,7 +8,8 @@ import { after, afterEach, before, test } from 'node:test';
 import { EsploraClient } from '../../src/chain/esplora.ts';
 import { feeForVsize } from '../../src/core/amounts.ts';
 import { DEFAULT_BEHAVIOUR, startDevnet, type Devnet } from '../../src/devnet/index.ts';
-import { fundedRig, makeRig, PASSWORD, startMerchant, type MerchantRig } from './helpers.ts';
+import { FakeClock, fundedRig, makeRig, PASSWORD, startMerchant, type MerchantRig } from './helpers.ts';
+import { LOOKAHEAD_RECHECK_MS } from '../../src/extension/background/wallet-service.ts';
 
 let devnet: Devnet;
 let merchant: MerchantRig;
@@ -99,5 +100,37 @@ test("a channel funding the server could not broadcast (CHAIN_UNAVAILABLE) is no
   const funding = stored.channel.funding!.txid;
   assert.equal((await new EsploraClient(devnet.url).getTx(funding)).txid, funding, 'the funding reached the node');
   assert.equal(channel!.state, 'open');
+  rig.db.close();
+});
+
+test('a balance refresh asks only about the addresses handed out; the 40-address look-ahead window at most every ten minutes', async () => {
+  const requests: string[] = [];
+  const clock = new FakeClock(1_700_000_000_000);
+  const rig = await makeRig({
+    clock,
+    chainFetch: (input, init) => {
+      requests.push(`${init?.method ?? 'GET'} ${new URL(input).pathname}`);
+      return globalThis.fetch(input, init);
+    },
+  });
+  await rig.call('settings.set', { esploraUrls: { regtest: devnet.url } });
+  const { mnemonic } = await rig.call('wallet.generate', undefined);
+  await rig.call('wallet.create', { mnemonic, password: PASSWORD, network: 'regtest' });
+  await devnet.faucet((await rig.call('wallet.receiveAddress', undefined)).address, 50_000n);
+  const addressLookups = () => requests.filter((r) => /^GET \/address\/[^/]+$/.test(r)).length;
+
+  await rig.call('wallet.sync', undefined);
+  const first = addressLookups();
+  assert.ok(first >= 40, `the first sync looks at the whole window (${first})`);
+
+  requests.length = 0;
+  const balances = await rig.call('wallet.sync', undefined);
+  assert.equal(balances.unconfirmed, '50000');
+  assert.equal(addressLookups(), 0, 'the used address is known, the window was just looked at');
+
+  requests.length = 0;
+  clock.advance(LOOKAHEAD_RECHECK_MS);
+  await rig.call('wallet.sync', undefined);
+  assert.ok(addressLookups() >= 40, 'ten minutes on, the window is asked about again');
   rig.db.close();
 });
