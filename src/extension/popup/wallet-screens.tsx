@@ -209,9 +209,10 @@ export function Send({ onSent }: { onSent: () => void }) {
             <option value="normal">Normal{fees.data ? ` (${fees.data.normal} sat/vB)` : ''}</option>
             <option value="slow">Slow{fees.data ? ` (${fees.data.slow} sat/vB)` : ''}</option>
           </select>
-          {fees.data && fees.data.ageSeconds >= 120 && (
+          {/* Estimates are read at most once a minute: an older one means the server stopped answering. */}
+          {fees.data && fees.data.ageSeconds >= 60 && (
             <div class="small muted" role="status">
-              The chain server is not answering: these rates are from {Math.round(fees.data.ageSeconds / 60)} min ago.
+              The chain server is not answering: these rates are from {Math.max(1, Math.round(fees.data.ageSeconds / 60))} min ago.
             </div>
           )}
         </Field>
