@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { classifyBroadcastError } from '../../src/chain/broadcast-verdict.ts';
 import { EsploraClient, EsploraError } from '../../src/chain/esplora.ts';
+import { HostBudget } from '../../src/chain/request-budget.ts';
 import { GENESIS_HASHES, networkOfGenesis } from '../../src/core/network.ts';
 import { DEFAULT_BEHAVIOUR, startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { fund, spend, testKey } from '../devnet/helpers.ts';
@@ -193,4 +194,50 @@ test('the behaviour endpoint refuses what it does not know and changes nothing t
   assert.equal(set.status, 200);
   const now = (await set.json()) as typeof DEFAULT_BEHAVIOUR;
   assert.deepEqual([now.flavour, now.rateLimit.fraction, now.rateLimit.seed, now.rateLimit.status], ['mempool', 0.5, 3, 429]);
+});
+
+describe('fewer calls', () => {
+  test('a confirmed transaction and an output spent in a block are asked for once; unconfirmed ones every time', async () => {
+    const paths: string[] = [];
+    const client = new EsploraClient(devnet.url, (input, init) => {
+      paths.push(new URL(input).pathname);
+      return globalThis.fetch(input, init);
+    });
+    const { hex, txid } = await unsentTx('cached');
+    await client.broadcast(hex);
+    await client.getTx(txid);
+    await client.getTx(txid);
+    assert.equal(paths.filter((p) => p === `/tx/${txid}`).length, 2, 'unconfirmed: asked each time');
+    await devnet.mine(1);
+    await client.getTx(txid);
+    await client.getTx(txid);
+    assert.equal((await client.getTxStatus(txid)).confirmed, true);
+    assert.equal(paths.filter((p) => p === `/tx/${txid}`).length, 3, 'confirmed: asked once more, then remembered');
+    assert.equal(paths.filter((p) => p === `/tx/${txid}/status`).length, 0, 'its status too');
+    const input = (await client.getTx(txid)).vin[0]!;
+    await client.getOutspend(input.txid, input.vout);
+    await client.getOutspend(input.txid, input.vout);
+    assert.equal(paths.filter((p) => p === `/tx/${input.txid}/outspend/${input.vout}`).length, 1, 'spent in a block: remembered');
+  });
+});
+
+test('a host budget keeps requests within its concurrency and rate, and holds them all while the server asked for quiet', async () => {
+  const budget = new HostBudget({ concurrency: 2, perSecond: 20 });
+  let inFlight = 0;
+  let most = 0;
+  const starts: number[] = [];
+  const work = async () => {
+    starts.push(Date.now());
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 120)); // longer than the spacing: only the concurrency cap holds a third back
+    inFlight--;
+  };
+  await Promise.all(Array.from({ length: 6 }, () => budget.run(work)));
+  assert.equal(most, 2);
+  for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! - starts[i - 1]! >= 45, `start ${i} came ${starts[i]! - starts[i - 1]!} ms after the one before`);
+  budget.pause(300);
+  const paused = Date.now();
+  await budget.run(async () => undefined);
+  assert.ok(Date.now() - paused >= 295, 'held back by Retry-After');
 });
