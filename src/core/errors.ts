@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   TIMEOUT: 408,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  CHAIN_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -22,6 +22,7 @@ import {
   type ServerChannel,
 } from '../core/server-channel.ts';
 import { checkOpenProposal } from '../core/terms.ts';
+import { EsploraError } from '../chain/esplora-error.ts';
 import { classifyBroadcastError } from './chain.ts';
 import type { ServerContext } from './context.ts';
 import { assertToken } from './http/credential.ts';
@@ -83,38 +84,54 @@ function fundingOutpoint(fundingTx: Uint8Array, vout: number): string | null {
  * Stores the channel, then broadcasts its funding: stored first so a crash after the broadcast
  * cannot lose a channel that exists on chain. If the node refuses the funding, the channel is
  * removed again and the open is left as it was, so the client can retry with a good transaction.
+ * If the chain backend gives no verdict (rate limit, outage), the channel stays stored and the
+ * client is told to retry (503 CHAIN_UNAVAILABLE): the retried request sends the funding again.
  */
 export async function fundChannel(ctx: ServerContext, openId: string, req: FundRequest): Promise<ChannelStatus> {
   const pending = await ctx.store.getPendingOpen(openId);
   // An expired proposal answers as it will once pruned.
   const expired = pending !== null && pending.channelId === null && Date.now() - pending.createdAt >= ctx.config.openProposalTtlMs;
   if (!pending || expired) throw new ProtocolError('UNKNOWN_CHANNEL', `no channel proposal ${openId}${expired ? ' (it expired unfunded)' : ''}`);
+  const hex = Buffer.from(req.fundingTx).toString('hex');
   if (pending.channelId !== null) {
-    // A retried fund request (the first answer was lost) gets the same answer; any other is refused.
+    // A retried fund request (the first answer was lost, or the chain was unavailable) gets the same answer; any other is refused.
     const existing = await ctx.store.getChannel(pending.channelId);
-    if (existing && fundingOutpoint(req.fundingTx, req.fundingVout) === existing.id) return statusOf(existing);
-    throw new ProtocolError('FUNDING_MISMATCH', `proposal ${openId} is already funded by ${pending.channelId}`);
+    if (!existing || fundingOutpoint(req.fundingTx, req.fundingVout) !== existing.id) {
+      throw new ProtocolError('FUNDING_MISMATCH', `proposal ${openId} is already funded by ${pending.channelId}`);
+    }
+    if (existing.state === 'open' && !existing.fundingConfirmed) await broadcastFunding(ctx, openId, existing, hex);
+    return statusOf(existing);
   }
   // The expiry was checked against the tip at open; the chain has moved since.
   checkOpenProposal(ctx.config.terms, pending.request, await ctx.tip.height());
   const channel = acceptFunding(pending, req.fundingTx, req.fundingVout, req.payment, ctx.config.terms, ctx.policy);
-  const hex = Buffer.from(req.fundingTx).toString('hex');
   await ctx.store.addFundedChannel(openId, channel, hex, { zeroConfTotalLimit: ctx.config.zeroConfTotalLimit });
+  await broadcastFunding(ctx, openId, channel, hex);
+  ctx.logger.info('channel funded', { channelId: channel.id, capacity: channel.params.capacity, firstPayment: channel.paid });
+  return statusOf(channel);
+}
+
+/** Seconds a client is asked to wait when the chain backend named no time itself. */
+const CHAIN_RETRY_SECONDS = 10;
+
+/** Sends a stored channel's funding; only the node's verdict removes the channel (see classifyBroadcastError). */
+async function broadcastFunding(ctx: ServerContext, openId: string, channel: ServerChannel, hex: string): Promise<void> {
   try {
     await ctx.chain.broadcast(hex);
   } catch (err) {
     const failure = classifyBroadcastError(err);
-    if (failure !== 'already_known') {
-      await ctx.store.removeUnbroadcastChannel(openId, channel.id);
-      const reason = (err as Error).message;
-      ctx.logger.warn('funding refused', { openId, channelId: channel.id, failure, reason });
-      if (failure === 'conflict') throw new ProtocolError('FUNDING_DOUBLE_SPENT', `the node refused the funding transaction: ${reason}`);
-      if (failure === 'invalid') throw new ProtocolError('FUNDING_MISMATCH', `the node refused the funding transaction: ${reason}`);
-      throw new ProtocolError('INTERNAL', 'the chain backend is unreachable; retry the funding request');
+    if (failure === 'already_known') return;
+    const reason = (err as Error).message;
+    if (failure === 'unavailable') {
+      const retryAfter = err instanceof EsploraError && err.retryAfterMs !== null ? Math.ceil(err.retryAfterMs / 1000) : CHAIN_RETRY_SECONDS;
+      ctx.logger.warn('funding not sent: chain backend unavailable; the channel is kept', { openId, channelId: channel.id, reason, retryAfter });
+      throw new ProtocolError('CHAIN_UNAVAILABLE', 'the chain backend is unavailable; retry the funding request', { retryAfter });
     }
+    await ctx.store.removeUnbroadcastChannel(openId, channel.id);
+    ctx.logger.warn('funding refused', { openId, channelId: channel.id, failure, reason });
+    if (failure === 'conflict') throw new ProtocolError('FUNDING_DOUBLE_SPENT', `the node refused the funding transaction: ${reason}`);
+    throw new ProtocolError('FUNDING_MISMATCH', `the node refused the funding transaction: ${reason}`);
   }
-  ctx.logger.info('channel funded', { channelId: channel.id, capacity: channel.params.capacity, firstPayment: channel.paid });
-  return statusOf(channel);
 }
 
 /**
@@ -288,7 +305,7 @@ export async function settleChannel(ctx: ServerContext, channelId: string, payme
     if (unsent?.status === 'built') record = unsent;
   }
   if (record) {
-    const unreachable = new ProtocolError('INTERNAL', 'the chain backend is unreachable; the settlement is kept and a retried close sends it');
+    const unreachable = new ProtocolError('CHAIN_UNAVAILABLE', 'the chain backend is unavailable; the settlement is kept and a retried close sends it', { retryAfter: CHAIN_RETRY_SECONDS });
     let tip: number;
     try {
       tip = await ctx.tip.height();

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseSats } from '../core/amounts.ts';
-import { isNetworkName, type NetworkName } from '../core/network.ts';
+import { parseNetworkName, type NetworkName } from '../core/network.ts';
 import { checkTermsConsistent, type ServerTerms } from '../core/terms.ts';
 import { ESPLORA_URLS } from '../chain/esplora.ts';
 import { isLogLevel, type LogLevel } from './logger.ts';
@@ -181,10 +181,12 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
     if (value === undefined) continue;
     const field = `${where}: ${key}`;
     switch (key) {
-      case 'network':
-        if (!isNetworkName(value)) throw new ConfigError(`${field} must be mainnet, testnet, signet or regtest`);
-        out.network = value;
+      case 'network': {
+        const network = parseNetworkName(value);
+        if (network === null) throw new ConfigError(`${field} must be mainnet, testnet (testnet4), testnet4, testnet3, signet or regtest`);
+        out.network = network;
         break;
+      }
       case 'esploraUrl':
       case 'basePath':
       case 'dbPath':

@@ -1,4 +1,5 @@
 /** Everything a request handler needs, assembled once by createPaychan (and by paychan-admin's settle). */
+import { FeeOracle } from '../chain/fee-oracle.ts';
 import { addressToOutputScript } from '../core/script.ts';
 import type { Secp } from '../core/secp.ts';
 import type { ServerPolicy } from '../core/server-channel.ts';
@@ -15,6 +16,8 @@ export interface ServerContext {
   store: ChannelStore;
   chain: ChainBackend;
   tip: TipSource;
+  /** The chain's fee rates, read at most once a minute, the last good ones kept (chain/fee-oracle.ts). */
+  fees: FeeOracle;
   keys: ServerKeys;
   /** Where settlements pay. */
   payoutScript: Uint8Array;
@@ -45,6 +48,7 @@ export function createServerContext(opts: ServerContextOptions): ServerContext {
     store: opts.store,
     chain,
     tip: opts.tip ?? cachedTip(chain, config.tipCacheMs),
+    fees: new FeeOracle(() => chain.getFeeRates()),
     keys,
     payoutScript: config.payoutAddress ? addressToOutputScript(config.payoutAddress, config.network) : keys.defaultPayoutScript(),
     policy: { secp: opts.secp ?? serverSecp.secp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },

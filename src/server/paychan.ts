@@ -14,7 +14,7 @@ import { createServer as createHttpServer, type IncomingMessage, type RequestLis
 import { outputScriptToAddress } from '../core/script.ts';
 import type { Secp } from '../core/secp.ts';
 import { EsploraClient } from '../chain/esplora.ts';
-import type { ChainBackend, TipSource } from './chain.ts';
+import { checkChainNetwork, type ChainBackend, type TipSource } from './chain.ts';
 import { channelApi } from './channel-api.ts';
 import { loadConfig, type ConfigInput, type PaychanConfig } from './config.ts';
 import { createServerContext } from './context.ts';
@@ -77,9 +77,10 @@ function notFound(res: ServerResponse): void {
 export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan> {
   const config = loadConfig({ env: {}, overrides: opts.config ?? {} });
   const logger = opts.logger ?? jsonLogger(config.logLevel);
+  const chain = opts.chain ?? new EsploraClient(config.esploraUrl);
+  await checkChainNetwork(chain, config.network, config.esploraUrl, logger);
   const ownsStore = !opts.store;
   const store = opts.store ?? new SqliteChannelStore(config.dbPath, { durability: config.durability });
-  const chain = opts.chain ?? new EsploraClient(config.esploraUrl);
   const ctx = createServerContext({ config, store, chain, logger, tip: opts.tip, seed: opts.seed, secp: opts.secp });
   let watcher: SettlementWatcher | null = null;
   if (config.watcher.enabled) {

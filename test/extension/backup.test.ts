@@ -61,7 +61,7 @@ test('channel backup: the file, and every refusal leaves the store as it was', a
       fixtureChannel(ring, 'regtest', 0, 'https://one.example/paychan/v1'),
       { ...closed, channel: { ...closed.channel, state: 'closed', closingTxid: 'ab'.repeat(32) } },
       fixtureChannel(ring, 'regtest', 3, 'https://two.example/paychan/v1'),
-      { ...fixtureChannel(ring, 'testnet', 4, 'https://three.example/paychan/v1'), id: 'testnet/4' },
+      { ...fixtureChannel(ring, 'testnet4', 4, 'https://three.example/paychan/v1'), id: 'testnet/4' },
     ];
   });
 
@@ -85,8 +85,8 @@ test('channel backup: the file, and every refusal leaves the store as it was', a
   await withChannels(other, (ring) => [fixtureChannel(ring, 'regtest', 0, 'https://one.example/paychan/v1')]);
   const otherSeed = (await other.call('channels.backup', { password: PASSWORD })).contents;
   other.db.close();
-  const testnet = await walletRig(TEST_MNEMONIC, 'testnet');
-  await withChannels(testnet, (ring) => [fixtureChannel(ring, 'testnet', 0, 'https://one.example/paychan/v1')]);
+  const testnet = await walletRig(TEST_MNEMONIC, 'testnet4');
+  await withChannels(testnet, (ring) => [fixtureChannel(ring, 'testnet4', 0, 'https://one.example/paychan/v1')]);
   const otherNetwork = (await testnet.call('channels.backup', { password: PASSWORD })).contents;
   testnet.db.close();
   const broken = await walletRig(TEST_MNEMONIC);

@@ -49,7 +49,7 @@ export function createBackground(deps: BackgroundDeps) {
   const vault = new Vault();
   const session = new SessionService({ store, vault, session: deps.session, settings, alarms: deps.alarms, clock, events });
   const chain = new ChainService(settings, deps.chainFetch);
-  const wallet = new WalletService({ store, chain, session, settings, mutex });
+  const wallet = new WalletService({ store, chain, session, settings, mutex, clock });
   const send = new SendService({ wallet, chain, session, store, clock });
   const history = new HistoryService({ wallet, chain, store });
   const api = new ChannelApi(deps.apiFetch);

@@ -308,8 +308,9 @@ export class ChannelService {
     try {
       opened = await this.d.book.resendFunding(signedRecord);
     } catch (err) {
-      if (err instanceof ProtocolError) {
+      if (err instanceof ProtocolError && err.code !== 'CHAIN_UNAVAILABLE') {
         // The server refused the funding, so it will not broadcast it; the coins are free again.
+        // (CHAIN_UNAVAILABLE is no refusal: the server keeps the channel and the watcher resumes it.)
         await this.d.book.abandon(signedRecord, err.message);
       }
       throw err;

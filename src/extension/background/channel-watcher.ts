@@ -53,7 +53,8 @@ export class ChannelWatcher {
       try {
         r = await book.resendFunding(r);
       } catch (fundErr) {
-        if (!(fundErr instanceof ProtocolError)) throw fundErr;
+        // The server's chain backend being unavailable is no refusal: try again next time.
+        if (!(fundErr instanceof ProtocolError) || fundErr.code === 'CHAIN_UNAVAILABLE') throw fundErr;
         if (await this.onChain(r.network, ch.funding!.txid)) {
           // Funded on chain but unknown to the server: only the refund can bring it back.
           return book.save({ ...r, lastError: fundErr.message });

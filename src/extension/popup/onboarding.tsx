@@ -8,7 +8,8 @@ import { ErrorBox, Field, ScreenHeading, useAction } from './ui.tsx';
 
 const NETWORKS: { value: NetworkName; label: string }[] = [
   { value: 'mainnet', label: 'Bitcoin (mainnet)' },
-  { value: 'testnet', label: 'Testnet' },
+  { value: 'testnet4', label: 'Testnet (testnet4)' },
+  { value: 'testnet3', label: 'Testnet3 (the old testnet)' },
   { value: 'signet', label: 'Signet' },
   { value: 'regtest', label: 'Local devnet (regtest)' },
 ];

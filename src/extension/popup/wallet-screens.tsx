@@ -160,7 +160,9 @@ export function Send({ onSent }: { onSent: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const sats = parseSatsInput(amount);
   const send = useAction(async () => {
-    const feeRate = fees.data?.[speed] ?? '2';
+    // Never a rate the reader has not seen: without estimates there is nothing to send at.
+    const feeRate = fees.data?.[speed];
+    if (feeRate === undefined) throw new Error('no fee estimate from the chain server yet; try again in a minute');
     const res = await call('wallet.send', { address: address.trim(), amount: String(sats), feeRate });
     onSent();
     return res;
@@ -208,6 +210,12 @@ export function Send({ onSent }: { onSent: () => void }) {
             <option value="normal">Normal{fees.data ? ` (${fees.data.normal} sat/vB)` : ''}</option>
             <option value="slow">Slow{fees.data ? ` (${fees.data.slow} sat/vB)` : ''}</option>
           </select>
+          {/* Estimates are read at most once a minute: an older one means the server stopped answering. */}
+          {fees.data && fees.data.ageSeconds >= 60 && (
+            <div class="small muted" role="status">
+              The chain server is not answering: these rates are from {Math.max(1, Math.round(fees.data.ageSeconds / 60))} min ago.
+            </div>
+          )}
         </Field>
         {confirming && (
           <div class="alert warn" role="status">

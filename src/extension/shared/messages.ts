@@ -117,6 +117,10 @@ export type BackgroundErrorCode =
   | 'NOT_FOUND'
   | 'UNREACHABLE'
   | 'CHAIN_ERROR'
+  /** The chain server did not answer (rate limit, outage): nothing is known, try again. */
+  | 'CHAIN_UNAVAILABLE'
+  /** The chain server serves another network's chain. */
+  | 'WRONG_CHAIN'
   | 'INVALID_BACKUP'
   | 'WRONG_NETWORK'
   | 'OTHER_WALLET'

@@ -74,6 +74,10 @@ export interface FeeRates {
   fast: SatString;
   normal: SatString;
   slow: SatString;
+  /** The backend's minimum fee, sat/vB: no send may pay less. */
+  minimum: SatString;
+  /** How old the estimate is; a stale one (the server not answering) is shown with its age. */
+  ageSeconds: number;
 }
 
 export interface SendResult {

@@ -20,9 +20,9 @@ export type BroadcastOutcome = 'broadcast' | 'rejected' | 'pending';
 export type SendResult = { outcome: 'broadcast' } | { outcome: 'rejected' | 'pending'; reason: string };
 
 /** The rate a new settlement is built at: the chain's estimate, never above the operator's cap. */
-export async function newSettlementFeeRate(ctx: ServerContext): Promise<bigint> {
+export async function newSettlementFeeRate(ctx: ServerContext, tip?: number): Promise<bigint> {
   const { config } = ctx;
-  return capped(await settlementFeeRate(ctx.chain, config.feeTargetBlocks, config.feeRate), config.maxFeeRate);
+  return capped(await settlementFeeRate(ctx.fees, config.feeTargetBlocks, config.feeRate, ctx.logger, tip), config.maxFeeRate);
 }
 
 /**
