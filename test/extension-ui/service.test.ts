@@ -29,7 +29,7 @@ function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked') {
       status: async () => ({ state: w.state, network: 'regtest' as const, autoLockMinutes: 15 }),
       settings: async () => settings,
       channels: async () => structuredClone(channels),
-      receipt: async () => undefined,
+      receipt: async () => true,
       async pay({ price, limit }: { price: bigint; limit: bigint }): Promise<PayOutcome> {
         pays.push({ limit });
         await new Promise((r) => setTimeout(r, 5));
@@ -44,7 +44,7 @@ function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked') {
         if (approved - BigInt(c.spent) < price) return { ok: false, error: { code: 'APPROVAL_REQUIRED', message: 'needs more' }, committed: limit };
         c.approved = String(approved);
         c.spent = String(BigInt(c.spent) + price);
-        return { ok: true, result: { authorization: 'Paychan channel="aa:0", token="t"', channelId: 'aa:0', price: String(price), credit: '0', opened, approved: String(limit) }, committed: limit };
+        return { ok: true, result: { authorization: 'Paychan channel="aa:0", token="t"', channelId: 'aa:0', price: String(price), credit: '0', opened, approved: String(limit), fees: '0' }, committed: limit };
       },
     },
   };
@@ -173,13 +173,20 @@ describe('paywall decisions', () => {
     assert.equal(await t.service.handle(t.req(10)), 'denied');
   });
 
-  it('reloads a paid navigation once, and retries paid media', async () => {
+  it('reloads a paid navigation once and never pays it twice before it is delivered; retries paid media (finding 4)', async () => {
     const t = setup(() => null);
     await t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget: '5000', periodDays: 1 });
     const nav = t.req(10, 'navigation', null, 9);
     assert.equal(await t.service.handle(nav), 'paid');
-    assert.equal(await t.service.handle(nav), 'paid');
+    // The reload came back 402 again (no credential went with it): a retry loop, not a new item.
+    assert.equal(await t.service.handle(nav), 'failed');
+    assert.equal(t.wallet.pays.length, 1, 'paid once');
+    assert.ok(t.effects.notes.includes('Payment not repeated'));
     assert.deepEqual(t.effects.reloads, [9]);
+    // Once delivered (its receipt seen), the same URL is a new item and may be paid again.
+    t.service.delivered(9, nav.url);
+    assert.equal(await t.service.handle(nav), 'paid');
+    assert.equal(t.wallet.pays.length, 2);
     const img = t.req(10, 'media');
     await t.service.handle(img);
     assert.deepEqual(t.effects.retries, [img.url]);
@@ -291,7 +298,7 @@ describe('approvals', () => {
   it('joins requests for the same site, denies when the window is closed', async () => {
     let opened = 0;
     const a = new Approvals({ open: async () => ++opened, close: async () => {} }, Date.now, 1000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     const p1 = a.request(base);
     const p2 = a.request(base);
     assert.equal(a.count, 1);
@@ -306,7 +313,7 @@ describe('approvals', () => {
     const ids: string[] = [];
     const closed: number[] = [];
     const a = new Approvals({ open: async (id) => (ids.push(id), 100 + ids.length), close: async (h) => void closed.push(h) }, Date.now, 60_000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     const fromPrompt = a.request(base);
     await new Promise((r) => setTimeout(r, 5));
     assert.equal(a.decide(ids[0]!, { kind: 'deny' }, 101), true);
@@ -319,7 +326,7 @@ describe('approvals', () => {
   });
   it('denies at once when no window can be opened', async () => {
     const a = new Approvals({ open: async () => Promise.reject(new Error('no windows')), close: async () => {} }, Date.now, 60_000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     assert.deepEqual(await a.request(base), { kind: 'deny' });
   });
 });

@@ -47,6 +47,7 @@ function fakeWallet(c: { approved: bigint; signed: bigint; spent: bigint; capaci
   const port: TopUpPort = {
     async receipt(header) {
       log.push(`receipt ${header}`);
+      return true;
     },
     channels: async () => [summary()],
     settings: async () => settings,
@@ -84,7 +85,7 @@ async function setup(c: Parameters<typeof fakeWallet>[0], policy?: { mode: 'auto
   const budget = new BudgetService(new MemoryPaywallStore(), clock);
   const dnr = new FakeDnr();
   const credentials = new CredentialRules(dnr);
-  await credentials.set(SITE, PLAIN, ['reader.example']);
+  await credentials.set(SITE, PLAIN);
   if (policy) await budget.setPolicy(SITE, { mode: policy.mode, maxPrice: policy.maxPrice ?? '20', budget: policy.budget, periodDays: 1 }, ENDPOINT);
   const wallet = fakeWallet(c, dnr);
   const topUp = new BackgroundTopUp({ wallet: wallet.port, budget, credentials, mutex: new KeyedMutex() });
@@ -93,7 +94,7 @@ async function setup(c: Parameters<typeof fakeWallet>[0], policy?: { mode: 'auto
 }
 
 const RECEIPT = `Paychan channel="${CID}", charged="10", paid="1000", spent="1000"`;
-const receipt = { header: RECEIPT, site: SITE, channel: CID, charged: 10n };
+const receipt = { header: RECEIPT, site: SITE, url: `${SITE}/articles/1`, tabId: 1, kind: 'navigation' as const, initiator: null, channel: CID, charged: 10n };
 
 describe('background top-up within the budget', () => {
   it('reserves, raises the approval by exactly what it signs, carries it inline, sends, then drops it', async () => {
