@@ -190,8 +190,8 @@ export class PaywallService {
       if (!r) return 'denied';
       reservation = r;
       asked = true;
-      // The reader saw the deposit a new channel locks, and approved it.
-      maxNewDeposit = deposit > maxNewDeposit ? deposit : maxNewDeposit;
+      // The reader saw the deposit a new channel locks and approved it: that much, no more.
+      maxNewDeposit = deposit;
     }
 
     const out = await this.d.wallet.pay({ url: req.url, challenge: header, endpoint: challenge.endpoint, price, limit: reservation.amount, maxNewDeposit, channels: listed });
