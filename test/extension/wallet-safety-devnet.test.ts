@@ -40,8 +40,8 @@ test('finding 1: a challenge naming another site\'s channel API is refused by th
 
 test('findings 5 and 11: the limit sent with the payment bounds approval plus fees; no new channel without leave', async () => {
   const endpoint = `${merchant.url}/paychan/v1`;
-  // A large standing allowance: the limit of the payment, not the allowance, decides.
-  const rig = await fundedRig(devnet, 1_000_000n, endpoint, '20000');
+  // No standing allowance: the payment's limit is its whole leave, written nowhere else.
+  const rig = await fundedRig(devnet, 1_000_000n, null);
   const challenge = await challengeFor('/articles/1');
   const refused = await rig.raw('pay', { url: `${merchant.url}/articles/1`, challenge, limit: '1500', maxNewDeposit: '0' });
   assert.equal(refused.error?.code, 'NEW_CHANNEL_APPROVAL');
@@ -53,6 +53,10 @@ test('findings 5 and 11: the limit sent with the payment bounds approval plus fe
   assert.equal(paid.opened, true);
   const fees = BigInt(paid.fees);
   assert.ok(fees > 0n, 'the funding and refund fees are reported');
+  // The next item on the open channel: the approval grows by at most its limit.
+  const next = await rig.call('pay', { url: `${merchant.url}/articles/2`, challenge: await challengeFor('/articles/2'), limit: '0', maxNewDeposit: '0' });
+  assert.equal(next.approved, '0');
+  assert.equal(next.opened, false);
   assert.ok(BigInt(paid.approved) + fees <= 2500n, `approved ${paid.approved} + fees ${paid.fees} within the limit`);
   const [c] = (await rig.call('channels.list', undefined)).filter((x) => x.state === 'open' || x.state === 'opening');
   assert.equal(c!.approved, paid.approved, 'the channel is approved no further than counted');

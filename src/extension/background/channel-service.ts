@@ -93,14 +93,17 @@ export class ChannelService {
     }
     const ring = await this.d.session.keys();
     const endpoint = challenge.endpoint;
-    const site = await this.store.getSite(endpoint);
     const price = challenge.price;
-    if (!site || site.allowance < price) {
+    // The paywall's limit is this payment's whole leave; without one (a direct call), the
+    // endpoint's standing allowance is.
+    const stored = opts.limit === undefined ? await this.store.getSite(endpoint) : null;
+    const site = { allowance: opts.limit ?? stored?.allowance ?? 0n };
+    if (opts.limit === undefined && (!stored || stored.allowance < price)) {
       throw new WalletError('APPROVAL_REQUIRED', `paying ${endpoint} needs your approval`, {
         endpoint,
         price: String(price),
         minFirstPayment: String(challenge.terms.minFirstPayment),
-        allowance: String(site?.allowance ?? 0n),
+        allowance: String(stored?.allowance ?? 0n),
       });
     }
     const target = BigInt(settings.policy.prepaidTarget);
@@ -117,7 +120,7 @@ export class ChannelService {
           throw new WalletError('NEW_CHANNEL_APPROVAL', `paying ${endpoint} needs a new channel, which needs your approval`, { endpoint, price: String(price) });
         }
         const room = left();
-        const opening = await this.open(challenge, room === null || site.allowance < room ? site.allowance : room, ring, target, room !== null, opts.maxNewDeposit);
+        const opening = await this.open(challenge, room ?? site.allowance, ring, target, room !== null, opts.maxNewDeposit);
         record = opening.record;
         opened = true;
         grew += record.channel.approved;
@@ -125,7 +128,7 @@ export class ChannelService {
       } else {
         const before = record.channel.approved;
         const room = left();
-        const cap = room === null ? site.allowance : before + room < site.allowance ? before + room : site.allowance;
+        const cap = room === null ? site.allowance : before + room;
         record = await this.raiseToAllowance(record, cap);
         grew += record.channel.approved - before;
       }
