@@ -114,7 +114,29 @@ describe('background top-up within the budget', () => {
     // Acknowledged: the rule is back to the plain credential, conditions intact.
     assert.equal(t.header(), PLAIN);
     assert.equal(t.dnr.rules.length, 2);
-    assert.ok(t.dnr.rules[1]!.condition.initiatorDomains?.includes('reader.example'));
+    assert.deepEqual(t.dnr.rules[1]!.condition.initiatorDomains, ['news.example']);
+  });
+
+  it('tops up only for the site\'s own traffic: not for another site\'s frame, image or fetch, nor in a tab showing another site (finding 2)', async () => {
+    const t = await setup({ approved: 1000n, signed: 1000n, spent: 990n }, { mode: 'auto', budget: '5000' });
+    assert.equal(await t.topUp.onReceipt({ ...receipt, kind: 'frame', initiator: 'https://evil.example' }), 'third-party');
+    assert.equal(await t.topUp.onReceipt({ ...receipt, kind: 'media', initiator: null }), 'third-party');
+    assert.equal(await t.topUp.onReceipt({ ...receipt, tabId: -1 }), 'third-party', 'no tab: not the reader');
+    const tops = new Map<number, string>([[3, 'https://evil.example/'], [4, 'https://www.news.example/']]);
+    const inTabs = new BackgroundTopUp({ wallet: t.wallet.port, budget: t.budget, credentials: t.credentials, mutex: new KeyedMutex(), topUrl: async (id) => tops.get(id) ?? null });
+    // news.example's own frame, inside evil.example's page.
+    assert.equal(await inTabs.onReceipt({ ...receipt, kind: 'media', initiator: SITE, tabId: 3 }), 'third-party');
+    assert.equal(t.wallet.calls.length, 0, 'nothing signed');
+    assert.equal((await t.budget.policy(SITE))!.spent, 0n);
+    // The reader's own tab on the site, a request from a same-site host: topped up.
+    assert.equal(await inTabs.onReceipt({ ...receipt, kind: 'media', initiator: 'https://img.news.example', tabId: 4 }), 'topped-up');
+  });
+
+  it('a receipt from another site naming this site\'s channel starts no top-up (finding 8)', async () => {
+    const t = await setup({ approved: 1000n, signed: 1000n, spent: 990n }, { mode: 'auto', budget: '5000' });
+    await t.credentials.set('https://evil.example', PLAIN);
+    assert.notEqual(await t.topUp.onReceipt({ ...receipt, site: 'https://evil.example', url: 'https://evil.example/x' }), 'topped-up');
+    assert.equal(t.wallet.calls.length, 0);
   });
 
   it('does nothing while enough credit is ahead', async () => {
