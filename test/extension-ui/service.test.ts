@@ -317,6 +317,28 @@ describe('wallet safety (issue 11)', () => {
     assert.equal(t.shown.length, 1);
   });
 
+  it('finding 4: a same-site host (img.news.example) pays under the site\'s policy, with no prompt, and its credential covers the site', async () => {
+    const t = setup(() => ({ kind: 'deny' }));
+    await auto(t);
+    t.effects.tops.set(2, `${SITE}/gallery`);
+    assert.equal(await t.service.handle(at('https://img.news.example/p/1.png', ENDPOINT, { kind: 'media', tabId: 2, initiator: SITE })), 'paid');
+    assert.equal(t.shown.length, 0);
+    assert.equal(await t.budget.policy('https://img.news.example'), undefined, 'no second policy');
+    assert.ok((await t.budget.policy(SITE))!.spent > 0n);
+    assert.deepEqual([...new Set(t.dnr.rules.map((r) => r.condition.requestDomains?.[0]))], ['news.example']);
+  });
+
+  it('a third-party prompt never joins a first-party one, nor one naming another channel API: each answer covers what its window showed', async () => {
+    const a = new Approvals({ open: async () => 1, close: async () => {} }, Date.now, 1000);
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    void a.request(base);
+    void a.request({ ...base, url: `${SITE}/2` });
+    assert.equal(a.count, 1, 'the same page\'s items share one window');
+    void a.request({ ...base, initiator: EVIL });
+    void a.request({ ...base, endpoint: 'https://pay.news.example/v2' });
+    assert.equal(a.count, 3);
+  });
+
   it('finding 3: "Pay once" on a third-party prompt grants that request only, not the initiator', async () => {
     const t = setup(() => ({ kind: 'once' }));
     await auto(t);

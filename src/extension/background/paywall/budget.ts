@@ -5,6 +5,7 @@
  * budget. Alby debits after paying, which lets parallel payments overshoot; this does not.
  */
 import { MAX_PERIOD_DAYS, defaultPolicy, remaining, rollPeriod, settleStale, type SitePolicy } from './policy.ts';
+import { sameSite } from '../../../core/site.ts';
 import type { PaywallStore } from './store.ts';
 import type { SitePolicyPatch } from './views.ts';
 
@@ -36,6 +37,17 @@ export class BudgetService {
   async policy(site: string): Promise<SitePolicy | undefined> {
     const p = await this.store.getPolicy(site);
     return p && this.current(p);
+  }
+
+  /**
+   * The policy that governs a payment at `site` through `endpoint`: the site's own, or, when it
+   * has none, the policy of the same-site origin whose channel API this is (img.news.example's
+   * items are paid under www.news.example's budget, not asked about as a new site).
+   */
+  async policyFor(site: string, endpoint: string): Promise<SitePolicy | undefined> {
+    const own = await this.policy(site);
+    if (own) return own;
+    return (await this.policies()).find((p) => p.endpoint === endpoint && sameSite(p.site, site));
   }
 
   async policies(): Promise<SitePolicy[]> {

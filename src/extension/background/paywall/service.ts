@@ -119,7 +119,11 @@ export class PaywallService {
   }
 
   private async handleLocked(req: PayRequest): Promise<PageOutcome> {
-    const { site, challenge, header } = req.detected;
+    const { challenge, header } = req.detected;
+    // A same-site host without a policy of its own pays under the policy of the origin whose
+    // channel API this is.
+    const governing = await this.d.budget.policyFor(req.detected.site, challenge.endpoint);
+    const site = governing?.site ?? req.detected.site;
     const price = challenge.price;
     const status = await this.d.wallet.status();
     if (status.state === 'none') {

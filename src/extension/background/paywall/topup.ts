@@ -144,7 +144,8 @@ export class BackgroundTopUp {
     if (!c) return 'none';
     // A receipt names a channel; only that channel's own site may make us top it up.
     if (!sameSite(c.endpoint, r.url)) return 'skipped';
-    const policy = await this.d.budget.policy(site);
+    const policy = await this.d.budget.policyFor(site, c.endpoint);
+    const key = policy?.site ?? site;
     if (policy?.endpoint && policy.endpoint !== c.endpoint) return 'skipped';
     const spent = BigInt(c.spent);
     const signed = BigInt(c.signed);
@@ -164,9 +165,9 @@ export class BackgroundTopUp {
       let reservation: { id: string; amount: bigint } | null = null;
       const auto = policy !== undefined && policy.mode === 'auto' && !policy.blocked && price <= policy.maxPrice;
       if (raise > 0n && auto) {
-        const res = await this.d.budget.reserve(site, raise < price ? raise : price, raise);
+        const res = await this.d.budget.reserve(key, raise < price ? raise : price, raise);
         if (res.ok && res.amount > 0n) reservation = res;
-        else if (res.ok) await this.d.budget.release(site, res.id);
+        else if (res.ok) await this.d.budget.release(key, res.id);
       }
       const limit = reservation?.amount ?? 0n;
       let answer: TopUpAnswer;
@@ -174,10 +175,10 @@ export class BackgroundTopUp {
         answer = await this.d.wallet.topUp({ endpoint: c.endpoint, price, items, limit, send: false });
       } catch (err) {
         // Unknown after a failure: count what the approval really grew.
-        if (reservation) await this.d.budget.commit(site, reservation.id, await this.grewSince(c, limit));
+        if (reservation) await this.d.budget.commit(key, reservation.id, await this.grewSince(c, limit));
         throw err;
       }
-      if (reservation) await this.d.budget.commit(site, reservation.id, answer.approved);
+      if (reservation) await this.d.budget.commit(key, reservation.id, answer.approved);
       if (answer.channel && BigInt(answer.channel.signed) > signed) {
         outcome = answer.approved > 0n ? 'topped-up' : 'within-approval';
         pending = true;
