@@ -72,11 +72,12 @@ describe('credential rules (declarativeNetRequest)', () => {
   it('sets Paychan-Credential for the whole site: navigations from anywhere, everything else only when the site itself asks (finding 2)', () => {
     const scope = scopeOf('https://www.news.example/a')!;
     const [nav, sub] = buildRules(scope, 'Paychan channel="x", token="y"', [10000, 10001]);
-    assert.deepEqual(nav!.condition, { urlFilter: '|https://', requestDomains: ['news.example'], resourceTypes: ['main_frame'] });
+    assert.deepEqual(nav!.condition, { urlFilter: '|https://', requestDomains: ['news.example'], resourceTypes: ['main_frame'], requestMethods: ['get', 'head'] });
     assert.deepEqual(nav!.action.requestHeaders, [{ header: 'Paychan-Credential', operation: 'set', value: 'Paychan channel="x", token="y"' }]);
-    // Frames too: a hidden iframe on another site is not a navigation by the reader.
+    // Frames too: a hidden iframe on another site is not a navigation by the reader; and a
+    // top-level form post carries it only when the site itself posted it.
     assert.ok(sub!.condition.resourceTypes!.includes('sub_frame'));
-    assert.ok(!sub!.condition.resourceTypes!.includes('main_frame'));
+    assert.ok(sub!.condition.resourceTypes!.includes('main_frame'));
     assert.deepEqual(sub!.condition.initiatorDomains, ['news.example']);
     assert.deepEqual(sub!.condition.requestDomains, ['news.example']);
     // The registrable domain by the Public Suffix List: img.news.co.uk and www.news.co.uk share one, evil.co.uk does not.

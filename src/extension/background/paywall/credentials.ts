@@ -7,8 +7,9 @@
  * A credential goes only to the site whose channel issued it (its registrable domain, so
  * `img.news.example` gets what `www.news.example` paid for; an IP address or localhost: that
  * origin), with the URL's scheme, and only for:
- * - top-level navigations (main_frame): the reader sees where they land;
- * - everything else (frames, images, forms, fetch …) that the site itself initiated.
+ * - top-level GET navigations (main_frame) from anywhere: the reader sees where they land;
+ * - everything else (frames, images, fetch, and top-level form posts …) that the site itself
+ *   initiated: another site's page cannot post a form into the paid site with its credit.
  * A page of another site embedding the paid site's items therefore never spends its credit. A
  * third-party request the reader approved by hand gets a one-shot grant for that URL, that tab
  * and that initiator, dropped once the item is delivered (or soon after).
@@ -33,6 +34,7 @@ export interface DnrRule {
     requestDomains?: string[];
     initiatorDomains?: string[];
     tabIds?: number[];
+    requestMethods?: string[];
   };
 }
 
@@ -90,8 +92,13 @@ function header(credential: string) {
 export function buildRules(scope: CredentialScope, credential: string, ids: [number, number]): DnrRule[] {
   const base = { urlFilter: scope.urlFilter, ...(scope.requestDomains ? { requestDomains: scope.requestDomains } : {}) };
   return [
-    { id: ids[0], priority: 1, action: { type: 'modifyHeaders', requestHeaders: header(credential) }, condition: { ...base, resourceTypes: NAVIGATION_TYPES } },
-    { id: ids[1], priority: 1, action: { type: 'modifyHeaders', requestHeaders: header(credential) }, condition: { ...base, resourceTypes: SUBRESOURCE_TYPES, initiatorDomains: scope.initiatorDomains } },
+    { id: ids[0], priority: 1, action: { type: 'modifyHeaders', requestHeaders: header(credential) }, condition: { ...base, resourceTypes: NAVIGATION_TYPES, requestMethods: ['get', 'head'] } },
+    {
+      id: ids[1],
+      priority: 1,
+      action: { type: 'modifyHeaders', requestHeaders: header(credential) },
+      condition: { ...base, resourceTypes: [...NAVIGATION_TYPES, ...SUBRESOURCE_TYPES], initiatorDomains: scope.initiatorDomains },
+    },
   ];
 }
 

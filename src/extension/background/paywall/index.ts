@@ -159,8 +159,10 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
       const headers = details.responseHeaders as HeaderLike[] | undefined;
       const d = details as typeof details & { initiator?: string; originUrl?: string };
       const kind = resourceKind(details.type);
-      // Chrome names the initiating origin, Firefox the initiating document's URL.
-      const initiator = kind === 'navigation' ? null : (d.initiator ?? (d.originUrl ? siteOf(d.originUrl) : null));
+      // Chrome names the initiating origin, Firefox the initiating document's URL. A top-level GET
+      // is the reader's navigation wherever the link was; a top-level form post is its page's doing.
+      const from = d.initiator ?? (d.originUrl ? siteOf(d.originUrl) : null);
+      const initiator = kind === 'navigation' && (details.method === 'GET' || details.method === 'HEAD') ? null : from;
       const receipt = detectReceipt(details.url, headers);
       if (receipt) {
         const item: PaidItem = { site: receipt.site, url: details.url, amount: receipt.receipt.charged, channel: receipt.channel, tabId: details.tabId, at: clock.now() };
