@@ -142,6 +142,14 @@ describe('credential rules (declarativeNetRequest)', () => {
     await rules.resume();
     assert.equal(await rules.current('https://news.example'), 'A');
     assert.equal(dnr.rules.length, 3, 'the site\'s two rules are back; the one-shot grant is not');
+    // A payment that finishes while locked installs nothing until the unlock.
+    await rules.suspend();
+    await rules.set('https://blog.example', 'B');
+    await rules.grantOnce('https://news.example/y', 'https://blog.example', 3, 'A');
+    assert.deepEqual(dnr.rules.map((r) => r.id), [1]);
+    await rules.resume();
+    assert.equal(await rules.current('https://blog.example/'), 'B');
+    assert.equal(new Set(dnr.rules.map((r) => r.id)).size, 5);
   });
 });
 

@@ -131,6 +131,11 @@ export class CredentialRules {
     const scope = scopeOf(url);
     if (!scope) return Promise.resolve();
     return this.serial(async () => {
+      if (this.suspended) {
+        // Locked while a payment finished: the credential waits with the others for the unlock.
+        this.suspended = [...this.suspended.filter((r) => !sameScope(r, scope)), ...buildRules(scope, credential, [RULE_ID_BASE, RULE_ID_BASE])];
+        return;
+      }
       const rules = await this.dnr.getSessionRules();
       const old = rules.filter((r) => sameScope(r, scope)).map((r) => r.id);
       const [a, b] = freeIds(rules, 2, old) as [number, number];
@@ -146,6 +151,7 @@ export class CredentialRules {
     const init = new URL(initiator).hostname.replace(/^\[|\]$/g, '');
     const filter = `|${stripFragment(url)}|`;
     return this.serial(async () => {
+      if (this.suspended) return;
       const rules = await this.dnr.getSessionRules();
       const [id] = freeIds(rules, 1) as [number];
       const rule: DnrRule = {
@@ -178,6 +184,11 @@ export class CredentialRules {
     const scope = scopeOf(url);
     if (!scope) return Promise.resolve(false);
     return this.serial(async () => {
+      if (this.suspended) {
+        const held = this.suspended.some((r) => sameScope(r, scope));
+        this.suspended = this.suspended.map((r) => (sameScope(r, scope) ? { ...r, action: { ...r.action, requestHeaders: header(credential) } } : r));
+        return held;
+      }
       const old = (await this.dnr.getSessionRules()).filter((r) => sameScope(r, scope));
       if (!old.length) return false;
       const current = old[0]!.action.requestHeaders?.find((h) => h.header === CREDENTIAL_HEADER)?.value;
