@@ -111,6 +111,8 @@ function freeIds(rules: DnrRule[], n: number, reuse: number[] = []): number[] {
 
 export class CredentialRules {
   private queue: Promise<unknown> = Promise.resolve();
+  /** `${tabId} ${url}` of the one-shot grants outstanding, so a receipt without one costs no rule read. */
+  private readonly grants = new Set<string>();
   /** The rules taken down by `suspend` (the wallet locked), put back by `resume`. */
   private suspended: DnrRule[] | null = null;
 
@@ -161,6 +163,7 @@ export class CredentialRules {
         condition: { urlFilter: filter, resourceTypes: [...NAVIGATION_TYPES, ...SUBRESOURCE_TYPES], initiatorDomains: [init], tabIds: [tabId] },
       };
       await this.dnr.updateSessionRules({ addRules: [rule] });
+      this.grants.add(`${tabId} ${stripFragment(url)}`);
       const expire = setTimeout(() => void this.delivered(url, tabId).catch(() => undefined), GRANT_TTL_MS);
       (expire as { unref?: () => void }).unref?.();
     });
@@ -169,6 +172,7 @@ export class CredentialRules {
   /** The item a one-shot grant was for arrived (or its time is up): the grant goes. */
   delivered(url: string, tabId: number): Promise<void> {
     const filter = `|${stripFragment(url)}|`;
+    if (!this.grants.delete(`${tabId} ${stripFragment(url)}`)) return Promise.resolve();
     return this.serial(async () => {
       const ids = (await this.dnr.getSessionRules()).filter((r) => r.id >= RULE_ID_BASE && r.condition.urlFilter === filter && r.condition.tabIds?.[0] === tabId).map((r) => r.id);
       if (ids.length) await this.dnr.updateSessionRules({ removeRuleIds: ids });
@@ -232,6 +236,7 @@ export class CredentialRules {
   /** Removes every credential rule (grants included), forgetting them. */
   clear(): Promise<void> {
     return this.serial(async () => {
+      this.grants.clear();
       const ids = (await this.dnr.getSessionRules()).filter((r) => r.id >= RULE_ID_BASE).map((r) => r.id);
       if (ids.length) await this.dnr.updateSessionRules({ removeRuleIds: ids });
     });
@@ -245,6 +250,7 @@ export class CredentialRules {
   suspend(): Promise<void> {
     return this.serial(async () => {
       const mine = (await this.dnr.getSessionRules()).filter((r) => r.id >= RULE_ID_BASE);
+      this.grants.clear();
       const kept = mine.filter((r) => r.condition.tabIds === undefined);
       this.suspended = [...(this.suspended ?? []), ...kept];
       if (mine.length) await this.dnr.updateSessionRules({ removeRuleIds: mine.map((r) => r.id) });
