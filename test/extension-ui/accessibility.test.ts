@@ -54,6 +54,8 @@ const site = (s: string, over: Partial<SitePolicyView>): SitePolicyView => ({
   endpoint: `${s}/paychan/v1`,
   items: 12,
   charged: '1210',
+  depositLimit: '100000',
+  openDeposits: '50000',
   updatedAt: 1,
   ...over,
 });

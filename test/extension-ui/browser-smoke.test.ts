@@ -129,6 +129,32 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     await page.close();
   });
 
+  it('locking takes every credential rule down and stops them being sent; unlocking restores them (finding 7)', async () => {
+    type Dnr = { getSessionRules(): Promise<{ id: number; action: { requestHeaders?: { value?: string }[] } }[]>; updateSessionRules(o: unknown): Promise<void> };
+    const rules = () => sw.evaluate(async () => (await (globalThis as unknown as { chrome: { declarativeNetRequest: Dnr } }).chrome.declarativeNetRequest.getSessionRules()).map((r) => [r.id, r.action.requestHeaders?.[0]?.value]));
+    await sw.evaluate(() =>
+      (globalThis as unknown as { chrome: { declarativeNetRequest: Dnr } }).chrome.declarativeNetRequest.updateSessionRules({
+        addRules: [
+          {
+            id: 10_000,
+            priority: 1,
+            action: { type: 'modifyHeaders', requestHeaders: [{ header: 'Paychan-Credential', operation: 'set', value: 'Paychan channel="aa:0", token="t"' }] },
+            condition: { urlFilter: '|https://', requestDomains: ['news.example'], resourceTypes: ['main_frame'] },
+          },
+        ],
+      }),
+    );
+    const page = await popup();
+    assert.equal((await send(page, 'wallet.lock')).ok, true);
+    for (let i = 0; i < 50 && (await rules()).length > 0; i++) await page.waitForTimeout(100);
+    assert.deepEqual(await rules(), [], 'locked: no credential rule left');
+    assert.equal((await send(page, 'wallet.unlock', { password: 'correct horse' })).ok, true);
+    for (let i = 0; i < 50 && (await rules()).length === 0; i++) await page.waitForTimeout(100);
+    assert.deepEqual(await rules(), [[10_000, 'Paychan channel="aa:0", token="t"']], 'unlocked: the credential is back');
+    await sw.evaluate(() => (globalThis as unknown as { chrome: { declarativeNetRequest: Dnr } }).chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: [10_000] }));
+    await page.close();
+  });
+
   it('opens the approval window for a paywalled navigation', async () => {
     const page = await ctx.newPage();
     const promptPage = ctx.waitForEvent('page', { predicate: (p) => p.url().includes('prompt.html'), timeout: 15_000 });
@@ -136,7 +162,9 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     const prompt = await promptPage;
     await prompt.setViewportSize({ width: 440, height: 720 });
     await prompt.getByRole('button', { name: 'Pay once' }).waitFor();
-    assert.match((await prompt.textContent('h1')) ?? '', /127\.0\.0\.1/);
+    // The site and the channel API with their scheme (finding 6): http here, on the devnet.
+    assert.match((await prompt.textContent('h1')) ?? '', /http:\/\/127\.0\.0\.1:\d+/);
+    await prompt.getByText('http://127.0.0.1:1', { exact: true }).waitFor();
     await prompt.screenshot({ path: join(ARTIFACTS, 'prompt-01-approval.png'), fullPage: true });
     // The popup shows the pending approval.
     const p = await popup();
@@ -221,6 +249,9 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
       price: '2',
       network: 'regtest',
       endpoint: 'https://news.example/paychan/v1',
+      previousEndpoint: null,
+      openDeposits: '0',
+      depositLimit: '100000',
       deposit: null,
       expiryBlocks: null,
       expiryEstimate: null,

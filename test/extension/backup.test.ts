@@ -108,6 +108,10 @@ test('channel backup: the file, and every refusal leaves the store as it was', a
   await refused(b, file.contents.slice(0, Math.floor(file.contents.length / 2)), PASSWORD, 'INVALID_BACKUP', /not complete JSON/);
   await refused(b, JSON.stringify({ ...outer, ciphertext: tag.slice(0, tag.length - 40) }), PASSWORD, 'INVALID_BACKUP', /changed or damaged/);
   await refused(b, JSON.stringify({ ...outer, iterations: 1000 }), PASSWORD, 'INVALID_BACKUP');
+  // Finding 11: a file asking for 100 million PBKDF2 rounds would hold the worker for minutes; refused at once.
+  const t0 = Date.now();
+  await refused(b, JSON.stringify({ ...outer, iterations: 100_000_000 }), PASSWORD, 'INVALID_BACKUP', /iterations must be a whole number from 600000 to 1200000/);
+  assert.ok(Date.now() - t0 < 5000, 'refused without deriving a key');
   await refused(b, JSON.stringify({ hello: 'world' }), PASSWORD, 'INVALID_BACKUP', /not a Paychan channel backup file/);
   await refused(b, '', PASSWORD, 'INVALID_BACKUP');
   await refused(b, malformed, PASSWORD, 'INVALID_BACKUP', /does not pay the channel script its capacity/);

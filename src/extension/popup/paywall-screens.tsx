@@ -32,11 +32,13 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
   const [maxPrice, setMaxPrice] = useState(s.maxPrice);
   const [budget, setBudget] = useState(s.budget);
   const [days, setDays] = useState(String(s.periodDays));
+  const [depositLimit, setDepositLimit] = useState(s.depositLimit);
   useEffect(() => {
     setMode(s.mode);
     setMaxPrice(s.maxPrice);
     setBudget(s.budget);
     setDays(String(s.periodDays));
+    setDepositLimit(s.depositLimit);
   }, [s.updatedAt]);
   const save = useAction(async (patch: Parameters<typeof call<'paywall.site.set'>>[1]['patch']) => {
     await call('paywall.site.set', { site: s.site, patch });
@@ -47,8 +49,8 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
     onChange();
   });
   const used = BigInt(s.spent) + BigInt(s.reserved);
-  const dirty = mode !== s.mode || maxPrice !== s.maxPrice || budget !== s.budget || days !== String(s.periodDays);
-  const bad = parseSatsInput(maxPrice) === null || parseSatsInput(budget) === null || !/^[1-9][0-9]{0,2}$/.test(days);
+  const dirty = mode !== s.mode || maxPrice !== s.maxPrice || budget !== s.budget || days !== String(s.periodDays) || depositLimit !== s.depositLimit;
+  const bad = parseSatsInput(maxPrice) === null || parseSatsInput(budget) === null || parseSatsInput(depositLimit) === null || !/^[1-9][0-9]{0,2}$/.test(days);
   const id = `site-${s.site.replace(/[^a-z0-9]/gi, '-')}`;
   return (
     <article class="card stack" aria-labelledby={id}>
@@ -70,6 +72,10 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
         <div class="small muted">
           {s.items} item{s.items === 1 ? '' : 's'} ({fmtSats(s.charged)}) this period
         </div>
+        <div class="small">
+          Deposits locked in channels: <strong>{fmtSats(s.openDeposits)}</strong> of at most {fmtSats(s.depositLimit)}
+        </div>
+        {s.endpoint && <div class="small muted mono">Channel API: {s.endpoint}</div>}
       </div>
       {!s.blocked && (
         <>
@@ -82,6 +88,9 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
           {mode === 'auto' && (
             <BudgetFields maxPrice={maxPrice} setMaxPrice={setMaxPrice} budget={budget} setBudget={setBudget} days={days} setDays={setDays} />
           )}
+          <Field label="Deposit limit (sat)">
+            <input inputMode="numeric" value={depositLimit} onInput={(e) => setDepositLimit((e.target as HTMLInputElement).value)} />
+          </Field>
         </>
       )}
       <ErrorBox error={save.error ?? remove.error} />
@@ -91,7 +100,7 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
         </button>
         <button onClick={() => save.run({ blocked: !s.blocked })}>{s.blocked ? 'Unblock' : 'Block'}</button>
         {!s.blocked && (
-          <button class="primary" disabled={!dirty || bad || save.busy} onClick={() => save.run({ mode, maxPrice: maxPrice.replace(/[,_\s]/g, ''), budget: budget.replace(/[,_\s]/g, ''), periodDays: Number(days) })}>
+          <button class="primary" disabled={!dirty || bad || save.busy} onClick={() => save.run({ mode, maxPrice: maxPrice.replace(/[,_\s]/g, ''), budget: budget.replace(/[,_\s]/g, ''), periodDays: Number(days), depositLimit: depositLimit.replace(/[,_\s]/g, '') })}>
             Save
           </button>
         )}

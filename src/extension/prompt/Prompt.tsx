@@ -19,8 +19,20 @@ const REASONS: Record<ApprovalView['reason'], string> = {
   'price-above-limit': 'This item costs more than your auto-pay limit for this site.',
   'budget-exhausted': 'Your auto-pay budget for this site is used up for this period.',
   'third-party': 'Another site is loading this paid item.',
+  'endpoint-changed': 'This site now asks to be paid through a different channel API.',
+  'new-channel': 'This would open another channel with this site this period.',
+  'deposit-limit': "A new channel would lock more than this site's deposit limit.",
   locked: 'Auto-pay is on for this site, but the wallet is locked.',
 };
+
+/** An origin as the reader must see it: scheme, host and port (http vs https matters). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
 
 export function Prompt({ id }: { id: string }) {
   const [view, setView] = useState<ApprovalView | null | undefined>(undefined);
@@ -76,12 +88,17 @@ function Approve({ view, status, onStatus }: { view: ApprovalView; status: Walle
   return (
     <main class="stack">
       <ScreenHeading>
-        Pay <span class="mono">{host}</span>?
+        Pay <span class="mono">{originOf(view.site)}</span>?
       </ScreenHeading>
       <p class="muted small">{REASONS[view.reason]}</p>
       {view.initiator && (
         <div class="alert warn">
-          The request comes from a page on <strong>{hostOf(view.initiator)}</strong>, not from {host} itself.
+          The request comes from a page on <strong class="mono">{originOf(view.initiator)}</strong>, not from {originOf(view.site)} itself. Paying here pays for this one request only.
+        </div>
+      )}
+      {view.previousEndpoint && (
+        <div class="alert warn">
+          Until now {host} was paid through <span class="mono">{view.previousEndpoint}</span>; this asks for <span class="mono">{view.endpoint}</span>.
         </div>
       )}
       {standing && <div class="alert info">{standing}</div>}
@@ -106,6 +123,16 @@ function Approve({ view, status, onStatus }: { view: ApprovalView; status: Walle
               <dd>already open</dd>
             </>
           )}
+          {view.deposit !== null && (
+            <>
+              <dt>Deposits already locked with this site</dt>
+              <dd>
+                {fmtSats(view.openDeposits)} (limit {fmtSats(view.depositLimit)})
+              </dd>
+            </>
+          )}
+          <dt>Channel API</dt>
+          <dd class="mono">{originOf(view.endpoint)}</dd>
           <dt>Network</dt>
           <dd>{view.network}</dd>
         </dl>

@@ -62,7 +62,8 @@ export interface MessageMap {
    * the challenge (opening or topping up within the site's allowance) and answers the header to
    * retry the request with.
    */
-  pay: { req: { url: string; challenge: string }; res: PayResult };
+  /** `limit` and `maxNewDeposit` (sats) are the paywall's bounds: see channel-service `pay`. */
+  pay: { req: { url: string; challenge: string; limit?: SatString; maxNewDeposit?: SatString }; res: PayResult };
   /**
    * The paywall's background top-up (trusted callers only): keeps `price × items` of credit ahead
    * on the endpoint's newest open channel, raising its approval by at most `limit`; signs and
@@ -76,7 +77,8 @@ export interface MessageMap {
    * Reports a `Paychan-Receipt` header, so the background's view of credit stays exact. Trusted
    * callers only: the paywall, which sees receipts through webRequest.
    */
-  'pay.receipt': { req: { receipt: string }; res: ChannelSummary | null };
+  /** `url` is the response that carried the receipt: only the channel's own site is believed. */
+  'pay.receipt': { req: { receipt: string; url: string }; res: ChannelSummary | null };
   // --- paywall (issue 6): handled by background/paywall, wired through registerPaywall(). ---
   /** From the page's fetch/XHR wrapper (content script): pay for the 402 the browser just saw for `url` in this tab. */
   'paywall.request': { req: { url: string; method: string }; res: { outcome: import('../background/paywall/views.ts').PageOutcome } };

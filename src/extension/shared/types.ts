@@ -175,6 +175,8 @@ export interface PayResult {
   opened: boolean;
   /** How much this payment raised the approvals of the endpoint's channels (what the paywall counts against the budget). */
   approved: SatString;
+  /** On-chain fees of a channel this payment opened (funding, and the refund it holds signed); counted against the budget too. */
+  fees: SatString;
 }
 
 /** Pushed over the popup Port while it is open. */

@@ -36,11 +36,15 @@ export class Approvals {
   ) {}
 
   /**
-   * Asks the user. A second request for the same site while one is open joins it: ten images on
-   * one page make one prompt, not ten.
+   * Asks the user. A second request for the same site, from the same initiator and through the
+   * same channel API, while one is open joins it: ten images on one page make one prompt, not
+   * ten. A request from another page or naming another channel API gets its own window, so an
+   * answer never covers what the reader was not shown.
    */
   request(view: Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'>): Promise<ApprovalChoice> {
-    for (const p of this.pending.values()) if (p.view.site === view.site) return p.promise;
+    for (const p of this.pending.values()) {
+      if (p.view.site === view.site && p.view.initiator === view.initiator && p.view.endpoint === view.endpoint) return p.promise;
+    }
     const id = `a${++this.seq}-${Math.random().toString(36).slice(2, 10)}`;
     const createdAt = this.now();
     let resolve!: (c: ApprovalChoice) => void;
