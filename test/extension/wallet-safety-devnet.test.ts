@@ -39,7 +39,6 @@ test('finding 1: a challenge naming another site\'s channel API is refused by th
 });
 
 test('findings 5 and 11: the limit sent with the payment bounds approval plus fees; no new channel without leave', async () => {
-  const endpoint = `${merchant.url}/paychan/v1`;
   // No standing allowance: the payment's limit is its whole leave, written nowhere else.
   const rig = await fundedRig(devnet, 1_000_000n, null);
   const challenge = await challengeFor('/articles/1');
