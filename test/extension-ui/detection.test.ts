@@ -165,6 +165,8 @@ describe('badge', () => {
     const b = new Badge((tab, face) => seen.push([tab, face.text]));
     b.paid(4, 'https://news.example', 10n);
     b.paid(4, 'https://news.example', 15n);
+    b.paid(4, 'https://news.example', 0n); // charged="0": not delivered, not counted
+    assert.deepEqual(b.tab(4), { items: 2, charged: 25n, site: 'https://news.example' });
     b.setPending(1);
     b.setPending(0);
     b.reset(4);

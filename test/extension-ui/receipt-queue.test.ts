@@ -29,6 +29,14 @@ describe('receipt queue', () => {
     assert.deepEqual(log, ['receipt aa:0/30', 'receipt bb:0/10', 'items 1,2,3,4', 'top-up aa:0/30', 'top-up bb:0/10']);
   });
 
+  it('records a charged="0" receipt (not delivered) on the channel, but as no paid item', async () => {
+    const { log, queue } = recorder(10_000);
+    void queue.seen(item(1), receipt('aa:0', 1000n, 10n));
+    void queue.seen({ ...item(2), amount: 0n }, receipt('aa:0', 1000n, 10n, 0n));
+    await queue.flush();
+    assert.deepEqual(log, ['receipt aa:0/10', 'items 1', 'top-up aa:0/10']);
+  });
+
   it('handles a receipt that shows credit running low at once, after the ones waiting', async () => {
     const { log, queue } = recorder(10_000);
     void queue.seen(item(1), receipt('aa:0', 1000n, 900n));

@@ -45,7 +45,8 @@ export class Badge {
   }
 
   paid(tabId: number, site: string, amount: bigint): void {
-    if (tabId < 0) return;
+    // A charged="0" receipt is an item the site did not deliver (protocol §6.3.1): not paid.
+    if (tabId < 0 || amount === 0n) return;
     const cur = this.tabs.get(tabId) ?? { items: 0, charged: 0n, site };
     this.tabs.set(tabId, { items: cur.items + 1, charged: cur.charged + amount, site });
     this.renderTab(tabId);

@@ -44,7 +44,9 @@ export class ReceiptQueue {
 
   /** Takes a receipt and its paid item; resolves once they are recorded (not topped up). Never rejects. */
   seen(item: PaidItem, r: ReceiptSeen): Promise<void> {
-    this.items.push(item);
+    // A charged="0" receipt (the site did not deliver, protocol §6.3.1) still moves the channel's
+    // books, but it is no paid item.
+    if (item.amount > 0n) this.items.push(item);
     const key = `${r.site} ${r.channel}`;
     const held = this.newest.get(key);
     if (!held || (r.spent ?? 0n) >= (held.spent ?? 0n)) this.newest.set(key, r);
