@@ -184,7 +184,7 @@ describe('WCAG 2.1 AA in both themes (axe-core)', { skip: exe ? false : 'no Chro
     found.push(...(await axeScanBoth(page, 'channels: open, opening, closing, refunded')));
 
     await nav(page, 'Sites');
-    await page.getByText('auto.example').waitFor();
+    await page.getByText('auto.example', { exact: true }).waitFor();
     found.push(...(await axeScanBoth(page, 'sites: auto-pay, ask, blocked')));
 
     await nav(page, 'History');

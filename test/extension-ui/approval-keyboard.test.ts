@@ -80,7 +80,7 @@ describe('the approval window, keyboard first', { skip: exe ? false : 'no Chromi
 
   it('starts on the heading, tabs through the form then the answers, shows focus on every button, and Escape denies', async () => {
     const { prompt, tab } = await realPrompt();
-    assert.match(await focused(prompt), /^h1:Pay 127\.0\.0\.1:\d+\?$/, 'initial focus on the heading');
+    assert.match(await focused(prompt), /^h1:Pay http:\/\/127\.0\.0\.1:\d+\?$/, 'initial focus on the heading');
     await armed(prompt);
     const order: string[] = [];
     for (let i = 0; i < 12; i++) {
