@@ -16,6 +16,7 @@ export interface PgPoolClient extends PgQueryable {
   /** Back to the pool; with an error, the connection is destroyed instead. */
   release(err?: Error | boolean): void;
   on?(event: 'error', listener: (err: Error) => void): unknown;
+  off?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 export interface PgPool extends PgQueryable {

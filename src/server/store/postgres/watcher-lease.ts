@@ -13,6 +13,8 @@ export const WATCHER_LOCK = 0x7063_7761;
 
 export class PostgresWatcherLease implements WatcherLease {
   private session: PgPoolClient | null = null;
+  /** Stops listening for the held session's errors once it goes back to the pool. */
+  private unlisten: () => void = () => undefined;
 
   constructor(private readonly pool: PgPool) {}
 
@@ -26,7 +28,6 @@ export class PostgresWatcherLease implements WatcherLease {
       }
     }
     const session = await this.pool.connect();
-    session.on?.('error', (err) => this.drop(err));
     let got = false;
     try {
       const { rows } = await session.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [WATCHER_LOCK]);
@@ -40,12 +41,16 @@ export class PostgresWatcherLease implements WatcherLease {
       return false;
     }
     this.session = session;
+    const onError = (err: Error) => this.drop(err);
+    session.on?.('error', onError);
+    this.unlisten = () => session.off?.('error', onError);
     return true;
   }
 
   private drop(err: Error): void {
     const s = this.session;
     this.session = null;
+    this.unlisten();
     s?.release(err);
   }
 
@@ -53,6 +58,7 @@ export class PostgresWatcherLease implements WatcherLease {
     const s = this.session;
     if (!s) return;
     this.session = null;
+    this.unlisten();
     try {
       await s.query('SELECT pg_advisory_unlock($1)', [WATCHER_LOCK]);
       s.release();
