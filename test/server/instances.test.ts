@@ -6,18 +6,24 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { parseReceipt } from '../../src/core/http-binding.ts';
 import { encodePayment } from '../../src/core/messages.ts';
 import { ServerKeys } from '../../src/server/keys.ts';
 import { postgresSuite } from '../helpers/postgres.ts';
 import { ChannelClient } from './helpers/channel-client.ts';
 import { post } from './helpers/problems.ts';
-import { startServer, TEST_SEED, type TestServer } from './helpers/server.ts';
+import { startServer, tempDbPath, TEST_SEED, type TestServer } from './helpers/server.ts';
 import { syntheticChannel } from './helpers/synthetic-channel.ts';
 import { TestWallet } from './helpers/wallet.ts';
 import { startWatchedDevnet, WATCHED_CONFIG, type WatchedDevnet } from './watcher-fixture.ts';
 
-const pg = postgresSuite();
+const pgServer = postgresSuite();
 const keys = new ServerKeys(TEST_SEED, 'regtest');
 
 describe('three instances on one PostgreSQL database', () => {
@@ -31,7 +37,7 @@ describe('three instances on one PostgreSQL database', () => {
   before(async () => {
     devnet = await startWatchedDevnet();
     wallet = new TestWallet(devnet);
-    const url = await pg.newDatabase();
+    const url = await pgServer.newDatabase();
     servers = await Promise.all(
       [0, 1, 2].map(() =>
         startServer({ dbPath: url, config: { ...WATCHED_CONFIG, esploraUrl: devnet.url, watcher: { enabled: false } } }).then((s) => {
@@ -93,4 +99,33 @@ describe('three instances on one PostgreSQL database', () => {
     const status = await client.status();
     assert.deepEqual([status.paid, status.spent], [1_600n, 90n]);
   });
+});
+
+test('paychan-server --db postgres://… serves from that database', async () => {
+  const url = await pgServer.newDatabase();
+  const tmp = tempDbPath();
+  const config = join(tmp.dir, 'proxy.json');
+  writeFileSync(config, JSON.stringify({ upstream: 'http://127.0.0.1:9', routes: [], dbPath: tmp.dbPath, seedFile: join(tmp.dir, 'seed'), watcher: { enabled: false } }));
+  const cli = fileURLToPath(new URL('../../src/server/cli/paychan-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--config', config, '--port', '0', '--db', url], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PAYCHAN_LOG_LEVEL: 'error' },
+  });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (l) => l.startsWith('paychan-server:') && resolve(l));
+      child.once('exit', (code) => reject(new Error(`paychan-server exited with ${code}`)));
+    });
+    assert.match(line, /http:\/\/127\.0\.0\.1:\d+/);
+    assert.equal(existsSync(tmp.dbPath), false, 'no SQLite file made');
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const { rows } = await db.query('SELECT version FROM paychan_schema');
+    await db.end();
+    assert.equal(rows.length, 1, 'the server migrated the PostgreSQL database, not the file of the config');
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    tmp.cleanup();
+  }
 });
