@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { ChannelStore } from '../../../src/server/store/channel-store.ts';
-import { openChannelStore } from '../../../src/server/store/open-store.ts';
+import { loadConfig } from '../../../src/server/config.ts';
+import { isPostgresUrl, openChannelStore } from '../../../src/server/store/open-store.ts';
 import { PG_MIGRATIONS } from '../../../src/server/store/postgres/migrations.ts';
 import { PostgresChannelStore } from '../../../src/server/store/postgres/postgres-store.ts';
 import { postgresSuite } from '../../helpers/postgres.ts';
@@ -131,4 +132,11 @@ test('the watcher lease is held by one instance at a time and passes on when its
   await la.release();
   await a.close();
   await b.close();
+});
+
+test('the database setting takes a URL from PAYCHAN_DATABASE_URL, over PAYCHAN_DB', () => {
+  assert.equal(loadConfig({ env: { PAYCHAN_DB: 'site.db' } }).dbPath, 'site.db');
+  assert.equal(loadConfig({ env: { PAYCHAN_DB: 'site.db', PAYCHAN_DATABASE_URL: 'postgres://shop@db/paychan' } }).dbPath, 'postgres://shop@db/paychan');
+  assert.equal(isPostgresUrl('postgresql://db/x'), true);
+  assert.equal(isPostgresUrl('data/postgres.db'), false);
 });
