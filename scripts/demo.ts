@@ -83,7 +83,8 @@ async function main(): Promise<number> {
       console.log(`    funding fee                  ${b.fundingFee.toString().padStart(10)}`);
       console.log(`    settlement fee               ${b.settlementFee.toString().padStart(10)}`);
       console.log(`    sum                          ${(b.wallet + b.serverEarnings + b.fundingFee + b.settlementFee).toString().padStart(10)}`);
-      console.log(`    items delivered              ${b.itemsCharged.toString().padStart(10)}   (paid into the channel: ${b.paid})`);
+      console.log(`    items delivered              ${b.itemsCharged.toString().padStart(10)}   (signed into the channel: ${b.paid}, settled: ${b.settled})`);
+      console.log(`    prepaid credit forfeited     ${b.forfeited.toString().padStart(10)}   (unused credit ${b.paid - b.settled} came back with the close)`);
       console.log('');
       say(`${result.screenshots.length} screenshots in ${OUT}`);
       say('The books balance to the satoshi. Done.');

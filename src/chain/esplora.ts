@@ -3,20 +3,22 @@
  * devnet (src/devnet). It uses only `fetch`, so it runs in the browser extension as well as in
  * Node. Responses keep Esplora's field names; satoshi amounts (`value`, `fee`, `*_txo_sum`)
  * become bigint after being checked to be whole, non-negative and exact.
+ *
+ * Public servers rate-limit, so every request goes through its host's budget
+ * (request-budget.ts), a request the server could not answer now (429, 5xx, no answer) is
+ * retried after its `Retry-After` or a backoff, and what cannot change is asked once: a
+ * confirmed transaction, an output spent by a confirmed transaction.
  */
+import { Transaction } from 'bitcoinjs-lib';
 import type { NetworkName } from '../core/network.ts';
-import type {
-  EsploraAddress,
-  EsploraAddressStats,
-  EsploraFeeEstimates,
-  EsploraOutspend,
-  EsploraTx,
-  EsploraTxStatus,
-  EsploraUtxo,
-  EsploraVin,
-  EsploraVout,
-} from './esplora-types.ts';
+import { classifyBroadcastError } from './broadcast-verdict.ts';
+import { EsploraError } from './esplora-error.ts';
+import { arr, blockHash, decimal, enc, malformed, obj, sats, str, toOutspend, toStats, toStatus, toTx, txid, uint } from './esplora-parse.ts';
+import type { EsploraAddress, EsploraAddressStats, EsploraFeeEstimates, EsploraOutspend, EsploraTx, EsploraTxStatus, EsploraUtxo, EsploraVin, EsploraVout } from './esplora-types.ts';
+import { parseEsploraFees, parseMempoolFees, type FeeRates, type FeeSource } from './fee-rates.ts';
+import { backoffMs, budgetFor, realSleep, retryAfterMs, type BudgetLimits, type HostBudget, type Sleep } from './request-budget.ts';
 
+export { EsploraError } from './esplora-error.ts';
 export type { EsploraFeeEstimates, EsploraOutspend, EsploraTxStatus } from './esplora-types.ts';
 export type Tx = EsploraTx<bigint>;
 export type TxIn = EsploraVin<bigint>;
@@ -28,61 +30,54 @@ export type AddressStats = EsploraAddressStats<bigint>;
 /** Public Esplora instances per network; regtest is the devnet's default port. */
 export const ESPLORA_URLS: Readonly<Record<NetworkName, string>> = {
   mainnet: 'https://mempool.space/api',
-  testnet: 'https://mempool.space/testnet/api',
+  testnet4: 'https://mempool.space/testnet4/api',
+  testnet3: 'https://mempool.space/testnet/api',
   signet: 'https://mempool.space/signet/api',
   regtest: 'http://127.0.0.1:3002',
 };
 
-/**
- * A failed request. `status` is the HTTP status (0 when no response arrived); `reason` is the
- * node's rejection reason when the body carries one (e.g. `non-final`, `bad-txns-inputs-missingorspent`),
- * otherwise the body text.
- */
-export class EsploraError extends Error {
-  readonly status: number;
-  readonly reason: string;
-  readonly body: string;
-
-  constructor(status: number, body: string, message?: string) {
-    const reason = reasonFromBody(body);
-    super(message ?? `Esplora HTTP ${status}: ${reason}`);
-    this.name = 'EsploraError';
-    this.status = status;
-    this.reason = reason;
-    this.body = body;
-  }
-}
-
-/**
- * Esplora relays bitcoind's rejection as `sendrawtransaction RPC error: {"code":-26,"message":"non-final"}`;
- * the reason is that message. Other bodies are already plain reasons.
- */
-function reasonFromBody(body: string): string {
-  const json = body.indexOf('{');
-  if (json >= 0) {
-    try {
-      const parsed: unknown = JSON.parse(body.slice(json));
-      if (isRecord(parsed) && typeof parsed.message === 'string') return parsed.message;
-    } catch {
-      // not JSON after all: fall through to the raw text
-    }
-  }
-  return body.trim().slice(0, 500);
-}
-
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface EsploraClientOptions {
-  /** Gives up on a request after this long; default 20 s. */
+  /** Gives up on one attempt after this long; default 20 s. */
   timeoutMs?: number;
+  /** Attempts after the first for a request the server could not answer now; default 3. */
+  retries?: number;
+  /** First backoff when the server names no `Retry-After`; doubles per attempt, with jitter. Default 500 ms. */
+  backoffMs?: number;
+  /** A `Retry-After` longer than this is not waited out: the error goes to the caller. Default 60 s. */
+  maxRetryWaitMs?: number;
+  /** The host's request budget; default: the one shared by every client of that host. */
+  budget?: HostBudget;
+  /** Limits for the shared budget when this client is the first of its host. */
+  limits?: BudgetLimits;
+  sleep?: Sleep;
 }
 
-const TXID = /^[0-9a-f]{64}$/;
+/** Answers that may be different a moment later: rate limits, overload, lost answers. */
+const RETRYABLE = new Set([0, 429, 500, 502, 503, 504]);
+/** Page sizes of address history: mempool's electrs pages 50 at a time, Blockstream's 25 confirmed. */
+const MEMPOOL_PAGE = 50;
+const CHAIN_PAGE = 25;
+/** Enough for 10,000 transactions on one address; a wallet address with more is not ours to page through. */
+const MAX_PAGES = 400;
+const CACHE_ENTRIES = 5_000;
+/** electrs refuses `/utxo` for an address with more than 500 coins. */
+const TOO_MANY_UTXOS = /too many (unspent transaction outputs|utxos|history)/i;
 
 export class EsploraClient {
   readonly baseUrl: string;
   private readonly fetchImpl: FetchLike;
   private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly maxRetryWaitMs: number;
+  private readonly budget: HostBudget;
+  private readonly sleep: Sleep;
+  /** What kind of server this is, once asked (see getFeeRates). */
+  private kind: Promise<FeeSource> | null = null;
+  private readonly confirmedTxs = new BoundedCache<Tx>(CACHE_ENTRIES);
+  private readonly settledSpends = new BoundedCache<EsploraOutspend>(CACHE_ENTRIES);
 
   // The default calls fetch as a plain function: a browser throws "Illegal invocation" when
   // window.fetch is called as a method of another object.
@@ -94,6 +89,11 @@ export class EsploraClient {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.fetchImpl = fetchImpl;
     this.timeoutMs = options.timeoutMs ?? 20_000;
+    this.retries = options.retries ?? 3;
+    this.backoffMs = options.backoffMs ?? 500;
+    this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
+    this.budget = options.budget ?? budgetFor(this.baseUrl, options.limits);
+    this.sleep = options.sleep ?? realSleep;
   }
 
   async getAddress(address: string): Promise<AddressInfo> {
@@ -105,8 +105,20 @@ export class EsploraClient {
     };
   }
 
+  /**
+   * The address's unspent outputs. electrs refuses the list for an address with more than 500
+   * of them (400 "Too many unspent transaction outputs (>500)"); they are then read from the
+   * address's whole history instead.
+   */
   async getAddressUtxos(address: string): Promise<Utxo[]> {
-    return arr(await this.getJson(`/address/${enc(address)}/utxo`), 'utxos').map((u, i) => {
+    let list: unknown;
+    try {
+      list = await this.getJson(`/address/${enc(address)}/utxo`);
+    } catch (err) {
+      if (err instanceof EsploraError && err.status === 400 && TOO_MANY_UTXOS.test(err.body)) return this.utxosFromHistory(address);
+      throw err;
+    }
+    return arr(list, 'utxos').map((u, i) => {
       const v = obj(u, `utxo ${i}`);
       return {
         txid: txid(v.txid, 'utxo txid'),
@@ -117,13 +129,34 @@ export class EsploraClient {
     });
   }
 
-  /** Newest first: up to 50 unconfirmed, then the 25 most recent confirmed transactions. */
+  /**
+   * Every transaction of the address, newest first (unconfirmed ones first). Paged as the
+   * server pages: mempool's electrs 50 at a time with `?after_txid=`, Blockstream's 50
+   * unconfirmed and 25 confirmed, then 25 more confirmed per `/txs/chain/:last_seen_txid`.
+   */
   async getAddressTxs(address: string): Promise<Tx[]> {
-    return arr(await this.getJson(`/address/${enc(address)}/txs`), 'txs').map((t) => toTx(t));
+    const base = `/address/${enc(address)}/txs`;
+    const mempoolPaging = (await this.serverKind()) === 'mempool';
+    const all: Tx[] = [];
+    let page = this.txList(await this.getJson(base));
+    for (let n = 0; ; n++) {
+      all.push(...page);
+      const confirmed = page.filter((t) => t.status.confirmed);
+      const full = mempoolPaging ? page.length >= MEMPOOL_PAGE : confirmed.length >= CHAIN_PAGE;
+      if (!full || n >= MAX_PAGES) break;
+      const last = mempoolPaging ? page[page.length - 1]! : confirmed[confirmed.length - 1]!;
+      page = this.txList(await this.getJson(mempoolPaging ? `${base}?after_txid=${last.txid}` : `${base}/chain/${last.txid}`));
+    }
+    const seen = new Set<string>();
+    return all.filter((t) => !seen.has(t.txid) && seen.add(t.txid));
   }
 
   async getTx(txidHex: string): Promise<Tx> {
-    return toTx(await this.getJson(`/tx/${enc(txidHex)}`));
+    const cached = this.confirmedTxs.get(txidHex);
+    if (cached) return cached;
+    const tx = toTx(await this.getJson(`/tx/${enc(txidHex)}`));
+    this.remember(tx);
+    return tx;
   }
 
   async getTxHex(txidHex: string): Promise<string> {
@@ -134,11 +167,18 @@ export class EsploraClient {
 
   /** An unknown txid reads as `{ confirmed: false }`, as on Esplora. */
   async getTxStatus(txidHex: string): Promise<EsploraTxStatus> {
+    const cached = this.confirmedTxs.get(txidHex);
+    if (cached) return cached.status;
     return toStatus(await this.getJson(`/tx/${enc(txidHex)}/status`), 'status');
   }
 
   async getOutspend(txidHex: string, vout: number): Promise<EsploraOutspend> {
-    return toOutspend(await this.getJson(`/tx/${enc(txidHex)}/outspend/${vout}`), 'outspend');
+    const key = `${txidHex}:${vout}`;
+    const cached = this.settledSpends.get(key);
+    if (cached) return cached;
+    const spend = toOutspend(await this.getJson(`/tx/${enc(txidHex)}/outspend/${vout}`), 'outspend');
+    if (spend.spent && spend.status?.confirmed) this.settledSpends.set(key, spend);
+    return spend;
   }
 
   async getOutspends(txidHex: string): Promise<EsploraOutspend[]> {
@@ -147,9 +187,27 @@ export class EsploraClient {
     );
   }
 
-  /** Broadcasts a raw transaction; resolves its txid or throws EsploraError with the node's reason. */
+  /**
+   * Broadcasts a raw transaction and resolves its txid, or throws an EsploraError: with the
+   * node's verdict (400 `sendrawtransaction RPC error: …`), or "unavailable" (see
+   * broadcast-verdict.ts). An answer that carries no verdict may have been lost on its way back
+   * after the node took the transaction, so the chain is asked before giving up: a transaction
+   * the server knows counts as sent.
+   */
   async broadcast(hex: string): Promise<string> {
-    return txid((await this.request('/tx', { method: 'POST', body: hex })).trim(), 'broadcast result');
+    try {
+      return txid((await this.request('/tx', { method: 'POST', body: hex })).trim(), 'broadcast result');
+    } catch (err) {
+      if (classifyBroadcastError(err) !== 'unavailable') throw err;
+      const id = txidOfHex(hex);
+      if (id === null) throw err;
+      const known = await this.getTx(id).then(
+        () => true,
+        () => false,
+      );
+      if (known) return id;
+      throw err;
+    }
   }
 
   async getTipHeight(): Promise<number> {
@@ -164,16 +222,58 @@ export class EsploraClient {
     return blockHash((await this.getText(`/block-height/${height}`)).trim(), 'block hash');
   }
 
+  /** Esplora's own `/fee-estimates` table, as the server sends it (sat/vB). */
   async getFeeEstimates(): Promise<EsploraFeeEstimates> {
-    const v = obj(await this.getJson('/fee-estimates'), 'fee estimates');
-    const out: EsploraFeeEstimates = {};
-    for (const [target, rate] of Object.entries(v)) {
-      if (!/^[1-9][0-9]*$/.test(target) || typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) {
-        throw malformed(`fee estimate for ${target.slice(0, 20)}`);
-      }
-      out[target] = rate;
+    const rates = parseEsploraFees(await this.getJson('/fee-estimates'));
+    return Object.fromEntries(rates.byTarget.map(([t, r]) => [String(t), Number(r) / 1000]));
+  }
+
+  /** Fee rates from the endpoint this server has: mempool's `/v1/fees/precise`, else Esplora's `/fee-estimates`. */
+  async getFeeRates(): Promise<FeeRates> {
+    if ((await this.serverKind()) === 'mempool') return parseMempoolFees(await this.getJson('/v1/fees/precise'));
+    return parseEsploraFees(await this.getJson('/fee-estimates'));
+  }
+
+  /**
+   * mempool's backend or Blockstream's electrs, asked once per client: mempool answers
+   * `GET /v1/fees/precise`, Blockstream's electrs (and the devnet unless told to play mempool)
+   * answers 404. An error other than 404 is not remembered, so the next call asks again.
+   */
+  serverKind(): Promise<FeeSource> {
+    this.kind ??= this.getText('/v1/fees/precise').then(
+      (): FeeSource => 'mempool',
+      (err: unknown): FeeSource => {
+        if (err instanceof EsploraError && err.status === 404) return 'esplora';
+        this.kind = null;
+        throw err;
+      },
+    );
+    return this.kind;
+  }
+
+  /** Unspent outputs of an address read from its history: what paid it and nothing there spent. */
+  private async utxosFromHistory(address: string): Promise<Utxo[]> {
+    const history = await this.getAddressTxs(address);
+    const spent = new Set(history.flatMap((t) => t.vin.map((i) => `${i.txid}:${i.vout}`)));
+    const out: Utxo[] = [];
+    for (const t of history) {
+      t.vout.forEach((o, vout) => {
+        if (o.scriptpubkey_address === address && !spent.has(`${t.txid}:${vout}`)) out.push({ txid: t.txid, vout, value: o.value, status: t.status });
+      });
     }
     return out;
+  }
+
+  private txList(v: unknown): Tx[] {
+    return arr(v, 'txs').map((t) => {
+      const tx = toTx(t);
+      this.remember(tx);
+      return tx;
+    });
+  }
+
+  private remember(tx: Tx): void {
+    if (tx.status.confirmed) this.confirmedTxs.set(tx.txid, tx);
   }
 
   private async getJson(path: string): Promise<unknown> {
@@ -189,152 +289,62 @@ export class EsploraClient {
     return this.request(path, { method: 'GET' });
   }
 
+  /**
+   * One request within the host's budget, tried again while the server could not answer it
+   * now: after its `Retry-After` (which holds back every request to that host), or after a
+   * growing, jittered backoff when it named no time.
+   */
   private async request(path: string, init: RequestInit): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      let failure: EsploraError;
+      try {
+        return await this.budget.run(() => this.attempt(path, init));
+      } catch (err) {
+        if (!(err instanceof EsploraError)) throw err;
+        failure = err;
+      }
+      if (!RETRYABLE.has(failure.status) || attempt >= this.retries) throw failure;
+      const wait = failure.retryAfterMs ?? backoffMs(attempt, this.backoffMs);
+      if (wait > this.maxRetryWaitMs) throw failure;
+      if (failure.retryAfterMs !== null) this.budget.pause(wait);
+      else await this.sleep(wait);
+    }
+  }
+
+  private async attempt(path: string, init: RequestInit): Promise<string> {
     let res: Response;
+    let body: string;
     try {
       res = await this.fetchImpl(this.baseUrl + path, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      body = await res.text();
     } catch (err) {
       throw new EsploraError(0, '', `Esplora request ${path} failed: ${(err as Error).message}`);
     }
-    const body = await res.text();
-    if (!res.ok) throw new EsploraError(res.status, body);
+    if (!res.ok) throw new EsploraError(res.status, body, undefined, retryAfterMs(res.headers.get('retry-after')));
     return body;
   }
 }
 
-function enc(segment: string): string {
-  return encodeURIComponent(segment);
-}
-
-function malformed(what: string): EsploraError {
-  return new EsploraError(200, '', `Esplora sent a malformed ${what}`);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function obj(v: unknown, what: string): Record<string, unknown> {
-  if (!isRecord(v)) throw malformed(what);
-  return v;
-}
-
-function arr(v: unknown, what: string): unknown[] {
-  if (!Array.isArray(v)) throw malformed(what);
-  return v;
-}
-
-function str(v: unknown, what: string): string {
-  if (typeof v !== 'string') throw malformed(what);
-  return v;
-}
-
-function bool(v: unknown, what: string): boolean {
-  if (typeof v !== 'boolean') throw malformed(what);
-  return v;
-}
-
-function uint(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw malformed(what);
-  return v;
-}
-
-function decimal(text: string, what: string): number {
-  const t = text.trim();
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(t)) throw malformed(what);
-  return Number(t);
-}
-
-/** JSON numbers are doubles; every satoshi amount (≤ 21e14) fits in one exactly. */
-function sats(v: unknown, what: string): bigint {
-  return BigInt(uint(v, what));
-}
-
-function txid(v: unknown, what: string): string {
-  if (typeof v !== 'string' || !TXID.test(v)) throw malformed(what);
-  return v;
-}
-
-const blockHash = txid;
-
-function hex(v: unknown, what: string): string {
-  if (typeof v !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(v)) throw malformed(what);
-  return v;
-}
-
-function toStatus(v: unknown, what: string): EsploraTxStatus {
-  const s = obj(v, what);
-  if (!bool(s.confirmed, `${what}.confirmed`)) return { confirmed: false };
-  return {
-    confirmed: true,
-    block_height: uint(s.block_height, `${what}.block_height`),
-    block_hash: blockHash(s.block_hash, `${what}.block_hash`),
-    block_time: uint(s.block_time, `${what}.block_time`),
-  };
-}
-
-function toVout(v: unknown, what: string): TxOut {
-  const o = obj(v, what);
-  const out: TxOut = {
-    scriptpubkey: hex(o.scriptpubkey, `${what}.scriptpubkey`),
-    scriptpubkey_type: str(o.scriptpubkey_type, `${what}.scriptpubkey_type`),
-    value: sats(o.value, `${what}.value`),
-  };
-  if (o.scriptpubkey_address !== undefined && o.scriptpubkey_address !== null) {
-    out.scriptpubkey_address = str(o.scriptpubkey_address, `${what}.scriptpubkey_address`);
+function txidOfHex(hex: string): string | null {
+  try {
+    return Transaction.fromHex(hex).getId();
+  } catch {
+    return null;
   }
-  return out;
 }
 
-function toVin(v: unknown, what: string): TxIn {
-  const i = obj(v, what);
-  const vin: TxIn = {
-    txid: txid(i.txid, `${what}.txid`),
-    vout: uint(i.vout, `${what}.vout`),
-    prevout: i.prevout === null || i.prevout === undefined ? null : toVout(i.prevout, `${what}.prevout`),
-    scriptsig: hex(i.scriptsig, `${what}.scriptsig`),
-    is_coinbase: bool(i.is_coinbase, `${what}.is_coinbase`),
-    sequence: uint(i.sequence, `${what}.sequence`),
-  };
-  if (i.witness !== undefined && i.witness !== null) {
-    vin.witness = arr(i.witness, `${what}.witness`).map((w) => hex(w, `${what}.witness item`));
+/** A map that forgets its oldest entries past `limit`. */
+class BoundedCache<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
   }
-  return vin;
-}
 
-function toTx(v: unknown): Tx {
-  const t = obj(v, 'transaction');
-  return {
-    txid: txid(t.txid, 'txid'),
-    version: uint(t.version, 'version'),
-    locktime: uint(t.locktime, 'locktime'),
-    vin: arr(t.vin, 'vin').map((i, n) => toVin(i, `vin ${n}`)),
-    vout: arr(t.vout, 'vout').map((o, n) => toVout(o, `vout ${n}`)),
-    size: uint(t.size, 'size'),
-    weight: uint(t.weight, 'weight'),
-    fee: sats(t.fee, 'fee'),
-    status: toStatus(t.status, 'status'),
-  };
-}
-
-function toOutspend(v: unknown, what: string): EsploraOutspend {
-  const o = obj(v, what);
-  if (!bool(o.spent, `${what}.spent`)) return { spent: false };
-  const out: EsploraOutspend = { spent: true };
-  // Some servers report a spend without naming the spender; keep whatever they give.
-  if (o.txid !== undefined && o.txid !== null) out.txid = txid(o.txid, `${what}.txid`);
-  if (o.vin !== undefined && o.vin !== null) out.vin = uint(o.vin, `${what}.vin`);
-  if (o.status !== undefined && o.status !== null) out.status = toStatus(o.status, `${what}.status`);
-  return out;
-}
-
-function toStats(v: unknown, what: string): AddressStats {
-  const s = obj(v, what);
-  return {
-    tx_count: uint(s.tx_count, `${what}.tx_count`),
-    funded_txo_count: uint(s.funded_txo_count, `${what}.funded_txo_count`),
-    funded_txo_sum: sats(s.funded_txo_sum, `${what}.funded_txo_sum`),
-    spent_txo_count: uint(s.spent_txo_count, `${what}.spent_txo_count`),
-    spent_txo_sum: sats(s.spent_txo_sum, `${what}.spent_txo_sum`),
-  };
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value!);
+  }
 }

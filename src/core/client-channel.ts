@@ -50,6 +50,11 @@ export interface ClientChannel {
   /** Price total the server reports as delivered (from receipts and status). */
   spent: bigint;
   closingTxid: string | null;
+  /**
+   * The payment the cooperative close carried (signClose): what the settlement should pay the
+   * server, at most `signed`. Absent or null until the wallet closes.
+   */
+  closePayment?: Payment | null;
 }
 
 export function propose(endpoint: string, request: OpenRequest, clientKeyIndex: number, approved: bigint): ClientChannel {
@@ -175,6 +180,30 @@ export function nextTopUp(ch: ClientChannel, price: bigint, target: bigint): big
   if (wanted > capacity) wanted = capacity;
   if (wanted <= ch.signed || wanted - ch.spent < price) return null;
   return wanted;
+}
+
+/**
+ * The payment a cooperative close carries (docs/protocol.md §5): what the server delivered, or
+ * `minimum` if that is more (a server's floor), rounded up for dust, and never above `signed`, so
+ * a close signs nothing the server could not already take. This is the one place a payment below
+ * `signed` is signed: the channel moves to closing with it, and no payment follows a close.
+ */
+export function signClose(
+  ch: ClientChannel,
+  minimum: bigint,
+  clientPrivateKey: Uint8Array,
+  secp: Secp = nobleSecp,
+): { channel: ClientChannel; payment: Payment } {
+  if (ch.state !== 'open' && ch.state !== 'funding' && ch.state !== 'closing') throw new ClientRefusal('BAD_STATE', `cannot close a ${ch.state} channel`);
+  if (ch.signed === 0n) throw new ClientRefusal('BAD_STATE', 'nothing was paid on this channel');
+  const params = channelParams(ch);
+  if (!equalBytes(secp.publicKey(clientPrivateKey), params.clientPubkey)) {
+    throw new ClientRefusal('TERMS_MISMATCH', 'key does not belong to this channel');
+  }
+  const owed = payableAmount(params, ch.spent > minimum ? ch.spent : minimum);
+  const amount = owed < ch.signed ? owed : ch.signed;
+  const payment = { amount, signature: signPayment(params, amount, clientPrivateKey, secp) };
+  return { channel: { ...ch, state: 'closing', closePayment: payment }, payment };
 }
 
 export function beginClose(ch: ClientChannel): ClientChannel {

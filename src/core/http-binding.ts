@@ -14,8 +14,12 @@ export const CREDENTIAL_HEADER = 'Paychan-Credential';
 /** Set by the server on every paid response. */
 export const RECEIPT_HEADER = 'Paychan-Receipt';
 
-/** Why a 402 was sent to a request that carried a credential. */
-export type ChallengeError = 'insufficient_credit' | 'invalid_credential' | 'channel_closed';
+/**
+ * Why a 402 was sent to a request that carried a credential. `invalid_payment`: the payment riding
+ * in the credential was refused (its own code in `code`); the stored credit did not change.
+ */
+export type ChallengeError = 'insufficient_credit' | 'invalid_credential' | 'channel_closed' | 'invalid_payment';
+const CHALLENGE_ERRORS: readonly string[] = ['insufficient_credit', 'invalid_credential', 'channel_closed', 'invalid_payment'];
 
 /** A Paychan 402 challenge: the price of this resource and how to open a channel to pay it. */
 export interface Challenge {
@@ -24,8 +28,12 @@ export interface Challenge {
   /** Absolute URL of the channel API. */
   endpoint: string;
   terms: ServerTerms;
+  /** Blocks before expiry at which the server stops taking payments and debits and settles. */
+  settleMarginBlocks?: number;
   error?: ChallengeError;
-  /** Credit left on the presented channel, with error=insufficient_credit. */
+  /** With error=invalid_payment: the payment's own error code (e.g. BAD_SIGNATURE). */
+  code?: string;
+  /** The presented channel's stored credit, with error=insufficient_credit or invalid_payment. */
   credit?: bigint;
 }
 
@@ -48,7 +56,9 @@ export function formatChallenge(c: Challenge): string {
     ['max_expiry', String(c.terms.maxExpiryBlocks)],
     ['min_first_payment', c.terms.minFirstPayment.toString()],
   ];
+  if (c.settleMarginBlocks !== undefined) params.push(['settle_margin', String(c.settleMarginBlocks)]);
   if (c.error) params.push(['error', c.error]);
+  if (c.code !== undefined) params.push(['code', c.code]);
   if (c.credit !== undefined) params.push(['credit', c.credit.toString()]);
   return formatAuthItem(AUTH_SCHEME, params);
 }
@@ -81,8 +91,12 @@ export function parseChallenge(header: string): Challenge | null {
       minFirstPayment: parseSats(required(item, 'min_first_payment'), 'min_first_payment'),
     },
   };
+  const margin = item.params.get('settle_margin');
+  if (margin !== undefined) challenge.settleMarginBlocks = parseUint(margin, 'settle_margin');
   const error = item.params.get('error');
-  if (error === 'insufficient_credit' || error === 'invalid_credential' || error === 'channel_closed') challenge.error = error;
+  if (error !== undefined && CHALLENGE_ERRORS.includes(error)) challenge.error = error as ChallengeError;
+  const code = item.params.get('code');
+  if (code !== undefined && /^[A-Z_]{1,40}$/.test(code)) challenge.code = code;
   const credit = item.params.get('credit');
   if (credit !== undefined) challenge.credit = parseSats(credit, 'credit');
   return challenge;

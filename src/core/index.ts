@@ -10,6 +10,7 @@ export * from './network.ts';
 export * from './payment.ts';
 export * from './script.ts';
 export * from './secp.ts';
+export * from './site.ts';
 export * from './terms.ts';
 export * from './transactions.ts';
 export * as client from './client-channel.ts';

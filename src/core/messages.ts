@@ -8,6 +8,7 @@ import { bytesToHex, parseHex } from './bytes.ts';
 import { ProtocolError } from './errors.ts';
 import { isNetworkName, type NetworkName } from './network.ts';
 import { assertCompressedPubkey } from './script.ts';
+import { isPublicKeyOnCurve } from './secp.ts';
 import type { ServerTerms } from './terms.ts';
 
 type Json = Record<string, unknown>;
@@ -27,7 +28,17 @@ function network(value: unknown): NetworkName {
 function pubkey(value: unknown, field: string): Uint8Array {
   const key = parseHex(value, field, 33);
   assertCompressedPubkey(key, field);
+  if (!isPublicKeyOnCurve(key)) throw new ProtocolError('BAD_PUBKEY', `${field} is not a point on secp256k1`);
   return key;
+}
+
+/**
+ * A JSON integer field (version, expiry, fundingVout, block counts, tip): a JSON number, never a
+ * string, so a second implementation cannot guess wrong (amounts are the strings, §1).
+ */
+function integer(value: unknown, field: string, max = 0xffffffff): number {
+  if (typeof value !== 'number') throw new ProtocolError('SYNTAX_ERROR', `${field} must be a JSON number`);
+  return parseUint(value, field, max);
 }
 
 // ---- terms: GET {endpoint}/terms
@@ -39,6 +50,8 @@ export interface TermsResponse {
   tip: number;
   /** Payments accepted against an unconfirmed funding transaction, at most. */
   zeroConfLimit: bigint;
+  /** Payments and debits stop once `tip ≥ expiry − settleMarginBlocks`: the server settles then. */
+  settleMarginBlocks: number;
 }
 
 export function encodeTermsResponse(r: TermsResponse): Json {
@@ -52,6 +65,7 @@ export function encodeTermsResponse(r: TermsResponse): Json {
     minFirstPayment: formatSats(r.terms.minFirstPayment),
     tip: r.tip,
     zeroConfLimit: formatSats(r.zeroConfLimit),
+    settleMarginBlocks: r.settleMarginBlocks,
   };
 }
 
@@ -59,17 +73,18 @@ export function parseTermsResponse(body: unknown): TermsResponse {
   const o = object(body, 'terms');
   if (!Array.isArray(o.versions)) throw new ProtocolError('SYNTAX_ERROR', 'versions must be an array');
   return {
-    versions: o.versions.map((v) => parseUint(v, 'versions', 0xffff)),
+    versions: o.versions.map((v) => integer(v, 'versions', 0xffff)),
     terms: {
       network: network(o.network),
       minDeposit: parseSats(o.minDeposit, 'minDeposit'),
       maxDeposit: parseSats(o.maxDeposit, 'maxDeposit'),
-      minExpiryBlocks: parseUint(o.minExpiryBlocks, 'minExpiryBlocks'),
-      maxExpiryBlocks: parseUint(o.maxExpiryBlocks, 'maxExpiryBlocks'),
+      minExpiryBlocks: integer(o.minExpiryBlocks, 'minExpiryBlocks'),
+      maxExpiryBlocks: integer(o.maxExpiryBlocks, 'maxExpiryBlocks'),
       minFirstPayment: parseSats(o.minFirstPayment, 'minFirstPayment'),
     },
-    tip: parseUint(o.tip, 'tip'),
+    tip: integer(o.tip, 'tip'),
     zeroConfLimit: parseSats(o.zeroConfLimit, 'zeroConfLimit'),
+    settleMarginBlocks: integer(o.settleMarginBlocks, 'settleMarginBlocks'),
   };
 }
 
@@ -103,11 +118,11 @@ export function parseOpenRequest(body: unknown): OpenRequest {
   const changeScript = parseHex(o.changeScript, 'changeScript');
   if (changeScript.length === 0 || changeScript.length > 42) throw new ProtocolError('SYNTAX_ERROR', 'changeScript has an impossible length');
   return {
-    version: parseUint(o.version, 'version', 0xffff),
+    version: integer(o.version, 'version', 0xffff),
     network: network(o.network),
     clientPubkey: pubkey(o.clientPubkey, 'clientPubkey'),
     capacity: parseSats(o.capacity, 'capacity'),
-    expiry: parseUint(o.expiry, 'expiry'),
+    expiry: integer(o.expiry, 'expiry'),
     changeScript,
     tokenHash: parseHex(o.tokenHash, 'tokenHash', 32),
   };
@@ -151,7 +166,7 @@ export function parseOpenResponse(body: unknown): OpenResponse {
     script: parseHex(o.script, 'script'),
     address: o.address,
     capacity: parseSats(o.capacity, 'capacity'),
-    expiry: parseUint(o.expiry, 'expiry'),
+    expiry: integer(o.expiry, 'expiry'),
   };
 }
 
@@ -173,6 +188,17 @@ export function parsePayment(body: unknown): PaymentBody {
   return { amount: parseSats(o.amount, 'amount'), signature };
 }
 
+/**
+ * The body of a close: a final payment, or nothing (an empty body or `{}`), which settles at the
+ * newest payment the server holds. The payment may be below that newest one (never below what
+ * was delivered): that is how unused credit comes back to the client (§5).
+ */
+export function parseCloseRequest(body: unknown): PaymentBody | null {
+  if (body === null || body === undefined) return null;
+  if (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0) return null;
+  return parsePayment(body);
+}
+
 export interface FundRequest {
   fundingTx: Uint8Array;
   fundingVout: number;
@@ -190,7 +216,7 @@ export function parseFundRequest(body: unknown): FundRequest {
   const o = object(body, 'fund request');
   const fundingTx = parseHex(o.fundingTx, 'fundingTx');
   if (fundingTx.length > MAX_FUNDING_TX_BYTES) throw new ProtocolError('PAYLOAD_TOO_LARGE', 'fundingTx is too large');
-  return { fundingTx, fundingVout: parseUint(o.fundingVout, 'fundingVout'), payment: parsePayment(o) };
+  return { fundingTx, fundingVout: integer(o.fundingVout, 'fundingVout'), payment: parsePayment(o) };
 }
 
 // ---- status: GET {endpoint}/channels/{id}, and the answer to fund, pay and close
@@ -233,7 +259,7 @@ export function parseStatus(body: unknown): ChannelStatus {
     channelId: o.channelId,
     state: o.state,
     capacity: parseSats(o.capacity, 'capacity'),
-    expiry: parseUint(o.expiry, 'expiry'),
+    expiry: integer(o.expiry, 'expiry'),
     paid: parseSats(o.paid, 'paid'),
     spent: parseSats(o.spent, 'spent'),
     fundingConfirmed: o.fundingConfirmed === true,

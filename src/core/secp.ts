@@ -35,6 +35,11 @@ export const nobleSecp: Secp = {
   publicKey: (privateKey) => secp.getPublicKey(privateKey, true),
 };
 
+/** Whether 33 bytes are a compressed key of a point on secp256k1 (an off-curve key can never sign). */
+export function isPublicKeyOnCurve(key: Uint8Array): boolean {
+  return key.length === 33 && secp.utils.isValidPublicKey(key, true);
+}
+
 export const SIGHASH_ALL = 0x01;
 export const SIGHASH_NONE = 0x02;
 export const SIGHASH_SINGLE = 0x03;

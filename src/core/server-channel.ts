@@ -134,6 +134,11 @@ function assertPayable(ch: ServerChannel, tip: number, policy: ServerPolicy): vo
  */
 export function acceptPayment(ch: ServerChannel, payment: Payment, tip: number, policy: ServerPolicy): ServerChannel {
   assertPayable(ch, tip, policy);
+  return applyPayment(ch, payment, policy);
+}
+
+/** The checks every payment gets, cheapest first; the signature is verified last. */
+function applyPayment(ch: ServerChannel, payment: Payment, policy: ServerPolicy): ServerChannel {
   if (payment.amount < ch.paid) {
     throw new ProtocolError('AMOUNT_DECREASED', `amount ${payment.amount} is below the ${ch.paid} already paid`, { paid: ch.paid.toString() });
   }
@@ -145,6 +150,36 @@ export function acceptPayment(ch: ServerChannel, payment: Payment, tip: number, 
   checkPaymentAmount(ch.params, payment.amount);
   if (!ch.fundingConfirmed && payment.amount > policy.zeroConfLimit) {
     throw new ProtocolError('UNCONFIRMED_LIMIT', `at most ${policy.zeroConfLimit} sat is accepted before the funding confirms`);
+  }
+  verifyPayment(ch.params, payment.amount, payment.signature, policy.secp ?? nobleSecp);
+  return { ...ch, paid: payment.amount, signature: payment.signature };
+}
+
+/**
+ * The least a close may settle at: what was delivered, and at least `minFirstPayment` (what makes
+ * a settlement worth its fee), never more than the client already paid.
+ */
+export function closeFloor(ch: ServerChannel, minFirstPayment: bigint): bigint {
+  const owed = ch.spent > minFirstPayment ? ch.spent : minFirstPayment;
+  return owed < ch.paid ? owed : ch.paid;
+}
+
+/**
+ * The payment a cooperative close carries (docs/protocol.md §5), which the settlement then pays.
+ * Verified like any payment (same codes), with one difference that only a close has: the amount
+ * may be below the newest payment, down to `closeFloor`, so credit the client paid ahead and never
+ * used goes back to its change output. The settlement margin does not apply: the server settles
+ * now. The record keeps the close payment as its newest, so the settlement is built from it.
+ */
+export function acceptClosePayment(ch: ServerChannel, payment: Payment, minFirstPayment: bigint, policy: ServerPolicy): ServerChannel {
+  if (ch.state !== 'open') throw new ProtocolError('CHANNEL_CLOSED', `channel ${ch.id} is ${ch.state}`);
+  if (payment.amount >= ch.paid) return applyPayment(ch, payment, policy);
+  const floor = closeFloor(ch, minFirstPayment);
+  if (payment.amount < floor) {
+    throw new ProtocolError('AMOUNT_DECREASED', `a close of ${payment.amount} is below the ${floor} owed (${ch.spent} delivered, ${minFirstPayment} at least)`, {
+      paid: ch.paid.toString(),
+      minimum: floor.toString(),
+    });
   }
   verifyPayment(ch.params, payment.amount, payment.signature, policy.secp ?? nobleSecp);
   return { ...ch, paid: payment.amount, signature: payment.signature };

@@ -1,13 +1,21 @@
 /**
  * `npm run devnet -- [--port 3002] [--host 127.0.0.1] [--data-dir DIR] [--block-interval SECONDS]`
+ * plus the behaviour switches (behaviour.ts): `--flavour mempool|esplora`, `--rate-limit FRACTION`,
+ * `--rate-limit-status 429|403|503`, `--retry-after SECONDS`, `--rate-limit-seed N`,
+ * `--rate-limit-match 'POST /tx'`, `--fee-rates '{"1":0.5,"6":0.25}'`, `--fees-down`,
+ * `--utxo-limit N`, `--lose-broadcast-answers`.
  * Runs the devnet until SIGINT or SIGTERM, then closes the HTTP server and the node and exits 0.
  */
 import { parseArgs } from 'node:util';
+import { BehaviourSwitch, type Behaviour } from './behaviour.ts';
 import { startDevnet } from './index.ts';
 
 function usage(message: string): never {
   console.error(`devnet: ${message}`);
   console.error('usage: devnet [--port 3002] [--host 127.0.0.1] [--data-dir DIR] [--block-interval SECONDS]');
+  console.error('              [--flavour mempool|esplora] [--rate-limit FRACTION] [--rate-limit-status 429|403|503]');
+  console.error('              [--retry-after SECONDS] [--rate-limit-seed N] [--rate-limit-match "POST /tx"]');
+  console.error('              [--fee-rates JSON] [--fees-down] [--utxo-limit N] [--lose-broadcast-answers]');
   process.exit(2);
 }
 
@@ -24,6 +32,16 @@ try {
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       'block-interval': { type: 'string', default: '0' },
+      flavour: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'rate-limit-status': { type: 'string' },
+      'retry-after': { type: 'string' },
+      'rate-limit-seed': { type: 'string' },
+      'rate-limit-match': { type: 'string' },
+      'fee-rates': { type: 'string' },
+      'fees-down': { type: 'boolean' },
+      'utxo-limit': { type: 'string' },
+      'lose-broadcast-answers': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -32,7 +50,41 @@ try {
   usage((err as Error).message);
 }
 
+/** The switches the flags name, checked as the HTTP control endpoint checks them. */
+function behaviourFromFlags(v: Record<string, string | boolean | undefined>): Partial<Behaviour> {
+  const patch: Record<string, unknown> = {};
+  const rateLimit: Record<string, unknown> = {};
+  const num = (text: string | boolean | undefined, flag: string) => {
+    const n = Number(text);
+    if (typeof text !== 'string' || text.trim() === '' || !Number.isFinite(n)) usage(`${flag} must be a number`);
+    return n;
+  };
+  if (v.flavour !== undefined) patch.flavour = v.flavour;
+  if (v['fees-down']) patch.feesDown = true;
+  if (v['lose-broadcast-answers']) patch.loseBroadcastAnswers = true;
+  if (v['utxo-limit'] !== undefined) patch.utxoLimit = num(v['utxo-limit'], '--utxo-limit');
+  if (v['fee-rates'] !== undefined) {
+    try {
+      patch.feeRates = JSON.parse(String(v['fee-rates'])) as unknown;
+    } catch {
+      usage('--fee-rates must be JSON, e.g. {"1":0.5,"6":0.25}');
+    }
+  }
+  if (v['rate-limit'] !== undefined) rateLimit.fraction = num(v['rate-limit'], '--rate-limit');
+  if (v['rate-limit-status'] !== undefined) rateLimit.status = num(v['rate-limit-status'], '--rate-limit-status');
+  if (v['retry-after'] !== undefined) rateLimit.retryAfterSeconds = num(v['retry-after'], '--retry-after');
+  if (v['rate-limit-seed'] !== undefined) rateLimit.seed = num(v['rate-limit-seed'], '--rate-limit-seed');
+  if (v['rate-limit-match'] !== undefined) rateLimit.match = v['rate-limit-match'];
+  if (Object.keys(rateLimit).length > 0) patch.rateLimit = rateLimit;
+  try {
+    return new BehaviourSwitch().set(patch);
+  } catch (err) {
+    usage((err as Error).message);
+  }
+}
+
 const devnet = await startDevnet({
+  behaviour: behaviourFromFlags(values),
   port: wholeNumber(values.port, '--port', 65535),
   host: values.host,
   blockInterval: wholeNumber(values['block-interval'], '--block-interval', 86_400),

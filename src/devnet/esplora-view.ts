@@ -14,9 +14,16 @@ import type {
 import { revHex, type BFullNode, type BOutput, type BTX, type BTXMeta, type Hash } from './bcoin.ts';
 import { indexKey, scriptAddress, scriptType } from './scripts.ts';
 
-/** Esplora's page sizes for an address's history. */
+/** Esplora's page sizes for an address's history: Blockstream's, then mempool's. */
 const MAX_MEMPOOL_TXS = 50;
 const CHAIN_TXS_PER_PAGE = 25;
+const MEMPOOL_PAGE = 50;
+
+/** The `count` entries after the one with `txid`; none when it is not in the list, as electrs answers. */
+function after(list: BTXMeta[], txid: string, count: number): BTXMeta[] {
+  const i = list.findIndex((m) => m.tx.txid() === txid);
+  return i < 0 ? [] : list.slice(i + 1, i + 1 + count);
+}
 
 export class EsploraView {
   private readonly node: BFullNode;
@@ -67,13 +74,31 @@ export class EsploraView {
     return out;
   }
 
-  /** Newest first: unconfirmed transactions, then confirmed ones by height and block position. */
-  async addressTxs(script: Buffer): Promise<EsploraTx<number>[]> {
-    const { metas } = await this.history(script);
-    const mempool = metas.filter((m) => m.height < 0).sort((a, b) => b.mtime - a.mtime);
-    const chain = metas.filter((m) => m.height >= 0).sort((a, b) => b.height - a.height || b.index - a.index);
-    const page = [...mempool.slice(0, MAX_MEMPOOL_TXS), ...chain.slice(0, CHAIN_TXS_PER_PAGE)];
+  /**
+   * One page of the address's history, newest first (unconfirmed first, then confirmed by height
+   * and block position), paged as Blockstream's electrs does: up to 50 unconfirmed and 25
+   * confirmed, then 25 confirmed after `lastSeenTxid` (`/txs/chain/:last_seen_txid`).
+   */
+  async addressTxs(script: Buffer, lastSeenTxid?: string): Promise<EsploraTx<number>[]> {
+    const { mempool, chain } = await this.orderedHistory(script);
+    const page = lastSeenTxid === undefined ? [...mempool.slice(0, MAX_MEMPOOL_TXS), ...chain.slice(0, CHAIN_TXS_PER_PAGE)] : after(chain, lastSeenTxid, CHAIN_TXS_PER_PAGE);
     return Promise.all(page.map((m) => this.txJson(m)));
+  }
+
+  /** mempool's electrs: 50 at a time across unconfirmed and confirmed, the next 50 after `afterTxid`. */
+  async addressTxsMempoolPaged(script: Buffer, afterTxid: string | null): Promise<EsploraTx<number>[]> {
+    const { mempool, chain } = await this.orderedHistory(script);
+    const all = [...mempool, ...chain];
+    const page = afterTxid === null ? all.slice(0, MEMPOOL_PAGE) : after(all, afterTxid, MEMPOOL_PAGE);
+    return Promise.all(page.map((m) => this.txJson(m)));
+  }
+
+  private async orderedHistory(script: Buffer): Promise<{ mempool: BTXMeta[]; chain: BTXMeta[] }> {
+    const { metas } = await this.history(script);
+    return {
+      mempool: metas.filter((m) => m.height < 0).sort((a, b) => b.mtime - a.mtime),
+      chain: metas.filter((m) => m.height >= 0).sort((a, b) => b.height - a.height || b.index - a.index),
+    };
   }
 
   async address(address: string, script: Buffer): Promise<EsploraAddress<number>> {

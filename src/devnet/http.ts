@@ -1,44 +1,22 @@
 /**
  * The devnet's HTTP face: the Esplora REST endpoints the wallet and server use, plus
- * `/devnet/faucet` and `/devnet/mine`. Bodies and status codes follow Esplora (electrs): JSON
- * or text/plain on success, a text/plain reason with 400/404 on failure.
+ * `/devnet/faucet`, `/devnet/mine` and `/devnet/behaviour`. Bodies and status codes follow
+ * Esplora (electrs): JSON or text/plain on success, a text/plain reason with 400/404 on failure;
+ * the behaviour switches (behaviour.ts) make it answer as mempool.space or blockstream.info do.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { EsploraFeeEstimates } from '../chain/esplora-types.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { DevnetError } from './errors.ts';
 import type { EsploraView } from './esplora-view.ts';
 import type { DevnetNode } from './node.ts';
 import { addressScript } from './scripts.ts';
 import { revHex } from './bcoin.ts';
+import { BehaviourSwitch } from './behaviour.ts';
+import { feeEstimatesReply, mempoolFeesReply, rateLimitReply, type Reply } from './real-server.ts';
 
 /** Esplora's cap on a request body; a standard transaction is at most 400 kB (800 kB as hex). */
 const MAX_BODY_BYTES = 1_000_000;
 
-/**
- * The devnet has no fee market: a fixed table at Esplora's confirmation targets, every rate at
- * least 2 sat/vB because bcoin's miner leaves cheaper transactions out of its blocks.
- */
-export const DEVNET_FEE_ESTIMATES: Readonly<EsploraFeeEstimates> = {
-  '1': 5,
-  '2': 4,
-  '3': 4,
-  '4': 3,
-  '5': 3,
-  '6': 3,
-  '10': 2,
-  '20': 2,
-  '25': 2,
-  '144': 2,
-  '504': 2,
-  '1008': 2,
-};
-
-interface Reply {
-  status: number;
-  type: 'application/json' | 'text/plain';
-  body: string;
-}
 
 type Params = Record<string, string>;
 type Handler = (params: Params, req: IncomingMessage) => Promise<Reply>;
@@ -47,7 +25,8 @@ const json = (value: unknown): Reply => ({ status: 200, type: 'application/json'
 const text = (value: string | number): Reply => ({ status: 200, type: 'text/plain', body: String(value) });
 const notFound = (what: string): Reply => ({ status: 404, type: 'text/plain', body: `${what} not found` });
 
-export function createDevnetServer(devnet: DevnetNode, view: EsploraView): Server {
+export function createDevnetServer(devnet: DevnetNode, view: EsploraView, behaviour: BehaviourSwitch = new BehaviourSwitch()): Server {
+  const mempoolFlavour = () => behaviour.get().flavour === 'mempool';
   const routes: [method: string, pattern: string, handler: Handler][] = [
     ['GET', '/blocks/tip/height', async () => text(devnet.tipHeight())],
     ['GET', '/blocks/tip/hash', async () => text(revHex(devnet.node.chain.tip.hash))],
@@ -59,10 +38,32 @@ export function createDevnetServer(devnet: DevnetNode, view: EsploraView): Serve
         return entry ? text(revHex(entry.hash)) : notFound('Block');
       },
     ],
-    ['GET', '/fee-estimates', async () => json(DEVNET_FEE_ESTIMATES)],
+    ['GET', '/fee-estimates', async () => feeEstimatesReply(behaviour.get())],
+    ['GET', '/v1/fees/recommended', async () => mempoolFeesReply(behaviour.get(), false)],
+    ['GET', '/v1/fees/precise', async () => mempoolFeesReply(behaviour.get(), true)],
     ['GET', '/address/:address', async (p) => json(await view.address(p.address!, scriptParam(p.address!)))],
-    ['GET', '/address/:address/utxo', async (p) => json(await view.utxos(scriptParam(p.address!)))],
-    ['GET', '/address/:address/txs', async (p) => json(await view.addressTxs(scriptParam(p.address!)))],
+    [
+      'GET',
+      '/address/:address/utxo',
+      async (p) => {
+        const utxos = await view.utxos(scriptParam(p.address!));
+        const limit = behaviour.get().utxoLimit;
+        // electrs's refusal, word for word, for an address with too many coins.
+        if (utxos.length > limit) return { status: 400, type: 'text/plain', body: `Too many unspent transaction outputs (>${limit}). Contact support to raise limits.` };
+        return json(utxos);
+      },
+    ],
+    [
+      'GET',
+      '/address/:address/txs',
+      async (p, req) => {
+        const script = scriptParam(p.address!);
+        if (!mempoolFlavour()) return json(await view.addressTxs(script));
+        const afterTxid = new URL(req.url ?? '/', 'http://devnet').searchParams.get('after_txid');
+        return json(await view.addressTxsMempoolPaged(script, afterTxid === null ? null : txidParam(afterTxid)));
+      },
+    ],
+    ['GET', '/address/:address/txs/chain/:txid', async (p) => json(await view.addressTxs(scriptParam(p.address!), txidParam(p.txid!)))],
     ['GET', '/tx/:txid', async (p) => orNotFound(await view.tx(txidParam(p.txid!)), json)],
     ['GET', '/tx/:txid/hex', async (p) => orNotFound(await view.txHex(txidParam(p.txid!)), text)],
     ['GET', '/tx/:txid/status', async (p) => json(await view.txStatus(txidParam(p.txid!)))],
@@ -72,7 +73,17 @@ export function createDevnetServer(devnet: DevnetNode, view: EsploraView): Serve
       async (p) => json(await view.outspend(txidParam(p.txid!), uintParam(p.vout!, 'vout'))),
     ],
     ['GET', '/tx/:txid/outspends', async (p) => orNotFound(await view.outspends(txidParam(p.txid!)), json)],
-    ['POST', '/tx', async (_, req) => text(await devnet.broadcast((await readBody(req)).trim()))],
+    [
+      'POST',
+      '/tx',
+      async (_, req) => {
+        const sent = devnet.broadcast((await readBody(req)).trim());
+        if (!behaviour.get().loseBroadcastAnswers) return text(await sent);
+        // The node decides, then the answer is lost on its way back, as behind a failing proxy.
+        await sent.catch(() => undefined);
+        return { status: 502, type: 'text/html', body: '<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>' };
+      },
+    ],
     [
       'POST',
       '/devnet/faucet',
@@ -93,14 +104,16 @@ export function createDevnetServer(devnet: DevnetNode, view: EsploraView): Serve
         return json({ height: await devnet.mine(blocks, address) });
       },
     ],
+    ['GET', '/devnet/behaviour', async () => json(behaviour.get())],
+    ['POST', '/devnet/behaviour', async (_, req) => json(behaviour.set(await readJson(req)))],
   ];
 
   return createServer((req, res) => {
-    void handle(req, res, routes);
+    void handle(req, res, routes, behaviour);
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, routes: [string, string, Handler][]): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, routes: [string, string, Handler][], behaviour: BehaviourSwitch): Promise<void> {
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Cache-Control', 'no-store');
   if (req.method === 'OPTIONS') {
@@ -114,12 +127,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: [string
   }
   let reply: Reply;
   try {
-    reply = await dispatch(req, routes);
+    const path = new URL(req.url ?? '/', 'http://devnet').pathname;
+    reply = behaviour.refuses(req.method ?? 'GET', path) ? rateLimitReply(behaviour.get().rateLimit) : await dispatch(req, routes);
   } catch (err) {
     reply = errorReply(err);
   }
   if (res.destroyed) return;
-  res.writeHead(reply.status, { 'Content-Type': `${reply.type}; charset=utf-8` });
+  res.writeHead(reply.status, { ...reply.headers, 'Content-Type': `${reply.type}; charset=utf-8` });
   res.end(reply.body);
 }
 

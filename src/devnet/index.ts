@@ -10,13 +10,15 @@
  *   await devnet.stop();
  */
 import type { AddressInfo } from 'node:net';
+import { BehaviourSwitch, type Behaviour, type RateLimit } from './behaviour.ts';
 import { EsploraView } from './esplora-view.ts';
 import { createDevnetServer } from './http.ts';
 import { DevnetNode } from './node.ts';
 
 export { ACTIVATION_HEIGHT, MAX_MINE_BLOCKS } from './node.ts';
 export { DevnetError, TxRejectedError } from './errors.ts';
-export { DEVNET_FEE_ESTIMATES } from './http.ts';
+export { DEVNET_FEE_ESTIMATES, DEVNET_MINIMUM_FEE } from './real-server.ts';
+export { DEFAULT_BEHAVIOUR, type Behaviour, type RateLimit } from './behaviour.ts';
 
 export interface DevnetOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -27,6 +29,8 @@ export interface DevnetOptions {
   dataDir?: string;
   /** Mine a block every this many seconds; 0 or absent leaves mining to callers. */
   blockInterval?: number;
+  /** Answer as mempool.space or blockstream.info do (behaviour.ts); changeable later with `setBehaviour`. */
+  behaviour?: Partial<Behaviour>;
 }
 
 export interface Devnet {
@@ -42,6 +46,8 @@ export interface Devnet {
    */
   faucet(address: string, sats: bigint): Promise<string>;
   tipHeight(): Promise<number>;
+  /** Changes how the devnet answers (a partial Behaviour, `rateLimit` partial too); resolves the whole new one. */
+  setBehaviour(patch: Partial<Omit<Behaviour, 'rateLimit'>> & { rateLimit?: Partial<RateLimit> }): Behaviour;
   /** Stops the auto-miner, closes the HTTP server (dropping open connections) and the node. */
   stop(): Promise<void>;
 }
@@ -52,9 +58,10 @@ export interface Devnet {
  */
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
   const { port = 0, host = '127.0.0.1', dataDir, blockInterval = 0 } = options;
+  const behaviour = new BehaviourSwitch(options.behaviour);
   if (!Number.isFinite(blockInterval) || blockInterval < 0) throw new RangeError('blockInterval must be 0 or more seconds');
   const node = await DevnetNode.open(dataDir === undefined ? {} : { dataDir });
-  const server = createDevnetServer(node, new EsploraView(node.node));
+  const server = createDevnetServer(node, new EsploraView(node.node), behaviour);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -84,6 +91,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     mine: (blocks, address) => node.mine(blocks, address),
     faucet: (address, sats) => node.faucet(address, sats),
     tipHeight: async () => node.tipHeight(),
+    setBehaviour: (patch) => behaviour.set(patch),
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(timer);

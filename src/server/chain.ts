@@ -1,16 +1,43 @@
 /**
  * What the server needs from the chain, as a narrow interface the EsploraClient satisfies, plus
  * the policies built on it: a cached tip, the settlement fee rate, and what a broadcast
- * rejection means. Tests and the benchmark inject their own.
+ * rejection means (src/chain/broadcast-verdict.ts). Tests and the benchmark inject their own.
  */
-import { EsploraError, type EsploraFeeEstimates, type EsploraTxStatus } from '../chain/esplora.ts';
+import type { EsploraTxStatus } from '../chain/esplora.ts';
+import type { FeeOracle } from '../chain/fee-oracle.ts';
+import { DEFAULT_MIN_RELAY, minRelayOf, rateFor, type FeeRates } from '../chain/fee-rates.ts';
+import { GENESIS_HASHES, networkOfGenesis, type NetworkName } from '../core/network.ts';
+import type { Logger } from './logger.ts';
+
+export { classifyBroadcastError, type BroadcastFailure } from '../chain/broadcast-verdict.ts';
 
 export interface ChainBackend {
   getTipHeight(): Promise<number>;
-  getFeeEstimates(): Promise<EsploraFeeEstimates>;
+  /** mempool's recommended rates or Esplora's estimates (EsploraClient.getFeeRates). */
+  getFeeRates(): Promise<FeeRates>;
   getTxStatus(txid: string): Promise<EsploraTxStatus>;
   /** Resolves the txid, or throws (an EsploraError with the node's reason when it refused). */
   broadcast(hex: string): Promise<string>;
+}
+
+/**
+ * Refuses a chain backend on another chain than `network`: its block 0 (`GET /block-height/0`)
+ * must be that network's genesis block (a testnet3 server for a testnet4 config, say). A
+ * backend that cannot be asked now is let through with a warning; one without `getBlockHash`
+ * (an injected test double) is not asked.
+ */
+export async function checkChainNetwork(chain: ChainBackend & { getBlockHash?(height: number): Promise<string> }, network: NetworkName, url: string, logger: Logger): Promise<void> {
+  if (typeof chain.getBlockHash !== 'function') return;
+  let genesis: string;
+  try {
+    genesis = await chain.getBlockHash(0);
+  } catch (err) {
+    logger.warn('cannot check the chain backend\'s network now', { esplora: url, error: err });
+    return;
+  }
+  if (genesis === GENESIS_HASHES[network]) return;
+  const actual = networkOfGenesis(genesis);
+  throw new Error(`the chain backend ${url} serves ${actual ?? `an unknown chain (genesis ${genesis})`}, not ${network}: fix esploraUrl or network in the config`);
 }
 
 export interface TipSource {
@@ -56,42 +83,19 @@ export function fixedTip(initial: number): TipSource & { set(height: number): vo
 
 /**
  * The settlement fee rate in whole sat/vB: the estimate for `targetBlocks` (or the nearest
- * faster target), rounded up, never below `floor`. Falls back to `floor` if estimates fail.
+ * faster target), rounded up, never below `floor` nor the backend's minimum fee. When the
+ * backend cannot answer, the last good estimate is used and its age logged; with none ever,
+ * this throws (the watcher tries again next tick) rather than guess a rate. An empty table (a
+ * quiet regtest) is an answer: the floor. Estimates are read again at each new `tip`.
  */
-export async function settlementFeeRate(chain: Pick<ChainBackend, 'getFeeEstimates'>, targetBlocks: number, floor: bigint): Promise<bigint> {
-  let estimates: EsploraFeeEstimates;
-  try {
-    estimates = await chain.getFeeEstimates();
-  } catch {
-    return floor;
-  }
-  const targets = Object.keys(estimates)
-    .map(Number)
-    .filter((t) => t <= targetBlocks)
-    .sort((a, b) => b - a);
-  const rate = targets.length ? estimates[String(targets[0])] : undefined;
-  if (rate === undefined) return floor;
-  const ceiled = BigInt(Math.ceil(rate));
-  return ceiled > floor ? ceiled : floor;
+export async function settlementFeeRate(fees: FeeOracle, targetBlocks: number, floor: bigint, logger: Logger, tip?: number): Promise<bigint> {
+  const reading = await fees.current(tip);
+  if (!reading.fresh) logger.warn('fee estimate unavailable: using the last good one', { ageSeconds: Math.round(reading.ageMs / 1000), source: reading.rates.source });
+  const floorKvb = maxOf(floor * 1000n, minRelayOf(reading.rates, DEFAULT_MIN_RELAY));
+  const rate = rateFor(reading.rates, targetBlocks, floorKvb) ?? floorKvb;
+  return (rate + 999n) / 1000n;
 }
 
-/** What a failed broadcast means for the transaction. */
-export type BroadcastFailure =
-  /** The node already has it (mempool or chain): as good as accepted. */
-  | 'already_known'
-  /** An input is spent by another transaction, or does not exist. */
-  | 'conflict'
-  /** The node refused the transaction itself (script, fee, standardness). */
-  | 'invalid'
-  /** No answer we can trust: network error, server error. */
-  | 'unavailable';
-
-const ALREADY_KNOWN = /already[- ]in[- ](mempool|block ?chain)|txn-already-known|txn-already-in-mempool|outputs already in utxo set|already have transaction/i;
-const CONFLICT = /inputs-missingorspent|inputs-spent|mempool-conflict|missing-inputs|missingorspent|insufficient fee, rejecting replacement/i;
-
-export function classifyBroadcastError(err: unknown): BroadcastFailure {
-  if (!(err instanceof EsploraError) || err.status === 0 || err.status >= 500) return 'unavailable';
-  if (ALREADY_KNOWN.test(err.reason)) return 'already_known';
-  if (CONFLICT.test(err.reason)) return 'conflict';
-  return 'invalid';
+function maxOf(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }

@@ -13,7 +13,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseChannelId, formatChannelId } from '../core/channel.ts';
 import { ProtocolError } from '../core/errors.ts';
-import { encodeOpenResponse, encodeStatus, encodeTermsResponse, parseFundRequest, parseOpenId, parseOpenRequest, parsePayment } from '../core/messages.ts';
+import {
+  encodeOpenResponse,
+  encodeStatus,
+  encodeTermsResponse,
+  parseCloseRequest,
+  parseFundRequest,
+  parseOpenId,
+  parseOpenRequest,
+  parsePayment,
+} from '../core/messages.ts';
 import { PROTOCOL_VERSIONS } from '../core/terms.ts';
 import { channelStatus, closeChannel, fundChannel, openChannel, pay } from './channel-service.ts';
 import type { ServerContext } from './context.ts';
@@ -79,22 +88,33 @@ export type ChannelApi = (req: IncomingMessage, res: ServerResponse, subpath: st
 
 export function channelApi(ctx: ServerContext): ChannelApi {
   const limits = { maxBytes: ctx.config.maxBodyBytes, timeoutMs: ctx.config.bodyTimeoutMs };
-  const body = (req: IncomingMessage) => readJson(req, limits);
+  const body = (req: IncomingMessage, opts?: { allowEmpty?: boolean }) => readJson(req, limits, opts);
 
   async function dispatch(req: IncomingMessage, route: Route): Promise<[number, unknown]> {
     switch (route.kind) {
       case 'terms':
-        return [200, encodeTermsResponse({ versions: [...PROTOCOL_VERSIONS], terms: ctx.config.terms, tip: await ctx.tip.height(), zeroConfLimit: ctx.policy.zeroConfLimit })];
+        return [
+          200,
+          encodeTermsResponse({
+            versions: [...PROTOCOL_VERSIONS],
+            terms: ctx.config.terms,
+            tip: await ctx.tip.height(),
+            zeroConfLimit: ctx.policy.zeroConfLimit,
+            settleMarginBlocks: ctx.config.settleMarginBlocks,
+          }),
+        ];
       case 'open':
-        return [201, encodeOpenResponse(await openChannel(ctx, parseOpenRequest(await body(req))))];
+        ctx.limits.take(req, 'open');
+        return [201, encodeOpenResponse(await openChannel(ctx, parseOpenRequest(await body(req)), ctx.limits.clientOf(req)))];
       case 'fund':
         return [201, encodeStatus(await fundChannel(ctx, route.openId, parseFundRequest(await body(req))))];
       case 'pay':
+        ctx.limits.take(req, 'payment');
         return [200, encodeStatus(await pay(ctx, route.channelId, parsePayment(await body(req))))];
       case 'status':
         return [200, encodeStatus(await channelStatus(ctx, route.channelId, readCredential(req)))];
       case 'close':
-        return [200, encodeStatus(await closeChannel(ctx, route.channelId, readCredential(req)))];
+        return [200, encodeStatus(await closeChannel(ctx, route.channelId, readCredential(req), parseCloseRequest(await body(req, { allowEmpty: true }))))];
     }
   }
 
@@ -103,7 +123,7 @@ export function channelApi(ctx: ServerContext): ChannelApi {
     try {
       const m = match(subpath);
       if (!m) {
-        sendProblem(res, new ProtocolError('SYNTAX_ERROR', `no channel API endpoint at ${subpath.slice(0, 100) || '/'}`), CORS, 404);
+        sendProblem(res, new ProtocolError('NOT_FOUND', `no channel API endpoint at ${subpath.slice(0, 100) || '/'}`), CORS);
         return;
       }
       if (method === 'OPTIONS') {

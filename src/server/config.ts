@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseSats } from '../core/amounts.ts';
-import { isNetworkName, type NetworkName } from '../core/network.ts';
+import { parseNetworkName, type NetworkName } from '../core/network.ts';
 import { checkTermsConsistent, type ServerTerms } from '../core/terms.ts';
 import { ESPLORA_URLS } from '../chain/esplora.ts';
 import { isLogLevel, type LogLevel } from './logger.ts';
@@ -40,6 +40,11 @@ export interface PaychanConfig {
   terms: ServerTerms;
   /** Payments accepted, at most, before a channel's funding confirms. */
   zeroConfLimit: bigint;
+  /**
+   * Payments held on all channels whose funding has not confirmed, at most together: without it,
+   * chained unconfirmed fundings (each spending the last one's change) could each take zeroConfLimit.
+   */
+  zeroConfTotalLimit: bigint;
   /** Stop taking payments this many blocks before a channel's expiry. */
   settleMarginBlocks: number;
   /** Settlement fee rate floor and fallback (sat/vB) when Esplora gives no estimate. */
@@ -66,6 +71,23 @@ export interface PaychanConfig {
    */
   durability: Durability;
   logLevel: LogLevel;
+  /** Match priced routes ignoring letter case, for sites that serve `/Articles/1` as `/articles/1`. */
+  caseInsensitivePaths: boolean;
+  /** An open proposal (openId) not funded within this long expires and is pruned (protocol.md: 10 minutes). */
+  openProposalTtlMs: number;
+  /** Unfunded open proposals waiting at once, from one client address and from everyone. */
+  maxPendingOpensPerClient: number;
+  maxPendingOpens: number;
+  /** Opens (`POST …/channels`) one client address may make per minute, in bursts up to that many; 0: no limit. */
+  openRateLimit: number;
+  /** Payments (`POST …/payments` and inline) one client address may send per minute, likewise; 0: no limit. */
+  paymentRateLimit: number;
+  /**
+   * Behind a reverse proxy: take the client address from the last X-Forwarded-For entry (the one
+   * the proxy appended) instead of the connection. Leave off when clients connect directly, or
+   * they could name any address they like.
+   */
+  trustProxy: boolean;
 }
 
 export const DEFAULT_CONFIG: PaychanConfig = {
@@ -85,6 +107,7 @@ export const DEFAULT_CONFIG: PaychanConfig = {
     minFirstPayment: 1_000n,
   },
   zeroConfLimit: 50_000n,
+  zeroConfTotalLimit: 500_000n,
   settleMarginBlocks: 36,
   feeRate: 2n,
   feeTargetBlocks: 6,
@@ -98,6 +121,14 @@ export const DEFAULT_CONFIG: PaychanConfig = {
   headersTimeoutMs: 10_000,
   durability: 'full',
   logLevel: 'info',
+  caseInsensitivePaths: false,
+  openProposalTtlMs: 10 * 60_000,
+  maxPendingOpensPerClient: 20,
+  maxPendingOpens: 10_000,
+  // A wallet opens a channel per site now and then and tops up every few items: far below these.
+  openRateLimit: 20,
+  paymentRateLimit: 600,
+  trustProxy: false,
 };
 
 /** Partial configuration as written in a file, the environment or code. */
@@ -153,10 +184,12 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
     if (value === undefined) continue;
     const field = `${where}: ${key}`;
     switch (key) {
-      case 'network':
-        if (!isNetworkName(value)) throw new ConfigError(`${field} must be mainnet, testnet, signet or regtest`);
-        out.network = value;
+      case 'network': {
+        const network = parseNetworkName(value);
+        if (network === null) throw new ConfigError(`${field} must be mainnet, testnet (testnet4), testnet4, testnet3, signet or regtest`);
+        out.network = network;
         break;
+      }
       case 'esploraUrl':
       case 'basePath':
       case 'dbPath':
@@ -168,6 +201,7 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
         out[key] = nullableText(value, field);
         break;
       case 'zeroConfLimit':
+      case 'zeroConfTotalLimit':
       case 'feeRate':
       case 'maxFeeRate':
         out[key] = sats(value, field);
@@ -179,11 +213,20 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
       case 'maxBodyBytes':
       case 'bodyTimeoutMs':
       case 'headersTimeoutMs':
+      case 'openProposalTtlMs':
+      case 'maxPendingOpensPerClient':
+      case 'maxPendingOpens':
+      case 'openRateLimit':
+      case 'paymentRateLimit':
         out[key] = count(value, field);
         break;
       case 'durability':
         if (value !== 'full' && value !== 'normal') throw new ConfigError(`${field} must be full or normal`);
         out.durability = value;
+        break;
+      case 'caseInsensitivePaths':
+      case 'trustProxy':
+        out[key] = flag(value, field);
         break;
       case 'logLevel':
         if (!isLogLevel(value)) throw new ConfigError(`${field} must be debug, info, warn or error`);
@@ -232,12 +275,20 @@ const ENV: Record<string, string> = {
   PAYCHAN_SEED_FILE: 'seedFile',
   PAYCHAN_PAYOUT_ADDRESS: 'payoutAddress',
   PAYCHAN_ZERO_CONF_LIMIT: 'zeroConfLimit',
+  PAYCHAN_ZERO_CONF_TOTAL_LIMIT: 'zeroConfTotalLimit',
   PAYCHAN_SETTLE_MARGIN_BLOCKS: 'settleMarginBlocks',
   PAYCHAN_FEE_RATE: 'feeRate',
   PAYCHAN_FEE_BUMP_AFTER_BLOCKS: 'feeBumpAfterBlocks',
   PAYCHAN_MAX_FEE_RATE: 'maxFeeRate',
   PAYCHAN_DURABILITY: 'durability',
   PAYCHAN_LOG_LEVEL: 'logLevel',
+  PAYCHAN_CASE_INSENSITIVE_PATHS: 'caseInsensitivePaths',
+  PAYCHAN_OPEN_PROPOSAL_TTL_MS: 'openProposalTtlMs',
+  PAYCHAN_MAX_PENDING_OPENS_PER_CLIENT: 'maxPendingOpensPerClient',
+  PAYCHAN_MAX_PENDING_OPENS: 'maxPendingOpens',
+  PAYCHAN_OPEN_RATE_LIMIT: 'openRateLimit',
+  PAYCHAN_PAYMENT_RATE_LIMIT: 'paymentRateLimit',
+  PAYCHAN_TRUST_PROXY: 'trustProxy',
 };
 
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
@@ -269,6 +320,11 @@ export function checkConfig(c: PaychanConfig): PaychanConfig {
   if (c.maxFeeRate < c.feeRate) throw new ConfigError('maxFeeRate must be at least feeRate');
   if (c.watcher.intervalMs < 100) throw new ConfigError('watcher.intervalMs must be at least 100 ms');
   if (c.maxBodyBytes < 1024) throw new ConfigError('maxBodyBytes below 1 KiB cannot carry a funding request');
+  if (c.zeroConfTotalLimit < c.zeroConfLimit) throw new ConfigError('zeroConfTotalLimit must be at least zeroConfLimit');
+  if (c.openProposalTtlMs < 1_000) throw new ConfigError('openProposalTtlMs must be at least 1000 ms');
+  if (c.maxPendingOpensPerClient < 1 || c.maxPendingOpens < c.maxPendingOpensPerClient) {
+    throw new ConfigError('maxPendingOpensPerClient must be at least 1 and maxPendingOpens at least that');
+  }
   if (c.publicUrl !== null && !/^https?:\/\/[^/]+$/.test(c.publicUrl)) throw new ConfigError('publicUrl must be an origin like https://example.com');
   return c;
 }

@@ -1,4 +1,5 @@
 /** Everything a request handler needs, assembled once by createPaychan (and by paychan-admin's settle). */
+import { FeeOracle } from '../chain/fee-oracle.ts';
 import { addressToOutputScript } from '../core/script.ts';
 import type { Secp } from '../core/secp.ts';
 import type { ServerPolicy } from '../core/server-channel.ts';
@@ -7,6 +8,7 @@ import type { PaychanConfig } from './config.ts';
 import { loadSeed, ServerKeys } from './keys.ts';
 import type { Logger } from './logger.ts';
 import { serverSecp } from './native-secp.ts';
+import { requestLimits, type RequestLimits } from './rate-limit.ts';
 import type { ChannelStore } from './store/channel-store.ts';
 
 export interface ServerContext {
@@ -14,11 +16,15 @@ export interface ServerContext {
   store: ChannelStore;
   chain: ChainBackend;
   tip: TipSource;
+  /** The chain's fee rates, read at most once a minute, the last good ones kept (chain/fee-oracle.ts). */
+  fees: FeeOracle;
   keys: ServerKeys;
   /** Where settlements pay. */
   payoutScript: Uint8Array;
   policy: ServerPolicy & { secp: Secp };
   logger: Logger;
+  /** Per-client rate limits on opens and payments. */
+  limits: RequestLimits;
 }
 
 export interface ServerContextOptions {
@@ -42,9 +48,11 @@ export function createServerContext(opts: ServerContextOptions): ServerContext {
     store: opts.store,
     chain,
     tip: opts.tip ?? cachedTip(chain, config.tipCacheMs),
+    fees: new FeeOracle(() => chain.getFeeRates()),
     keys,
     payoutScript: config.payoutAddress ? addressToOutputScript(config.payoutAddress, config.network) : keys.defaultPayoutScript(),
     policy: { secp: opts.secp ?? serverSecp.secp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },
     logger: opts.logger,
+    limits: requestLimits(config),
   };
 }

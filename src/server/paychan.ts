@@ -7,19 +7,21 @@
  *   app.use(paychan.handler);                                // Express/Connect
  *   http.createServer((req, res) => paychan.handler(req, res, () => site(req, res)));  // node:http
  *
- * Requests under the base path always go to the channel API.
+ * Requests under the base path always go to the channel API. Every request's target is normalised
+ * first (http/path.ts), so a priced route cannot be reached under another spelling of its path.
  */
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { outputScriptToAddress } from '../core/script.ts';
 import type { Secp } from '../core/secp.ts';
 import { EsploraClient } from '../chain/esplora.ts';
-import type { ChainBackend, TipSource } from './chain.ts';
+import { checkChainNetwork, type ChainBackend, type TipSource } from './chain.ts';
 import { channelApi } from './channel-api.ts';
 import { loadConfig, type ConfigInput, type PaychanConfig } from './config.ts';
 import { createServerContext } from './context.ts';
 import { nativeSecp, serverSecp } from './native-secp.ts';
 import { asProtocolError, sendProblem } from './http/respond.ts';
 import { requestPath } from './http/negotiate.ts';
+import { matchPath, normalizeRequest } from './http/path.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { createGate, resolvePrice, type Middleware, type Next, type Price } from './paywall.ts';
 import { pricedRoute, type PricedRoute, type RoutePattern } from './routes.ts';
@@ -78,9 +80,10 @@ function notFound(res: ServerResponse): void {
 export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan> {
   const config = loadConfig({ env: {}, overrides: opts.config ?? {} });
   const logger = opts.logger ?? jsonLogger(config.logLevel);
+  const chain = opts.chain ?? new EsploraClient(config.esploraUrl);
+  await checkChainNetwork(chain, config.network, config.esploraUrl, logger);
   const ownsStore = !opts.store;
   const store = opts.store ?? (await openChannelStore(config.dbPath, { durability: config.durability }));
-  const chain = opts.chain ?? new EsploraClient(config.esploraUrl);
   const ctx = createServerContext({ config, store, chain, logger, tip: opts.tip, seed: opts.seed, secp: opts.secp });
   let watcher: SettlementWatcher | null = null;
   if (config.watcher.enabled) {
@@ -109,10 +112,16 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
   }
 
   const handler: Handler = (req, res, next) => {
-    const path = requestPath(req);
+    // Normalised once: matched below, and what the site (or the proxy's upstream) is asked for.
+    const path = normalizeRequest(req);
+    if (path === null) {
+      sendProblem(res, new ProtocolError('SYNTAX_ERROR', 'request target not accepted (encoded slash, backslash or NUL)'), { Connection: 'close' }, 400);
+      return;
+    }
     if (path === base || path.startsWith(base + '/')) return guard(req, res, api(req, res, path.slice(base.length)));
     const method = req.method ?? 'GET';
-    const route = routes.find((r) => r.matches(path, method));
+    const key = matchPath(path, config.caseInsensitivePaths);
+    const route = routes.find((r) => r.matches(key, method));
     const onward = next ?? (() => notFound(res));
     if (route) return guard(req, res, chargeThen(req, res, route.price, onward));
     onward();
@@ -136,7 +145,7 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
     handler,
     paywall: ({ price }) => (req, res, next) => guard(req, res, chargeThen(req, res, price, next)),
     route(pattern, price, routeOpts = {}) {
-      routes.push(pricedRoute(pattern, price, routeOpts.methods));
+      routes.push(pricedRoute(pattern, price, routeOpts.methods, { foldCase: config.caseInsensitivePaths }));
       return paychan;
     },
     createServer(site) {

@@ -1,19 +1,20 @@
 /**
  * Priced resources. A request without a credential gets 402 and a challenge; with one, the item's
  * price is debited (after the payment riding along, if any) and committed before the request
- * continues to the content, which then carries a Paychan-Receipt header.
+ * continues to the content, which then carries a Paychan-Receipt header. The debit stands only if
+ * the content is delivered (a 2xx or 3xx status); otherwise it is released (delivery.ts).
  *
  * Every refusal is a 402 with the challenge, never a 400 or 401: the page must get a challenge
  * the extension can act on (top up, reopen) whatever went wrong with the credential.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatChannelId } from '../core/channel.ts';
 import { ProtocolError, toProblem, type ErrorCode } from '../core/errors.ts';
 import { formatChallenge, formatReceipt, RECEIPT_HEADER, type ChallengeError, type Credential, type Receipt } from '../core/http-binding.ts';
 import { PROTOCOL_VERSIONS } from '../core/terms.ts';
 import { challengePage } from './challenge-page.ts';
-import { charge } from './channel-service.ts';
+import { charge, releaseCharge } from './channel-service.ts';
 import type { ServerContext } from './context.ts';
+import { chargeOnDelivery } from './delivery.ts';
 import { readCredential } from './http/credential.ts';
 import { prefersJson, requestOrigin, requestPath } from './http/negotiate.ts';
 import { asProtocolError, sendJson, sendProblem } from './http/respond.ts';
@@ -40,10 +41,12 @@ function challengeErrorFor(code: ErrorCode): ChallengeError {
     case 'CHANNEL_CLOSED':
     case 'CHANNEL_EXPIRING':
       return 'channel_closed';
+    case 'INSUFFICIENT_CREDIT':
+      return 'insufficient_credit';
     default:
       // A refused payment (bad signature, old amount, …) leaves the credit as it was; the
-      // wallet re-reads the channel and signs again.
-      return 'insufficient_credit';
+      // challenge names the payment's own code, and the wallet re-reads the channel and signs again.
+      return 'invalid_payment';
   }
 }
 
@@ -64,7 +67,9 @@ export function createGate(ctx: ServerContext) {
       price,
       endpoint,
       terms: config.terms,
+      settleMarginBlocks: config.settleMarginBlocks,
       ...(refusal ? { error: refusal.error } : {}),
+      ...(refusal?.error === 'invalid_payment' ? { code: refusal.problem.code } : {}),
       ...(refusal?.credit !== undefined ? { credit: refusal.credit } : {}),
     });
     const headers = { 'WWW-Authenticate': header, ...EXPOSE };
@@ -78,11 +83,6 @@ export function createGate(ctx: ServerContext) {
     const html = challengePage({ price, network: config.network, ...(refusal ? { error: refusal.error, detail: refusal.problem.message } : {}) });
     res.writeHead(402, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html), 'Cache-Control': 'no-store' });
     res.end(html);
-  }
-
-  async function creditOf(channelId: string): Promise<bigint | undefined> {
-    const ch = await ctx.store.getChannel(channelId);
-    return ch ? ch.paid - ch.spent : undefined;
   }
 
   /** Charges `price` to the request's credential, then calls `next`; or answers 402 itself. */
@@ -104,22 +104,26 @@ export function createGate(ctx: ServerContext) {
       return;
     }
     try {
-      const paid = await charge(ctx, credential, price, requestPath(req));
+      if (credential.payment) ctx.limits.take(req, 'payment');
+      const ref = requestPath(req);
+      const paid = await charge(ctx, credential, price, ref);
       const receipt: Receipt = { channel: paid.outpoint, charged: paid.charged, paid: paid.channel.paid, spent: paid.channel.spent };
       res.setHeader(RECEIPT_HEADER, formatReceipt(receipt));
       res.setHeader('Access-Control-Expose-Headers', EXPOSE['Access-Control-Expose-Headers']);
+      // The debit is a reservation: a failure or a missing page (status >= 400) gives it back.
+      if (price > 0n) chargeOnDelivery(res, receipt, () => releaseCharge(ctx, paid.channel.id, price, ref), ctx.logger);
       (req as PaidRequest).paychan = receipt;
     } catch (err) {
       const problem = asProtocolError(err, ctx.logger, { path: requestPath(req) });
-      if (problem.code === 'INTERNAL') {
+      // Nothing is wrong with the credential: a challenge would only invite the same request again.
+      if (problem.code === 'INTERNAL' || problem.code === 'RATE_LIMITED') {
         sendProblem(res, problem);
         return;
       }
       const error = challengeErrorFor(problem.code);
-      let credit: bigint | undefined;
-      if (error === 'insufficient_credit') {
-        credit = typeof problem.extra.credit === 'string' ? BigInt(problem.extra.credit) : await creditOf(formatChannelId(credential.channel));
-      }
+      // charge() reports the credit stored when it refused, read in its own store transaction.
+      const reportsCredit = error === 'insufficient_credit' || error === 'invalid_payment';
+      const credit = reportsCredit && typeof problem.extra.credit === 'string' ? BigInt(problem.extra.credit) : undefined;
       ctx.logger.debug('paid request refused', { path: requestPath(req), code: problem.code, detail: problem.message });
       sendChallenge(req, res, price, { error, ...(credit !== undefined ? { credit } : {}), problem });
       return;

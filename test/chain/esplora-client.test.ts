@@ -28,7 +28,8 @@ const json = (value: unknown): [number, string] => [200, JSON.stringify(value)];
 
 test('default URLs cover every network, regtest being the local devnet', () => {
   assert.equal(ESPLORA_URLS.mainnet, 'https://mempool.space/api');
-  assert.equal(ESPLORA_URLS.testnet, 'https://mempool.space/testnet/api');
+  assert.equal(ESPLORA_URLS.testnet4, 'https://mempool.space/testnet4/api');
+  assert.equal(ESPLORA_URLS.testnet3, 'https://mempool.space/testnet/api');
   assert.equal(ESPLORA_URLS.signet, 'https://mempool.space/signet/api');
   assert.equal(ESPLORA_URLS.regtest, 'http://127.0.0.1:3002');
 });
@@ -129,24 +130,32 @@ test('malformed responses are refused rather than passed on', async () => {
     [`GET https://x.test/tx/${TXID}/status`]: json({ confirmed: true }),
   });
   const client = new EsploraClient('https://x.test', fetch);
+  // One at a time: requests are paced, so a call made early could fail before anyone awaits it.
   for (const call of [
-    client.getAddressUtxos('a'),
-    client.getAddressUtxos('b'),
-    client.getAddressUtxos('c'),
-    client.getAddressUtxos('d'),
-    client.getTipHeight(),
-    client.broadcast('00'),
-    client.getTxStatus(TXID),
+    () => client.getAddressUtxos('a'),
+    () => client.getAddressUtxos('b'),
+    () => client.getAddressUtxos('c'),
+    () => client.getAddressUtxos('d'),
+    () => client.getTipHeight(),
+    () => client.broadcast('00'),
+    () => client.getTxStatus(TXID),
   ]) {
-    await assert.rejects(call, (err: unknown) => err instanceof EsploraError && /malformed/.test(err.message));
+    await assert.rejects(call(), (err: unknown) => err instanceof EsploraError && /malformed/.test(err.message));
   }
 });
 
 test('a network failure is an EsploraError with status 0', async () => {
-  const client = new EsploraClient('https://x.test', async () => {
-    throw new TypeError('fetch failed');
-  });
+  let attempts = 0;
+  const client = new EsploraClient(
+    'https://x.test',
+    async () => {
+      attempts++;
+      throw new TypeError('fetch failed');
+    },
+    { backoffMs: 1 },
+  );
   await assert.rejects(client.getTipHeight(), (err: unknown) => err instanceof EsploraError && err.status === 0 && /fetch failed/.test(err.message));
+  assert.equal(attempts, 4, 'tried again three times before giving up');
 });
 
 test('the default fetch is called unbound, as browsers require', async () => {

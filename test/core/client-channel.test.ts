@@ -108,3 +108,36 @@ describe('terms acceptance', () => {
     bad(() => checkTermsAcceptable({ ...TERMS, minFirstPayment: 20_000n }, 10n, policy), 'FIRST_PAYMENT_TOO_SMALL');
   });
 });
+
+describe('the close payment (signClose)', () => {
+  /** 5,000 signed, the server acknowledged it and reports `spent` delivered. */
+  function paid(spent: bigint) {
+    let ch = client.signNext(clientInFunding(60_000n), 5_000n, CLIENT_KEY).channel;
+    ch = client.fundingAccepted(ch, 5_000n);
+    return client.acknowledge(ch, 5_000n, spent);
+  }
+
+  test('signs exactly what was delivered, below what was signed, and closes the channel to payments', () => {
+    const { channel, payment } = client.signClose(paid(1_210n), 0n, CLIENT_KEY);
+    assert.equal(payment.amount, 1_210n);
+    verifyPayment(paramsOf(channel), payment.amount, payment.signature);
+    assert.deepEqual([channel.state, channel.signed, channel.closePayment?.amount], ['closing', 5_000n, 1_210n]);
+    assert.throws(() => client.signNext(channel, 6_000n, CLIENT_KEY), refusal('BAD_STATE'));
+  });
+
+  test("meets a server's floor, but never signs above what was already signed", () => {
+    assert.equal(client.signClose(paid(10n), 1_000n, CLIENT_KEY).payment.amount, 1_000n);
+    assert.equal(client.signClose(paid(10n), 9_000n, CLIENT_KEY).payment.amount, 5_000n);
+  });
+
+  test('rounds a dust change up, within what was signed', () => {
+    let ch = client.signNext(clientInFunding(100_000n), 100_000n, CLIENT_KEY).channel;
+    ch = client.acknowledge(client.fundingAccepted(ch, 100_000n), 100_000n, 99_800n);
+    assert.equal(client.signClose(ch, 0n, CLIENT_KEY).payment.amount, 100_000n);
+  });
+
+  test('refuses a closed channel and a foreign key', () => {
+    assert.throws(() => client.signClose(client.markClosed(paid(10n), 'aa'.repeat(32)), 0n, CLIENT_KEY), refusal('BAD_STATE'));
+    assert.throws(() => client.signClose(paid(10n), 0n, key(9)), refusal('TERMS_MISMATCH'));
+  });
+});

@@ -205,3 +205,48 @@ function paymentSighashUnchecked(params: ChannelParams, amount: bigint): Uint8Ar
   tx.addOutput(params.changeScript, params.capacity - amount);
   return tx.hashForWitnessV0(0, channelScript(params), params.capacity, 0x83);
 }
+
+describe('a close payment (docs/protocol.md §5)', () => {
+  /** A channel with 5,000 sat paid and `spent` delivered. */
+  function used(spent: bigint) {
+    const f = funded(1_000n);
+    const paid = server.acceptPayment(f.ch, { amount: 5_000n, signature: signPayment(f.params, 5_000n, CLIENT_KEY) }, TIP, POLICY);
+    return { ...f, ch: server.debit(paid, spent, TIP, POLICY) };
+  }
+  const pay = (params: ChannelParams, amount: bigint, k = CLIENT_KEY) => ({ amount, signature: signPayment(params, amount, k) });
+
+  test('may settle below the newest payment, down to what was delivered, and only at close', () => {
+    const { ch, params } = used(1_200n);
+    rejects('AMOUNT_DECREASED', () => server.acceptPayment(ch, pay(params, 1_200n), TIP, POLICY));
+    const closed = server.acceptClosePayment(ch, pay(params, 1_200n), TERMS.minFirstPayment, POLICY);
+    assert.deepEqual([closed.paid, closed.spent, server.credit(closed)], [1_200n, 1_200n, 0n]);
+    assert.equal(bytesToHex(closed.signature), bytesToHex(pay(params, 1_200n).signature));
+  });
+
+  test('never below what was delivered, nor below min_first_payment, and the refusal names the floor', () => {
+    const { ch, params } = used(1_200n);
+    assert.throws(() => server.acceptClosePayment(ch, pay(params, 1_190n), TERMS.minFirstPayment, POLICY), { code: 'AMOUNT_DECREASED', extra: { paid: '5000', minimum: '1200' } });
+    const light = used(10n);
+    assert.equal(server.closeFloor(light.ch, TERMS.minFirstPayment), TERMS.minFirstPayment);
+    rejects('AMOUNT_DECREASED', () => server.acceptClosePayment(light.ch, pay(light.params, 10n), TERMS.minFirstPayment, POLICY));
+    assert.equal(server.acceptClosePayment(light.ch, pay(light.params, TERMS.minFirstPayment), TERMS.minFirstPayment, POLICY).paid, TERMS.minFirstPayment);
+  });
+
+  test('is verified like any payment: signature, sighash, capacity, conflicts, replays', () => {
+    const { ch, params } = used(1_200n);
+    rejects('BAD_SIGNATURE', () => server.acceptClosePayment(ch, pay(params, 2_000n, key(9)), TERMS.minFirstPayment, POLICY));
+    rejects('BAD_SIGNATURE', () => server.acceptClosePayment(ch, { amount: 2_000n, signature: pay(params, 2_001n).signature }, TERMS.minFirstPayment, POLICY));
+    rejects('CONFLICTING_SIGNATURE', () => server.acceptClosePayment(ch, pay(params, 5_000n, key(9)), TERMS.minFirstPayment, POLICY));
+    rejects('AMOUNT_EXCEEDS_CAPACITY', () => server.acceptClosePayment(ch, { amount: params.capacity + 1n, signature: pay(params, 2_000n).signature }, TERMS.minFirstPayment, POLICY));
+    assert.equal(server.acceptClosePayment(ch, pay(params, 5_000n), TERMS.minFirstPayment, POLICY), ch, 'the newest payment again changes nothing');
+    assert.equal(server.acceptClosePayment(ch, pay(params, 5_100n), TERMS.minFirstPayment, POLICY).paid, 5_100n, 'a final payment above the newest is taken');
+    rejects('CHANNEL_CLOSED', () => server.acceptClosePayment(server.markSettling(ch, '00'.repeat(32)), pay(params, 2_000n), TERMS.minFirstPayment, POLICY));
+  });
+
+  test('is accepted inside the settlement margin, where payments are not: the server settles now', () => {
+    const { ch, params } = used(1_200n);
+    const late = ch.params.expiry - POLICY.settleMarginBlocks;
+    rejects('CHANNEL_EXPIRING', () => server.acceptPayment(ch, pay(params, 6_000n), late, POLICY));
+    assert.equal(server.acceptClosePayment(ch, pay(params, 1_200n), TERMS.minFirstPayment, POLICY).paid, 1_200n);
+  });
+});

@@ -10,7 +10,9 @@ import {
   hexToBytes,
   parseChallenge,
   parseCredential,
+  parseOpenRequest,
   parseReceipt,
+  parseTermsResponse,
 } from '../../src/core/index.ts';
 import { computeVectors, VECTOR_INPUTS, type VectorInputs } from './vectors.ts';
 import { verifyScripts } from '../helpers/script-check.ts';
@@ -95,4 +97,27 @@ test('the challenge, credential and receipt vectors parse back to their inputs',
   assert.equal(Buffer.from(cred.payment.signature).toString('hex'), spec.outputs.payments[0]!.signature);
   const r = parseReceipt(spec.outputs.receipt);
   assert.deepEqual(r && [r.charged, r.paid, r.spent], [10n, 1000n, 10n]);
+});
+
+test('the JSON vectors carry integers as JSON numbers and amounts as strings, and parse back', () => {
+  const o = spec.outputs;
+  assert.deepEqual(o.terms.versions, [1]);
+  for (const k of ['minExpiryBlocks', 'maxExpiryBlocks', 'tip', 'settleMarginBlocks'] as const) assert.equal(typeof o.terms[k], 'number', k);
+  for (const k of ['minDeposit', 'maxDeposit', 'minFirstPayment', 'zeroConfLimit'] as const) assert.equal(typeof o.terms[k], 'string', k);
+  assert.equal(parseTermsResponse(o.terms).settleMarginBlocks, 36);
+  assert.deepEqual([typeof o.openRequest.version, typeof o.openRequest.expiry, typeof o.openRequest.capacity], ['number', 'number', 'string']);
+  assert.equal(parseOpenRequest(o.openRequest).expiry, spec.inputs.expiry);
+  // The same spelling of versions everywhere: the header's list, /terms, and `supported`.
+  assert.equal(o.noAcceptableVersion.supported, o.terms.versions.join(','));
+  assert.match(o.challenge, new RegExp(`version="${o.terms.versions.join(',')}"`));
+  // Strings where numbers belong are refused, so a second implementation cannot guess either way.
+  assert.throws(() => parseOpenRequest({ ...o.openRequest, version: '1' }), { code: 'SYNTAX_ERROR' });
+  assert.throws(() => parseOpenRequest({ ...o.openRequest, expiry: String(o.openRequest.expiry) }), { code: 'SYNTAX_ERROR' });
+  assert.throws(() => parseTermsResponse({ ...o.terms, versions: ['1'] }), { code: 'SYNTAX_ERROR' });
+});
+
+test('the challenges announce the settlement margin; a refused inline payment names its code and the stored credit', () => {
+  assert.equal(parseChallenge(spec.outputs.challenge)!.settleMarginBlocks, 36);
+  const c = parseChallenge(spec.outputs.challengeInvalidPayment)!;
+  assert.deepEqual([c.error, c.code, c.credit, c.settleMarginBlocks], ['invalid_payment', 'BAD_SIGNATURE', 990n, 36]);
 });

@@ -9,6 +9,8 @@ import {
   buildSettlementTx,
   bytesToHex,
   channelScript,
+  encodeOpenRequest,
+  encodeTermsResponse,
   formatChallenge,
   formatCredential,
   formatReceipt,
@@ -21,8 +23,22 @@ import {
   paymentHashType,
   paymentSighash,
   signPayment,
+  toProblem,
+  ProtocolError,
   type ChannelParams,
+  type ServerTerms,
 } from '../../src/core/index.ts';
+
+/** The terms the challenge and /terms vectors announce. */
+const TERMS: ServerTerms = {
+  network: 'mainnet',
+  minDeposit: 10000n,
+  maxDeposit: 5000000n,
+  minExpiryBlocks: 144,
+  maxExpiryBlocks: 4032,
+  minFirstPayment: 1000n,
+};
+const SETTLE_MARGIN_BLOCKS = 36;
 
 export interface VectorInputs {
   clientPrivateKey: string;
@@ -101,19 +117,30 @@ export function computeVectors(inp: VectorInputs) {
     settlement: { txid: settlement.txid, fee: settlement.fee.toString(), hex: settlement.hex },
     refund: { txid: refund.txid, fee: refund.fee.toString(), hex: refund.hex },
     tokenHash: bytesToHex(accessTokenHash(token)),
-    challenge: formatChallenge({
+    challenge: formatChallenge({ versions: [1], price: BigInt(inp.price), endpoint: inp.endpoint, terms: TERMS, settleMarginBlocks: SETTLE_MARGIN_BLOCKS }),
+    // A bad payment riding in the credential: its own code, and the credit stored (1000 paid, 10 spent).
+    challengeInvalidPayment: formatChallenge({
       versions: [1],
       price: BigInt(inp.price),
       endpoint: inp.endpoint,
-      terms: {
-        network: 'mainnet',
-        minDeposit: 10000n,
-        maxDeposit: 5000000n,
-        minExpiryBlocks: 144,
-        maxExpiryBlocks: 4032,
-        minFirstPayment: 1000n,
-      },
+      terms: TERMS,
+      settleMarginBlocks: SETTLE_MARGIN_BLOCKS,
+      error: 'invalid_payment',
+      code: 'BAD_SIGNATURE',
+      credit: BigInt(first.amount) - 10n,
     }),
+    // JSON types: amounts are strings; version, expiry, block counts, tip and fundingVout are numbers.
+    terms: encodeTermsResponse({ versions: [1], terms: TERMS, tip: inp.expiry - 1008, zeroConfLimit: 50000n, settleMarginBlocks: SETTLE_MARGIN_BLOCKS }),
+    openRequest: encodeOpenRequest({
+      version: 1,
+      network: 'mainnet',
+      clientPubkey,
+      capacity: params.capacity,
+      expiry: inp.expiry,
+      changeScript: params.changeScript,
+      tokenHash: accessTokenHash(token),
+    }),
+    noAcceptableVersion: { ...toProblem(new ProtocolError('NO_ACCEPTABLE_VERSION', 'no common protocol version (peer: 2; ours: 1)', { supported: '1' })) },
     credential: formatCredential({ channel: params.funding, token }),
     credentialWithPayment: formatCredential({
       channel: params.funding,

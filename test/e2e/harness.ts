@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -234,7 +234,15 @@ export interface LaunchOptions {
   artifacts: string;
   /** Show the window (the demo with a display). */
   headed?: boolean;
+  /** More Chromium switches, e.g. `--host-resolver-rules=MAP *.test 127.0.0.1` for sites on their own names. */
+  chromiumArgs?: string[];
 }
+
+/**
+ * An approval window ignores clicks for about a second after it shows (issue 11, finding 10: a
+ * page must not be able to click the reader into a payment); the reader answers after this.
+ */
+export const PROMPT_SETTLE_MS = 1200;
 
 export class Reader {
   /** Approval windows that opened, in order. */
@@ -274,6 +282,7 @@ export class Reader {
       '--disable-sync',
       // The metered stream is played through Web Audio; there is no sound card here.
       '--autoplay-policy=no-user-gesture-required',
+      ...(opts.chromiumArgs ?? []),
     ];
     // Headed is for a person (npm run demo): a window of a usual size that they may resize.
     args.unshift(opts.headed ? '--window-size=1280,900' : '--headless=new');
@@ -356,9 +365,12 @@ export class Reader {
   }
 
   private readonly answered = new WeakSet<Page>();
+  /** When each approval window was first handed out, for PROMPT_SETTLE_MS. */
+  private readonly shownAt = new WeakMap<Page, number>();
 
   private async ready(prompt: Page): Promise<Page> {
     this.answered.add(prompt);
+    this.shownAt.set(prompt, Date.now());
     await prompt.setViewportSize({ width: 440, height: 640 });
     await prompt.getByRole('button', { name: 'Deny' }).waitFor({ timeout: 15_000 });
     return prompt;
@@ -366,6 +378,8 @@ export class Reader {
 
   /** Clicks a prompt button; the window closes itself on an answer, which is not an error. */
   async answer(prompt: Page, button: string): Promise<void> {
+    const wait = (this.shownAt.get(prompt) ?? 0) + PROMPT_SETTLE_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const closed = prompt.waitForEvent('close', { timeout: 15_000 }).catch(() => undefined);
     await prompt
       .getByRole('button', { name: button, exact: true })
@@ -380,6 +394,28 @@ export class Reader {
   async shot(page: Page, name: string, fullPage = true): Promise<string> {
     const path = join(this.artifacts, `${String(++this.shotCount).padStart(2, '0')}-${name}.png`);
     await page.screenshot({ path, fullPage });
+    return path;
+  }
+
+  /**
+   * Saves a screenshot of `page` as it looks at 200% zoom in a window of `width` x `height`
+   * CSS px (a device pixel ratio of 2, as browser zoom gives), the whole scrolling height, as
+   * NN-name.png; answers the path. The page's own viewport is restored afterwards.
+   */
+  async zoomShot(page: Page, name: string, width: number, height: number): Promise<string> {
+    const path = join(this.artifacts, `${String(++this.shotCount).padStart(2, '0')}-${name}.png`);
+    const before = page.viewportSize();
+    const cdp = await this.ctx.newCDPSession(page);
+    try {
+      await cdp.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: 2, mobile: false });
+      const full = await page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => r(document.documentElement.scrollHeight))));
+      const { data } = await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width, height: Math.max(height, full), scale: 1 } });
+      writeFileSync(path, Buffer.from(data, 'base64'));
+    } finally {
+      await cdp.send('Emulation.clearDeviceMetricsOverride').catch(() => undefined);
+      await cdp.detach().catch(() => undefined);
+      if (before) await page.setViewportSize(before);
+    }
     return path;
   }
 

@@ -29,8 +29,12 @@ export interface Books {
   settlementFee: bigint;
   /** Sats of items the server delivered (sum of receipts). */
   itemsCharged: bigint;
-  /** Cumulative payment the settlement used. */
+  /** Highest cumulative payment the wallet signed (prepaid credit included). */
   paid: bigint;
+  /** What the settlement paid the site: the wallet's close payment, what it delivered. */
+  settled: bigint;
+  /** Prepaid credit that went to the site at the close without an item for it: must be 0. */
+  forfeited: bigint;
   capacity: bigint;
   settlementTxid: string;
   fundingTxid: string;
@@ -122,6 +126,8 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   await shot(article, 'article-402');
   const prompt = await reader.nextPrompt();
   await shot(prompt, 'prompt-new-site');
+  // At 200% zoom the 440x640 window is 220x305 CSS px: it reflows, amounts under their labels.
+  shots.push(await reader.zoomShot(prompt, 'prompt-new-site-zoom-200', 220, 305));
   const budgetField = prompt.getByLabel('Budget (sat)');
   const budget = BigInt(await budgetField.inputValue());
   assert.ok(budget >= 1000n, `suggested budget ${budget}`);
@@ -231,6 +237,8 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   const card = popup.getByRole('article', { name: /Channel with/ }).first();
   await card.getByText('open', { exact: true }).waitFor();
   await shot(popup, 'popup-channels-open');
+  // The popup in a 640 px window at 200% zoom (320 CSS px): the tabs wrap, nothing scrolls sideways.
+  shots.push(await reader.zoomShot(popup, 'popup-channels-320px-zoom-200', 320, 600));
   await card.getByRole('button', { name: 'Close channel' }).click();
   await card.getByText('closing', { exact: true }).waitFor({ timeout: 30_000 });
   await shot(popup, 'popup-channels-closing');
@@ -257,14 +265,18 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   const funding = await stack.esplora.getTx(fundingTxid);
   const capacity = BigInt(closed.capacity);
   const paid = BigInt(closed.signed);
-  // The channel input is input 0, so its change output (capacity − paid) is output 0.
-  assert.equal(settlement.vout[0]!.value, capacity - paid, 'the settlement returns capacity − paid to the reader');
   const serverEarnings = settlement.vout.slice(1).reduce((s, o) => s + o.value, 0n);
   const serverChannel = await stack.site.paychan.store.getChannel(closed.channelId!);
   const items = await reader.send('paywall.history', {});
   const itemsCharged = items.reduce((s, i) => s + BigInt(i.amount), 0n);
   assert.equal(serverChannel?.spent, itemsCharged, 'the server delivered exactly what the receipts say');
-  assert.equal(serverChannel?.paid, paid, 'the server holds exactly what the wallet signed');
+  // The channel input is input 0, so its change output (capacity − settled) is output 0.
+  const settled = capacity - settlement.vout[0]!.value;
+  assert.equal(closed.settled, String(settled), 'the wallet read the settlement back from the chain');
+  assert.equal(serverChannel?.paid, settled, "the server settled at the wallet's close payment");
+  const forfeited = settled - itemsCharged;
+  assert.equal(forfeited, 0n, 'no prepaid credit is forfeited at the close: it came back to the reader');
+  assert.equal(closed.keptCredit, null);
   const books: Books = {
     start,
     wallet: BigInt(balances.confirmed),
@@ -273,6 +285,8 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
     settlementFee: settlement.fee,
     itemsCharged,
     paid,
+    settled,
+    forfeited,
     capacity,
     settlementTxid,
     fundingTxid,
@@ -288,14 +302,14 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   await shot(popup, 'popup-home-after');
   log(
     `Books: wallet ${fmt(books.wallet)} + server earnings ${fmt(books.serverEarnings)} + fees ${fmt(books.fundingFee + books.settlementFee)} = ${fmt(books.wallet + books.serverEarnings + books.fundingFee + books.settlementFee)}; started with ${fmt(start)}`,
-    `items delivered ${fmt(itemsCharged)}, paid into the channel ${fmt(paid)} (unspent prepaid credit ${fmt(paid - itemsCharged)} goes with the settlement), funding fee ${fmt(books.fundingFee)}, settlement fee ${fmt(books.settlementFee)}`,
+    `items delivered ${fmt(itemsCharged)}, signed into the channel ${fmt(paid)}, settled ${fmt(settled)}: unspent prepaid credit ${fmt(paid - settled)} came back to the reader, forfeited ${fmt(forfeited)}; funding fee ${fmt(books.fundingFee)}, settlement fee ${fmt(books.settlementFee)}`,
   );
   assert.equal(books.wallet + books.serverEarnings + books.fundingFee + books.settlementFee, start, 'the books balance to the satoshi');
   return { books, prompts: reader.prompts.length, screenshots: shots };
 }
 
 /** A wallet made through messages, funded and confirmed: the quick start for the failure stories. */
-export async function quickWallet(reader: Reader, stack: Stack, sats: bigint = FAUCET_SATS): Promise<void> {
+export async function quickWallet(reader: Reader, stack: Pick<Stack, 'devnet'>, sats: bigint = FAUCET_SATS): Promise<void> {
   const { mnemonic } = await reader.send('wallet.generate', undefined);
   await reader.send('wallet.create', { mnemonic, password: PASSWORD, network: 'regtest' });
   await reader.send('settings.set', { esploraUrls: { regtest: stack.devnet.url } });

@@ -6,46 +6,38 @@
  * walked. Skips when no Chromium is installed (`apt-get install -y chromium`).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import type { BrowserContext, Page, Worker } from 'playwright-core';
 import type { ApprovalView } from '../../src/extension/background/paywall/views.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
 import { channelSummary } from './channel-fixture.ts';
+import { fakeAnswers } from './fake-answers.ts';
 import { startChallengeSite, type ChallengeSite } from './challenge-site.ts';
-import { builtExtension, chromiumPath, EXT, ROOT } from './chromium.ts';
+import { chromiumPath, launchWithExtension, ROOT, type ExtensionBrowser } from './chromium.ts';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 const exe = chromiumPath();
 
 describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' }, () => {
+  let browser: ExtensionBrowser;
   let ctx: BrowserContext;
   let sw: Worker;
   let extId: string;
-  let profile: string;
   let site: ChallengeSite;
 
   before(async () => {
-    builtExtension();
     mkdirSync(ARTIFACTS, { recursive: true });
     site = await startChallengeSite();
-    profile = mkdtempSync(join(tmpdir(), 'paychan-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: exe!,
-      headless: true,
-      args: ['--headless=new', '--no-sandbox', `--disable-extensions-except=${EXT}`, `--load-extension=${EXT}`, '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
-    sw = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker', { timeout: 20_000 }));
-    extId = new URL(sw.url()).host;
+    browser = await launchWithExtension(exe!);
+    ({ ctx, sw, extId } = browser);
   });
 
   after(async () => {
-    await ctx?.close();
+    await browser?.close();
     await site?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /**
@@ -137,6 +129,32 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     await page.close();
   });
 
+  it('locking takes every credential rule down and stops them being sent; unlocking restores them (finding 7)', async () => {
+    type Dnr = { getSessionRules(): Promise<{ id: number; action: { requestHeaders?: { value?: string }[] } }[]>; updateSessionRules(o: unknown): Promise<void> };
+    const rules = () => sw.evaluate(async () => (await (globalThis as unknown as { chrome: { declarativeNetRequest: Dnr } }).chrome.declarativeNetRequest.getSessionRules()).map((r) => [r.id, r.action.requestHeaders?.[0]?.value]));
+    await sw.evaluate(() =>
+      (globalThis as unknown as { chrome: { declarativeNetRequest: Dnr } }).chrome.declarativeNetRequest.updateSessionRules({
+        addRules: [
+          {
+            id: 10_000,
+            priority: 1,
+            action: { type: 'modifyHeaders', requestHeaders: [{ header: 'Paychan-Credential', operation: 'set', value: 'Paychan channel="aa:0", token="t"' }] },
+            condition: { urlFilter: '|https://', requestDomains: ['news.example'], resourceTypes: ['main_frame'] },
+          },
+        ],
+      }),
+    );
+    const page = await popup();
+    assert.equal((await send(page, 'wallet.lock')).ok, true);
+    for (let i = 0; i < 50 && (await rules()).length > 0; i++) await page.waitForTimeout(100);
+    assert.deepEqual(await rules(), [], 'locked: no credential rule left');
+    assert.equal((await send(page, 'wallet.unlock', { password: 'correct horse' })).ok, true);
+    for (let i = 0; i < 50 && (await rules()).length === 0; i++) await page.waitForTimeout(100);
+    assert.deepEqual(await rules(), [[10_000, 'Paychan channel="aa:0", token="t"']], 'unlocked: the credential is back');
+    await sw.evaluate(() => (globalThis as unknown as { chrome: { declarativeNetRequest: Dnr } }).chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: [10_000] }));
+    await page.close();
+  });
+
   it('opens the approval window for a paywalled navigation', async () => {
     const page = await ctx.newPage();
     const promptPage = ctx.waitForEvent('page', { predicate: (p) => p.url().includes('prompt.html'), timeout: 15_000 });
@@ -144,7 +162,9 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     const prompt = await promptPage;
     await prompt.setViewportSize({ width: 440, height: 720 });
     await prompt.getByRole('button', { name: 'Pay once' }).waitFor();
-    assert.match((await prompt.textContent('h1')) ?? '', /127\.0\.0\.1/);
+    // The site and the channel API with their scheme (finding 6): http here, on the devnet.
+    assert.match((await prompt.textContent('h1')) ?? '', /http:\/\/127\.0\.0\.1:\d+/);
+    await prompt.getByText('http://127.0.0.1:1', { exact: true }).waitFor();
     await prompt.screenshot({ path: join(ARTIFACTS, 'prompt-01-approval.png'), fullPage: true });
     // The popup shows the pending approval.
     const p = await popup();
@@ -212,11 +232,11 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     assert.match((await card('settling.example').textContent()) ?? '', /Comes back to you\s*48,600 sat/);
     assert.match((await card('refunded.example').textContent()) ?? '', /whole deposit, 50,000 sat, came back to you/);
     assert.match((await card('stuck.example').textContent()) ?? '', /the site refused the funding: fee rate too low/);
-    // The close confirmation names the unspent credit the site keeps; dismissed, nothing closes.
+    // The close confirmation says the unused credit comes back; dismissed, nothing closes.
     const dialog = page.waitForEvent('dialog');
     void card('open.example').getByRole('button', { name: 'Close channel' }).click();
     const d = await dialog;
-    assert.match(d.message(), /Closing hands the site your 190 sat of unspent prepaid credit\./);
+    assert.match(d.message(), /your 190 sat of unused prepaid credit included\./);
     await d.dismiss();
     await page.close();
   });
@@ -229,6 +249,9 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
       price: '2',
       network: 'regtest',
       endpoint: 'https://news.example/paychan/v1',
+      previousEndpoint: null,
+      openDeposits: '0',
+      depositLimit: '100000',
       deposit: null,
       expiryBlocks: null,
       expiryEstimate: null,
@@ -247,6 +270,8 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     assert.equal(await prompt.getByLabel('Max price per item (sat)').inputValue(), '10');
     assert.equal(await prompt.getByLabel('Budget (sat)').inputValue(), '2000');
     const allow = prompt.getByRole('button', { name: 'Allow with budget' });
+    // The answer buttons are inert for a second after the window shows (aria-disabled).
+    await prompt.waitForFunction(() => !document.querySelector('button[aria-disabled="true"]'));
     assert.equal(await allow.isEnabled(), true);
     await prompt.screenshot({ path: join(ARTIFACTS, 'prompt-02-budget-exhausted.png'), fullPage: true });
     // The old suggestion, 201 sat, could never pay: the window says so and will not take it.
@@ -257,25 +282,3 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     await prompt.close();
   });
 });
-
-/**
- * Runs in the page before its scripts: answers the listed message types itself and passes the
- * rest to the background (webextension-polyfill calls chrome.runtime.sendMessage with a
- * callback). A string, not a function: tsx wraps named functions in a `__name` helper that does
- * not exist in the page.
- */
-function fakeAnswers(fakes: Record<string, unknown>): string {
-  return `(() => {
-    const fakes = ${JSON.stringify(fakes)};
-    const rt = chrome.runtime;
-    const real = rt.sendMessage.bind(rt);
-    const send = (message, ...rest) => {
-      if (!message || !Object.prototype.hasOwnProperty.call(fakes, message.type)) return real(message, ...rest);
-      const envelope = { ok: true, data: fakes[message.type] };
-      const callback = rest.find((a) => typeof a === 'function');
-      if (!callback) return Promise.resolve(envelope);
-      setTimeout(() => callback(envelope), 0);
-    };
-    Object.defineProperty(rt, 'sendMessage', { value: send, configurable: true, writable: true });
-  })();`;
-}

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BudgetService } from '../../src/extension/background/paywall/budget.ts';
-import { DAY_MS, STALE_RESERVATION_MS, evaluate, remaining, sameSite, startOfDay } from '../../src/extension/background/paywall/policy.ts';
+import { DAY_MS, STALE_RESERVATION_MS, evaluate, remaining, startOfDay } from '../../src/extension/background/paywall/policy.ts';
+import { sameSite } from '../../src/core/site.ts';
 import { MemoryPaywallStore, openPaywallStore, type PaywallStore } from '../../src/extension/background/paywall/store.ts';
 
 const SITE = 'https://news.example';
@@ -117,13 +118,13 @@ for (const [name, make] of [
 describe('policy verdicts', () => {
   const base = { site: SITE, mode: 'auto' as const, blocked: false, maxPrice: 50n, budget: 1000n, periodDays: 1, periodStart: T0, spent: 0n, reservations: {}, endpoint: null, createdAt: T0, updatedAt: T0 };
   it('auto within limits, ask otherwise, blocked wins', () => {
-    assert.deepEqual(evaluate(base, 10n, 100n, true), { pay: 'auto' });
-    assert.deepEqual(evaluate(undefined, 10n, 100n, true), { pay: 'ask', reason: 'new-site', remaining: null });
-    assert.deepEqual(evaluate({ ...base, mode: 'ask' }, 10n, 100n, true), { pay: 'ask', reason: 'ask', remaining: null });
-    assert.deepEqual(evaluate(base, 51n, 100n, true), { pay: 'ask', reason: 'price-above-limit', remaining: null });
-    assert.deepEqual(evaluate({ ...base, spent: 950n }, 10n, 100n, true), { pay: 'ask', reason: 'budget-exhausted', remaining: 50n });
-    assert.deepEqual(evaluate(base, 10n, 100n, false), { pay: 'ask', reason: 'third-party', remaining: null });
-    assert.deepEqual(evaluate({ ...base, blocked: true }, 10n, 100n, true), { pay: 'blocked' });
+    assert.deepEqual(evaluate(base, 10n, 100n, { sameSite: true }), { pay: 'auto' });
+    assert.deepEqual(evaluate(undefined, 10n, 100n, { sameSite: true }), { pay: 'ask', reason: 'new-site', remaining: null });
+    assert.deepEqual(evaluate({ ...base, mode: 'ask' }, 10n, 100n, { sameSite: true }), { pay: 'ask', reason: 'ask', remaining: null });
+    assert.deepEqual(evaluate(base, 51n, 100n, { sameSite: true }), { pay: 'ask', reason: 'price-above-limit', remaining: null });
+    assert.deepEqual(evaluate({ ...base, spent: 950n }, 10n, 100n, { sameSite: true }), { pay: 'ask', reason: 'budget-exhausted', remaining: 50n });
+    assert.deepEqual(evaluate(base, 10n, 100n, { sameSite: false }), { pay: 'ask', reason: 'third-party', remaining: null });
+    assert.deepEqual(evaluate({ ...base, blocked: true }, 10n, 100n, { sameSite: true }), { pay: 'blocked' });
   });
   it('same-site compares hosts and registrable parts', () => {
     assert.equal(sameSite('https://news.example', 'https://news.example:443'), true);
@@ -131,5 +132,23 @@ describe('policy verdicts', () => {
     assert.equal(sameSite('https://evil.example', 'https://news.example'), false);
     assert.equal(sameSite('http://127.0.0.1:3000', 'http://127.0.0.1:4000'), true);
     assert.equal(sameSite('http://127.0.0.2', 'http://127.0.0.1'), false);
+  });
+  it('same-site follows the Public Suffix List, not the last two labels (finding 4)', () => {
+    assert.equal(sameSite('https://evil.co.uk', 'https://news.co.uk'), false);
+    assert.equal(sameSite('https://a.github.io', 'https://b.github.io'), false);
+    assert.equal(sameSite('https://img.news.co.uk', 'https://www.news.co.uk'), true);
+    assert.equal(sameSite('http://img.news.test:8080', 'http://news.test:9090'), true);
+    assert.equal(sameSite('http://localhost:3000', 'http://localhost:4000'), true);
+    assert.equal(sameSite('http://a.localhost', 'http://b.localhost'), false);
+  });
+  it('auto-pay opens one channel per period unasked, within the deposit limit (finding 5)', () => {
+    const facts = (openDeposits: bigint, deposit = 50_000n) => ({ sameSite: true, newChannel: { deposit, openDeposits } });
+    assert.deepEqual(evaluate(base, 10n, 100n, facts(0n)), { pay: 'auto' });
+    assert.deepEqual(evaluate({ ...base, channelsOpened: 1 }, 10n, 100n, facts(0n)), { pay: 'ask', reason: 'new-channel', remaining: null });
+    assert.deepEqual(evaluate(base, 10n, 100n, facts(60_000n)), { pay: 'ask', reason: 'deposit-limit', remaining: null });
+    assert.deepEqual(evaluate({ ...base, depositLimit: 200_000n }, 10n, 100n, facts(60_000n)), { pay: 'auto' });
+    // An open channel pays: neither rule applies.
+    assert.deepEqual(evaluate({ ...base, channelsOpened: 3 }, 10n, 100n, { sameSite: true, newChannel: null }), { pay: 'auto' });
+    assert.deepEqual(evaluate(base, 10n, 100n, { sameSite: true, endpointChanged: true }), { pay: 'ask', reason: 'endpoint-changed', remaining: null });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A loopback site for the browser smoke tests: `/paid` answers 402 with a Paychan challenge (for a
  * channel endpoint that does not exist, so nothing can be paid), every other path a free page that
- * records whether the extension's MAIN-world fetch wrapper is installed.
+ * records whether the extension's MAIN-world wrapper is installed.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +23,9 @@ export async function startChallengeSite(): Promise<ChallengeSite> {
       res.end('<h1>This article costs 10 sat</h1>');
     } else {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<h1>free</h1><script>window.wrapped = String(window.fetch).includes("native code") ? "no" : "yes"</script>');
+      // fetch reads as native now (issue 11, finding 9); the XMLHttpRequest stand-in's prototype
+      // chain is what still shows (docs/security.md, "Fingerprinting").
+      res.end('<h1>free</h1><script>window.wrapped = Object.getPrototypeOf(XMLHttpRequest.prototype) === XMLHttpRequestEventTarget.prototype ? "no" : "yes"</script>');
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RecentChallenges, detectChallenge, detectReceipt, resourceKind } from '../../src/extension/background/paywall/challenge.ts';
-import { CredentialRules, FakeDnr, RULE_ID_BASE, buildRules } from '../../src/extension/background/paywall/credentials.ts';
+import { CredentialRules, FakeDnr, RULE_ID_BASE, buildRules, scopeOf } from '../../src/extension/background/paywall/credentials.ts';
 import { Badge, badgeFace, shortSats } from '../../src/extension/background/paywall/badge.ts';
 
 const CHALLENGE =
@@ -69,33 +69,87 @@ describe('402 detection', () => {
 });
 
 describe('credential rules (declarativeNetRequest)', () => {
-  it('sets Paychan-Credential for the site, subresources only from the site or approved pages', () => {
-    const [nav, sub] = buildRules('https://news.example', 'Paychan channel="x", token="y"', ['blog.example'], [10000, 10001]);
-    assert.equal(nav!.condition.urlFilter, '|https://news.example/');
-    assert.deepEqual(nav!.condition.resourceTypes, ['main_frame', 'sub_frame']);
+  it('sets Paychan-Credential for the whole site: navigations from anywhere, everything else only when the site itself asks (finding 2)', () => {
+    const scope = scopeOf('https://www.news.example/a')!;
+    const [nav, sub] = buildRules(scope, 'Paychan channel="x", token="y"', [10000, 10001]);
+    assert.deepEqual(nav!.condition, { urlFilter: '|https://', requestDomains: ['news.example'], resourceTypes: ['main_frame'], requestMethods: ['get', 'head'] });
     assert.deepEqual(nav!.action.requestHeaders, [{ header: 'Paychan-Credential', operation: 'set', value: 'Paychan channel="x", token="y"' }]);
-    assert.deepEqual(sub!.condition.initiatorDomains, ['news.example', 'blog.example']);
-    assert.ok(!sub!.condition.resourceTypes!.includes('main_frame'));
-    // A port is part of the origin.
-    assert.equal(buildRules('http://127.0.0.1:8080', 'c', [], [1, 2])[0]!.condition.urlFilter, '|http://127.0.0.1:8080/');
+    // Frames too: a hidden iframe on another site is not a navigation by the reader; and a
+    // top-level form post carries it only when the site itself posted it.
+    assert.ok(sub!.condition.resourceTypes!.includes('sub_frame'));
+    assert.ok(sub!.condition.resourceTypes!.includes('main_frame'));
+    assert.deepEqual(sub!.condition.initiatorDomains, ['news.example']);
+    assert.deepEqual(sub!.condition.requestDomains, ['news.example']);
+    // The registrable domain by the Public Suffix List: img.news.co.uk and www.news.co.uk share one, evil.co.uk does not.
+    assert.deepEqual(scopeOf('https://img.news.co.uk/p.png')!.requestDomains, ['news.co.uk']);
+    // No registrable domain (an IP address): that origin, port included.
+    assert.equal(scopeOf('http://127.0.0.1:8080/x')!.urlFilter, '|http://127.0.0.1:8080/');
+    assert.equal(scopeOf('http://127.0.0.1:8080/x')!.requestDomains, undefined);
   });
 
-  it('replaces, lists and removes rules without touching others', async () => {
+  it('replaces, lists and removes rules without touching others; a same-site host shares the site\'s rules', async () => {
     const dnr = new FakeDnr();
     dnr.rules.push({ id: 1, action: { type: 'block' }, condition: { urlFilter: '|https://ads.example/' } });
     const rules = new CredentialRules(dnr);
     await rules.set('https://news.example', 'A');
     await rules.set('https://blog.example', 'B');
-    await rules.set('https://news.example', 'C');
+    await rules.set('https://img.news.example/p.png', 'C');
     assert.equal(dnr.rules.length, 5);
     assert.ok(dnr.rules.every((r) => r.id === 1 || r.id >= RULE_ID_BASE));
-    const news = dnr.rules.filter((r) => r.condition.urlFilter === '|https://news.example/');
+    const news = dnr.rules.filter((r) => r.condition.requestDomains?.[0] === 'news.example');
     assert.deepEqual(news.map((r) => r.action.requestHeaders![0]!.value), ['C', 'C']);
-    assert.deepEqual((await rules.sites()).sort(), ['https://blog.example', 'https://news.example']);
+    assert.equal(await rules.current('https://www.news.example/'), 'C');
+    assert.deepEqual((await rules.sites()).sort(), ['blog.example', 'news.example']);
     await rules.remove('https://news.example');
-    assert.deepEqual(await rules.sites(), ['https://blog.example']);
+    assert.deepEqual(await rules.sites(), ['blog.example']);
     await rules.clear();
     assert.deepEqual(dnr.rules.map((r) => r.id), [1]);
+  });
+
+  it('two sites paid at the same moment get distinct rule ids (finding 11)', async () => {
+    const dnr = new FakeDnr();
+    const rules = new CredentialRules(dnr);
+    await Promise.all([rules.set('https://news.example', 'A'), rules.set('https://blog.example', 'B'), rules.set('https://shop.example', 'C')]);
+    assert.equal(dnr.rules.length, 6);
+    assert.equal(new Set(dnr.rules.map((r) => r.id)).size, 6);
+    assert.equal(await rules.current('https://blog.example/x'), 'B');
+  });
+
+  it('a one-shot grant covers one URL, one tab and one initiator, and goes once delivered (finding 3)', async () => {
+    const dnr = new FakeDnr();
+    const rules = new CredentialRules(dnr);
+    await rules.grantOnce('https://news.example/a/1#top', 'https://blog.example', 7, 'G');
+    const [g] = dnr.rules;
+    assert.deepEqual(g!.condition.initiatorDomains, ['blog.example']);
+    assert.deepEqual(g!.condition.tabIds, [7]);
+    assert.equal(g!.condition.urlFilter, '|https://news.example/a/1|');
+    assert.deepEqual(await rules.sites(), [], 'not a credential for the site');
+    await rules.delivered('https://news.example/a/1', 8);
+    assert.equal(dnr.rules.length, 1, 'another tab\'s delivery leaves it');
+    await rules.delivered('https://news.example/a/1', 7);
+    assert.equal(dnr.rules.length, 0);
+  });
+
+  it('locking takes every credential down and unlocking puts them back (finding 7)', async () => {
+    const dnr = new FakeDnr();
+    dnr.rules.push({ id: 1, action: { type: 'block' }, condition: { urlFilter: '|https://ads.example/' } });
+    const rules = new CredentialRules(dnr);
+    await rules.set('https://news.example', 'A');
+    await rules.grantOnce('https://news.example/x', 'https://blog.example', 3, 'A');
+    await rules.suspend();
+    assert.deepEqual(dnr.rules.map((r) => r.id), [1], 'no credential is sent while locked');
+    assert.equal(await rules.current('https://news.example'), null);
+    await rules.resume();
+    assert.equal(await rules.current('https://news.example'), 'A');
+    assert.equal(dnr.rules.length, 3, 'the site\'s two rules are back; the one-shot grant is not');
+    // A payment that finishes while locked installs nothing until the unlock.
+    await rules.suspend();
+    await rules.set('https://blog.example', 'B');
+    await rules.grantOnce('https://news.example/y', 'https://blog.example', 3, 'A');
+    assert.deepEqual(dnr.rules.map((r) => r.id), [1]);
+    await rules.resume();
+    assert.equal(await rules.current('https://blog.example/'), 'B');
+    assert.equal(new Set(dnr.rules.map((r) => r.id)).size, 5);
   });
 });
 

@@ -49,12 +49,28 @@ describe('channel card after closing', () => {
     assert.deepEqual(e.facts, []);
   });
 
-  it('the close confirmation says what comes back and names the unspent credit the site keeps', () => {
+  it('the close confirmation says the site is paid what it delivered and the unused credit comes back', () => {
     assert.equal(
       closeConfirmText(channel({})),
-      'Close the channel with news.example? The site settles it on chain and the rest of the deposit, 48,600 sat, comes back to you. Closing hands the site your 190 sat of unspent prepaid credit.',
+      'Close the channel with news.example? The site settles it on chain for the 1,210 sat it delivered, and the rest of the deposit, 48,790 sat, comes back to you, your 190 sat of unused prepaid credit included.',
     );
     assert.doesNotMatch(closeConfirmText(channel({ credit: '0', spent: '1400' })), /prepaid credit/);
+  });
+
+  it('closed with a close payment: the site is paid what it delivered and the credit came back', () => {
+    const e = channelEnding(channel({ state: 'closed', outcome: 'settled', closingTxid: 'bb', closeAmount: '1210', settled: '1210' }))!;
+    assert.equal(e.summary, 'Settled on chain: the site was paid 1,210 sat and 48,790 sat came back to you.');
+    assert.deepEqual(e.facts, [
+      ['Deposit', '50,000 sat'],
+      ['Paid to the site', '1,210 sat'],
+      ['Returned to you', '48,790 sat'],
+    ]);
+  });
+
+  it('a site that settled above what it delivered is named, with the credit it kept', () => {
+    const e = channelEnding(channel({ state: 'closed', outcome: 'settled', closingTxid: 'bb', closeAmount: '1210', settled: '1400', keptCredit: '190' }))!;
+    assert.equal(e.summary, 'Settled on chain: the site was paid 1,400 sat and 48,600 sat came back to you. The site settled above the 1,210 sat it delivered: it kept 190 sat of credit you had not used.');
+    assert.deepEqual(e.facts[2], ['Unspent credit, went to the site', '190 sat']);
   });
 });
 

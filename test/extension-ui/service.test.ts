@@ -13,15 +13,15 @@ import type { ChannelSummary, Settings } from '../../src/extension/shared/types.
 
 const SITE = 'https://news.example';
 const ENDPOINT = 'https://news.example/paychan/v1';
-const challenge = (price: number) =>
-  `Paychan realm="paychan", version="1", network="regtest", price="${price}", endpoint="${ENDPOINT}", min_deposit="10000", max_deposit="5000000", min_expiry="144", max_expiry="4032", min_first_payment="1000"`;
+const challenge = (price: number, endpoint = ENDPOINT, network = 'regtest') =>
+  `Paychan realm="paychan", version="1", network="${network}", price="${price}", endpoint="${endpoint}", min_deposit="10000", max_deposit="5000000", min_expiry="144", max_expiry="4032", min_first_payment="1000"`;
 
 /** A wallet that opens one channel on first pay and approves what the paywall lets it. */
-function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked') {
-  const settings: Settings = { ...DEFAULT_SETTINGS, network: 'regtest' };
+function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked', opts: { network?: Settings['network']; openFees?: bigint } = {}) {
+  const settings: Settings = { ...DEFAULT_SETTINGS, network: opts.network ?? 'regtest' };
   const channels: ChannelSummary[] = [];
-  const pays: { limit: bigint }[] = [];
-  const w: { state: typeof state; channels: ChannelSummary[]; pays: { limit: bigint }[]; port: WalletPort } = {
+  const pays: { limit: bigint; maxNewDeposit?: bigint }[] = [];
+  const w: { state: typeof state; channels: ChannelSummary[]; pays: { limit: bigint; maxNewDeposit?: bigint }[]; port: WalletPort } = {
     state,
     channels,
     pays,
@@ -29,9 +29,10 @@ function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked') {
       status: async () => ({ state: w.state, network: 'regtest' as const, autoLockMinutes: 15 }),
       settings: async () => settings,
       channels: async () => structuredClone(channels),
-      receipt: async () => undefined,
-      async pay({ price, limit }: { price: bigint; limit: bigint }): Promise<PayOutcome> {
-        pays.push({ limit });
+      receipt: async () => true,
+      ...(opts.openFees !== undefined ? { openFees: async () => opts.openFees! } : {}),
+      async pay({ price, limit, maxNewDeposit }: { price: bigint; limit: bigint; maxNewDeposit: bigint }): Promise<PayOutcome> {
+        pays.push({ limit, maxNewDeposit });
         await new Promise((r) => setTimeout(r, 5));
         let c = channels[0];
         let opened = false;
@@ -44,7 +45,7 @@ function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked') {
         if (approved - BigInt(c.spent) < price) return { ok: false, error: { code: 'APPROVAL_REQUIRED', message: 'needs more' }, committed: limit };
         c.approved = String(approved);
         c.spent = String(BigInt(c.spent) + price);
-        return { ok: true, result: { authorization: 'Paychan channel="aa:0", token="t"', channelId: 'aa:0', price: String(price), credit: '0', opened, approved: String(limit) }, committed: limit };
+        return { ok: true, result: { authorization: 'Paychan channel="aa:0", token="t"', channelId: 'aa:0', price: String(price), credit: '0', opened, approved: String(limit), fees: '0' }, committed: limit };
       },
     },
   };
@@ -71,7 +72,7 @@ function setup(answer: (v: ApprovalView) => ApprovalChoice | null, wallet = fake
     clock.now,
     200,
   );
-  const effects = { reloads: [] as number[], retries: [] as string[], notes: [] as string[] };
+  const effects = { reloads: [] as number[], retries: [] as string[], notes: [] as string[], messages: [] as string[], tops: new Map<number, string>() };
   const service = new PaywallService({
     wallet: wallet.port,
     budget,
@@ -81,7 +82,8 @@ function setup(answer: (v: ApprovalView) => ApprovalChoice | null, wallet = fake
     effects: {
       reload: async (t) => void effects.reloads.push(t),
       retryResource: async (_t, url) => void effects.retries.push(url),
-      notify: async (_id, title) => void effects.notes.push(title),
+      notify: async (_id, title, message) => void (effects.notes.push(title), effects.messages.push(message)),
+      topUrl: async (tabId) => effects.tops.get(tabId) ?? null,
     },
   });
   const req = (price: number, kind: 'navigation' | 'fetch' | 'media' = 'fetch', initiator: string | null = SITE, tabId = 1) => ({
@@ -107,7 +109,7 @@ describe('paywall decisions', () => {
     assert.equal(v.expiryBlocks, 1008);
     assert.deepEqual(v.suggested, { maxPrice: '10', budget: '1000', periodDays: 1 });
     assert.equal(v.period, null);
-    assert.deepEqual(t.wallet.pays, [{ limit: 1000n }]);
+    assert.deepEqual(t.wallet.pays, [{ limit: 1000n, maxNewDeposit: 50000n }], 'the deposit the window showed, no more');
     const p = (await t.budget.policy(SITE))!;
     assert.equal(p.mode, 'ask');
     assert.equal(p.spent, 1000n);
@@ -173,13 +175,20 @@ describe('paywall decisions', () => {
     assert.equal(await t.service.handle(t.req(10)), 'denied');
   });
 
-  it('reloads a paid navigation once, and retries paid media', async () => {
+  it('reloads a paid navigation once and never pays it twice before it is delivered; retries paid media (finding 4)', async () => {
     const t = setup(() => null);
     await t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget: '5000', periodDays: 1 });
     const nav = t.req(10, 'navigation', null, 9);
     assert.equal(await t.service.handle(nav), 'paid');
-    assert.equal(await t.service.handle(nav), 'paid');
+    // The reload came back 402 again (no credential went with it): a retry loop, not a new item.
+    assert.equal(await t.service.handle(nav), 'failed');
+    assert.equal(t.wallet.pays.length, 1, 'paid once');
+    assert.ok(t.effects.notes.includes('Payment not repeated'));
     assert.deepEqual(t.effects.reloads, [9]);
+    // Once delivered (its receipt seen), the same URL is a new item and may be paid again.
+    t.service.delivered(9, nav.url);
+    assert.equal(await t.service.handle(nav), 'paid');
+    assert.equal(t.wallet.pays.length, 2);
     const img = t.req(10, 'media');
     await t.service.handle(img);
     assert.deepEqual(t.effects.retries, [img.url]);
@@ -241,6 +250,141 @@ describe('paywall decisions', () => {
   });
 });
 
+describe('wallet safety (issue 11)', () => {
+  const EVIL = 'https://evil.example';
+  /** A 402 received at `page` naming `endpoint`'s channel API. */
+  const at = (page: string, endpoint: string, opts: { initiator?: string | null; kind?: 'navigation' | 'fetch' | 'media'; tabId?: number; network?: string } = {}) => ({
+    tabId: opts.tabId ?? 1,
+    url: page,
+    kind: opts.kind ?? ('fetch' as const),
+    initiator: opts.initiator === undefined ? new URL(page).origin : opts.initiator,
+    detected: detectChallenge(402, page, [{ name: 'WWW-Authenticate', value: challenge(10, endpoint, opts.network) }])!,
+  });
+  const auto = (t: ReturnType<typeof setup>, budget = '5000') => t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget, periodDays: 1 }, ENDPOINT);
+
+  it('finding 1: a 402 on another site naming this site\'s channel API is refused with a message; nothing paid, no credential', async () => {
+    const t = setup(() => ({ kind: 'once' }));
+    await auto(t);
+    assert.equal(await t.service.handle(at(`${EVIL}/paid`, ENDPOINT)), 'denied');
+    assert.equal(t.wallet.pays.length, 0);
+    assert.equal(t.shown.length, 0, 'not even asked');
+    assert.deepEqual(t.dnr.rules, []);
+    assert.ok(t.effects.messages.some((m) => m.includes('https://evil.example') && m.includes('another site')), t.effects.messages.join('|'));
+  });
+
+  it('finding 1: a changed channel API for a known site asks, showing both; denied, the old one stays', async () => {
+    const t = setup(() => ({ kind: 'deny' }));
+    await auto(t);
+    const other = 'https://pay.news.example/v2';
+    assert.equal(await t.service.handle(at(`${SITE}/a`, other)), 'denied');
+    assert.equal(t.shown[0]?.reason, 'endpoint-changed');
+    assert.equal(t.shown[0]?.previousEndpoint, ENDPOINT);
+    assert.equal(t.shown[0]?.endpoint, other);
+    assert.equal(t.wallet.pays.length, 0);
+    assert.equal((await t.budget.policy(SITE))!.endpoint, ENDPOINT);
+  });
+
+  it('finding 1: approved, the new channel API replaces the old one', async () => {
+    const t = setup(() => ({ kind: 'once' }));
+    await auto(t);
+    const other = 'https://pay.news.example/v2';
+    assert.equal(await t.service.handle(at(`${SITE}/a`, other)), 'paid');
+    assert.equal((await t.budget.policy(SITE))!.endpoint, other);
+  });
+
+  it('finding 6: plain http is refused on mainnet for the site and its channel API, loopback excepted', async () => {
+    const t = setup(() => ({ kind: 'once' }), fakeWallet('unlocked', { network: 'mainnet' }));
+    assert.equal(await t.service.handle(at('http://news.example/a', 'http://news.example/paychan/v1', { network: 'mainnet' })), 'denied');
+    assert.equal(await t.service.handle(at('https://news.example/a', 'http://news.example/paychan/v1', { network: 'mainnet' })), 'denied');
+    assert.equal(t.wallet.pays.length, 0);
+    assert.ok(t.effects.messages.every((m) => /not https/.test(m)), t.effects.messages.join('|'));
+    assert.equal(await t.service.handle(at('http://127.0.0.1:8080/a', 'http://127.0.0.1:8080/paychan/v1', { network: 'mainnet' })), 'paid');
+  });
+
+  it('finding 2: auto-pay does not pay for the site\'s frame inside another site\'s page: it asks, naming both', async () => {
+    const t = setup(() => ({ kind: 'deny' }));
+    await auto(t);
+    // A hidden news.example frame on evil.example loads a paid item: the initiator is news.example itself.
+    t.effects.tops.set(4, `${EVIL}/innocent`);
+    assert.equal(await t.service.handle(at(`${SITE}/a`, ENDPOINT, { kind: 'media', tabId: 4 })), 'denied');
+    assert.equal(t.shown[0]?.reason, 'third-party');
+    assert.equal(t.shown[0]?.initiator, EVIL);
+    assert.equal(t.shown[0]?.site, SITE);
+    assert.equal(t.wallet.pays.length, 0);
+    // The reader's own tab on the site, and a same-site host, pay with no prompt.
+    t.effects.tops.set(5, 'https://www.news.example/');
+    assert.equal(await t.service.handle(at(`${SITE}/b`, ENDPOINT, { kind: 'media', tabId: 5, initiator: 'https://img.news.example' })), 'paid');
+    assert.equal(t.shown.length, 1);
+  });
+
+  it('finding 4: a same-site host (img.news.example) pays under the site\'s policy, with no prompt, and its credential covers the site', async () => {
+    const t = setup(() => ({ kind: 'deny' }));
+    await auto(t);
+    t.effects.tops.set(2, `${SITE}/gallery`);
+    assert.equal(await t.service.handle(at('https://img.news.example/p/1.png', ENDPOINT, { kind: 'media', tabId: 2, initiator: SITE })), 'paid');
+    assert.equal(t.shown.length, 0);
+    assert.equal(await t.budget.policy('https://img.news.example'), undefined, 'no second policy');
+    assert.ok((await t.budget.policy(SITE))!.spent > 0n);
+    assert.deepEqual([...new Set(t.dnr.rules.map((r) => r.condition.requestDomains?.[0]))], ['news.example']);
+  });
+
+  it('a third-party prompt never joins a first-party one, nor one naming another channel API: each answer covers what its window showed', async () => {
+    const a = new Approvals({ open: async () => 1, close: async () => {} }, Date.now, 1000);
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    void a.request(base);
+    void a.request({ ...base, url: `${SITE}/2` });
+    assert.equal(a.count, 1, 'the same page\'s items share one window');
+    void a.request({ ...base, initiator: EVIL });
+    void a.request({ ...base, endpoint: 'https://pay.news.example/v2' });
+    assert.equal(a.count, 3);
+  });
+
+  it('finding 3: "Pay once" on a third-party prompt grants that request only, not the initiator', async () => {
+    const t = setup(() => ({ kind: 'once' }));
+    await auto(t);
+    assert.equal(await t.service.handle(at(`${SITE}/a/1`, ENDPOINT, { kind: 'media', initiator: EVIL, tabId: 6 })), 'paid');
+    const lasting = t.dnr.rules.filter((r) => r.condition.tabIds === undefined);
+    assert.equal(lasting.length, 2);
+    for (const r of lasting) assert.ok(!(r.condition.initiatorDomains ?? []).includes('evil.example'), JSON.stringify(r.condition));
+    const once = t.dnr.rules.filter((r) => r.condition.tabIds !== undefined);
+    assert.deepEqual(once.map((r) => [r.condition.urlFilter, r.condition.initiatorDomains, r.condition.tabIds]), [[`|${SITE}/a/1|`, ['evil.example'], [6]]]);
+  });
+
+  it('finding 5: a new channel\'s fees count against the budget, and auto-pay opens one channel per period', async () => {
+    const t = setup(() => ({ kind: 'deny' }), fakeWallet('unlocked', { openFees: 300n }));
+    await auto(t);
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    // The first payment (1000) and the expected fees (300) were reserved and handed to the wallet as its limit.
+    assert.equal(t.wallet.pays[0]!.limit, 1300n);
+    assert.equal((await t.budget.policy(SITE))!.channelsOpened, 1);
+    // The merchant closed that channel: a second one this period asks first.
+    t.wallet.channels[0]!.state = 'closed';
+    assert.equal(await t.service.handle(t.req(10)), 'denied');
+    assert.equal(t.shown[0]?.reason, 'new-channel');
+    assert.equal(t.wallet.pays.length, 1);
+  });
+
+  it('finding 5: a new channel beyond the site\'s deposit limit asks, showing the deposits and the limit', async () => {
+    const t = setup(() => ({ kind: 'deny' }));
+    await auto(t);
+    await t.budget.setPolicy(SITE, { depositLimit: '40000' });
+    assert.equal(await t.service.handle(t.req(10)), 'denied');
+    assert.equal(t.shown[0]?.reason, 'deposit-limit');
+    assert.equal(t.shown[0]?.depositLimit, '40000');
+    assert.equal(t.shown[0]?.deposit, '50000');
+    assert.equal(t.wallet.pays.length, 0);
+  });
+
+  it('finding 5: auto-pay tells the wallet it may not open a second channel in the period', async () => {
+    const t = setup(() => null);
+    await auto(t);
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    assert.equal(t.wallet.pays[0]!.maxNewDeposit, 100_000n, 'the first: up to the deposit limit');
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    assert.equal(t.wallet.pays[1]!.maxNewDeposit, 0n, 'an open channel pays; the wallet may not open another unasked');
+  });
+});
+
 describe('the suggested auto-pay policy', () => {
   const need = (min: bigint, preferred: bigint) => ({ min, preferred, channel: null });
   const policy = (over: Partial<SitePolicy>): SitePolicy => ({
@@ -259,9 +403,11 @@ describe('the suggested auto-pay policy', () => {
     ...over,
   });
 
-  it('a new site: a hundred items at this price, at least what this payment reserves', () => {
+  it('a new site: twenty items at this price, at least what this payment reserves (finding 10: modest)', () => {
     assert.deepEqual(suggestPolicy(10n, need(1000n, 1000n), undefined), { maxPrice: '10', budget: '1000', periodDays: 1 });
     assert.deepEqual(suggestPolicy(2n, need(1000n, 1000n), undefined), { maxPrice: '2', budget: '1000', periodDays: 1 });
+    // Not a hundred items a day (10,000 sat at 100 sat an item).
+    assert.deepEqual(suggestPolicy(100n, need(1300n, 1500n), undefined), { maxPrice: '100', budget: '2000', periodDays: 1 });
   });
 
   it('a pricier item on a site with budget left: raises only the price limit', () => {
@@ -291,7 +437,7 @@ describe('approvals', () => {
   it('joins requests for the same site, denies when the window is closed', async () => {
     let opened = 0;
     const a = new Approvals({ open: async () => ++opened, close: async () => {} }, Date.now, 1000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     const p1 = a.request(base);
     const p2 = a.request(base);
     assert.equal(a.count, 1);
@@ -306,7 +452,7 @@ describe('approvals', () => {
     const ids: string[] = [];
     const closed: number[] = [];
     const a = new Approvals({ open: async (id) => (ids.push(id), 100 + ids.length), close: async (h) => void closed.push(h) }, Date.now, 60_000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     const fromPrompt = a.request(base);
     await new Promise((r) => setTimeout(r, 5));
     assert.equal(a.decide(ids[0]!, { kind: 'deny' }, 101), true);
@@ -319,7 +465,7 @@ describe('approvals', () => {
   });
   it('denies at once when no window can be opened', async () => {
     const a = new Approvals({ open: async () => Promise.reject(new Error('no windows')), close: async () => {} }, Date.now, 60_000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     assert.deepEqual(await a.request(base), { kind: 'deny' });
   });
 });

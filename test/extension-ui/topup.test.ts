@@ -47,6 +47,7 @@ function fakeWallet(c: { approved: bigint; signed: bigint; spent: bigint; capaci
   const port: TopUpPort = {
     async receipt(header) {
       log.push(`receipt ${header}`);
+      return true;
     },
     channels: async () => [summary()],
     settings: async () => settings,
@@ -84,7 +85,7 @@ async function setup(c: Parameters<typeof fakeWallet>[0], policy?: { mode: 'auto
   const budget = new BudgetService(new MemoryPaywallStore(), clock);
   const dnr = new FakeDnr();
   const credentials = new CredentialRules(dnr);
-  await credentials.set(SITE, PLAIN, ['reader.example']);
+  await credentials.set(SITE, PLAIN);
   if (policy) await budget.setPolicy(SITE, { mode: policy.mode, maxPrice: policy.maxPrice ?? '20', budget: policy.budget, periodDays: 1 }, ENDPOINT);
   const wallet = fakeWallet(c, dnr);
   const topUp = new BackgroundTopUp({ wallet: wallet.port, budget, credentials, mutex: new KeyedMutex() });
@@ -93,7 +94,7 @@ async function setup(c: Parameters<typeof fakeWallet>[0], policy?: { mode: 'auto
 }
 
 const RECEIPT = `Paychan channel="${CID}", charged="10", paid="1000", spent="1000"`;
-const receipt = { header: RECEIPT, site: SITE, channel: CID, charged: 10n };
+const receipt = { header: RECEIPT, site: SITE, url: `${SITE}/articles/1`, tabId: 1, kind: 'navigation' as const, initiator: null, channel: CID, charged: 10n };
 
 describe('background top-up within the budget', () => {
   it('reserves, raises the approval by exactly what it signs, carries it inline, sends, then drops it', async () => {
@@ -113,7 +114,29 @@ describe('background top-up within the budget', () => {
     // Acknowledged: the rule is back to the plain credential, conditions intact.
     assert.equal(t.header(), PLAIN);
     assert.equal(t.dnr.rules.length, 2);
-    assert.ok(t.dnr.rules[1]!.condition.initiatorDomains?.includes('reader.example'));
+    assert.deepEqual(t.dnr.rules[1]!.condition.initiatorDomains, ['news.example']);
+  });
+
+  it('tops up only for the site\'s own traffic: not for another site\'s frame, image or fetch, nor in a tab showing another site (finding 2)', async () => {
+    const t = await setup({ approved: 1000n, signed: 1000n, spent: 990n }, { mode: 'auto', budget: '5000' });
+    assert.equal(await t.topUp.onReceipt({ ...receipt, kind: 'frame', initiator: 'https://evil.example' }), 'third-party');
+    assert.equal(await t.topUp.onReceipt({ ...receipt, kind: 'media', initiator: null }), 'third-party');
+    assert.equal(await t.topUp.onReceipt({ ...receipt, tabId: -1 }), 'third-party', 'no tab: not the reader');
+    const tops = new Map<number, string>([[3, 'https://evil.example/'], [4, 'https://www.news.example/']]);
+    const inTabs = new BackgroundTopUp({ wallet: t.wallet.port, budget: t.budget, credentials: t.credentials, mutex: new KeyedMutex(), topUrl: async (id) => tops.get(id) ?? null });
+    // news.example's own frame, inside evil.example's page.
+    assert.equal(await inTabs.onReceipt({ ...receipt, kind: 'media', initiator: SITE, tabId: 3 }), 'third-party');
+    assert.equal(t.wallet.calls.length, 0, 'nothing signed');
+    assert.equal((await t.budget.policy(SITE))!.spent, 0n);
+    // The reader's own tab on the site, a request from a same-site host: topped up.
+    assert.equal(await inTabs.onReceipt({ ...receipt, kind: 'media', initiator: 'https://img.news.example', tabId: 4 }), 'topped-up');
+  });
+
+  it('a receipt from another site naming this site\'s channel starts no top-up (finding 8)', async () => {
+    const t = await setup({ approved: 1000n, signed: 1000n, spent: 990n }, { mode: 'auto', budget: '5000' });
+    await t.credentials.set('https://evil.example', PLAIN);
+    assert.notEqual(await t.topUp.onReceipt({ ...receipt, site: 'https://evil.example', url: 'https://evil.example/x' }), 'topped-up');
+    assert.equal(t.wallet.calls.length, 0);
   });
 
   it('does nothing while enough credit is ahead', async () => {

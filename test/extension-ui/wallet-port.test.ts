@@ -10,7 +10,7 @@ function channel(approved: string, spent = '0'): ChannelSummary {
 }
 
 describe('wallet port over the message map', () => {
-  it('raises the allowance by the limit for one payment, then drops it, and measures what was approved', async () => {
+  it('sends the limit with the payment (no allowance written outside the endpoint lock), and counts what it approved plus fees (findings 5, 11)', async () => {
     const calls: [string, unknown][] = [];
     let channels = [channel('1200', '1000')];
     const call = (async (type: string, payload: unknown) => {
@@ -19,24 +19,24 @@ describe('wallet port over the message map', () => {
       if (type === 'sites.allow') return { endpoint: ENDPOINT, allowance: (payload as { allowance: string }).allowance, updatedAt: 0 };
       if (type === 'pay') {
         channels = [channel('1400', '1010')];
-        return { authorization: 'Paychan x', channelId: 'aa:0', price: '10', credit: '390', opened: false, approved: '200' };
+        return { authorization: 'Paychan x', channelId: 'aa:0', price: '10', credit: '390', opened: false, approved: '200', fees: '0' };
       }
       throw new Error(type);
     }) as Call;
     const port = walletPortFromMessages(call);
-    const out = await port.pay({ url: 'https://news.example/a', challenge: 'Paychan ...', endpoint: ENDPOINT, price: 10n, limit: 210n });
+    const out = await port.pay({ url: 'https://news.example/a', challenge: 'Paychan ...', endpoint: ENDPOINT, price: 10n, limit: 210n, maxNewDeposit: 0n });
     assert.equal(out.ok, true);
     assert.equal(out.committed, 200n);
-    const allows = calls.filter(([t]) => t === 'sites.allow').map(([, p]) => (p as { allowance: string }).allowance);
-    assert.deepEqual(allows, ['1410', '0']);
+    assert.deepEqual(calls.filter(([t]) => t === 'sites.allow'), [], 'nothing is written for another payment to pick up');
+    assert.deepEqual(calls.find(([t]) => t === 'pay')![1], { url: 'https://news.example/a', challenge: 'Paychan ...', limit: '210', maxNewDeposit: '0' });
     assert.equal(calls.filter(([t]) => t === 'channels.list').length, 1, 'what the payment approved comes with it: no second listing');
 
     // With the caller's fresh list the wallet is not listed at all.
     calls.length = 0;
     channels = [channel('1200', '1000')];
-    const again = await port.pay({ url: 'https://news.example/b', challenge: 'Paychan ...', endpoint: ENDPOINT, price: 10n, limit: 210n, channels });
+    const again = await port.pay({ url: 'https://news.example/b', challenge: 'Paychan ...', endpoint: ENDPOINT, price: 10n, limit: 210n, maxNewDeposit: 0n, channels });
     assert.equal(again.ok && again.committed, 200n);
-    assert.deepEqual(calls.map(([t]) => t), ['sites.allow', 'pay', 'sites.allow']);
+    assert.deepEqual(calls.map(([t]) => t), ['pay']);
   });
 
   it('reports failures with what was approved anyway', async () => {
@@ -45,7 +45,7 @@ describe('wallet port over the message map', () => {
       if (type === 'sites.allow') return null;
       throw Object.assign(new Error('not enough coins'), { code: 'INSUFFICIENT_FUNDS' });
     }) as Call;
-    const out = await walletPortFromMessages(call).pay({ url: 'https://news.example/a', challenge: 'Paychan ...', endpoint: ENDPOINT, price: 10n, limit: 1000n });
+    const out = await walletPortFromMessages(call).pay({ url: 'https://news.example/a', challenge: 'Paychan ...', endpoint: ENDPOINT, price: 10n, limit: 1000n, maxNewDeposit: 50_000n });
     assert.deepEqual(out, { ok: false, error: { code: 'INSUFFICIENT_FUNDS', message: 'not enough coins' }, committed: 0n });
   });
 });

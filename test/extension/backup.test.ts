@@ -61,7 +61,7 @@ test('channel backup: the file, and every refusal leaves the store as it was', a
       fixtureChannel(ring, 'regtest', 0, 'https://one.example/paychan/v1'),
       { ...closed, channel: { ...closed.channel, state: 'closed', closingTxid: 'ab'.repeat(32) } },
       fixtureChannel(ring, 'regtest', 3, 'https://two.example/paychan/v1'),
-      { ...fixtureChannel(ring, 'testnet', 4, 'https://three.example/paychan/v1'), id: 'testnet/4' },
+      { ...fixtureChannel(ring, 'testnet4', 4, 'https://three.example/paychan/v1'), id: 'testnet/4' },
     ];
   });
 
@@ -85,8 +85,8 @@ test('channel backup: the file, and every refusal leaves the store as it was', a
   await withChannels(other, (ring) => [fixtureChannel(ring, 'regtest', 0, 'https://one.example/paychan/v1')]);
   const otherSeed = (await other.call('channels.backup', { password: PASSWORD })).contents;
   other.db.close();
-  const testnet = await walletRig(TEST_MNEMONIC, 'testnet');
-  await withChannels(testnet, (ring) => [fixtureChannel(ring, 'testnet', 0, 'https://one.example/paychan/v1')]);
+  const testnet = await walletRig(TEST_MNEMONIC, 'testnet4');
+  await withChannels(testnet, (ring) => [fixtureChannel(ring, 'testnet4', 0, 'https://one.example/paychan/v1')]);
   const otherNetwork = (await testnet.call('channels.backup', { password: PASSWORD })).contents;
   testnet.db.close();
   const broken = await walletRig(TEST_MNEMONIC);
@@ -108,6 +108,10 @@ test('channel backup: the file, and every refusal leaves the store as it was', a
   await refused(b, file.contents.slice(0, Math.floor(file.contents.length / 2)), PASSWORD, 'INVALID_BACKUP', /not complete JSON/);
   await refused(b, JSON.stringify({ ...outer, ciphertext: tag.slice(0, tag.length - 40) }), PASSWORD, 'INVALID_BACKUP', /changed or damaged/);
   await refused(b, JSON.stringify({ ...outer, iterations: 1000 }), PASSWORD, 'INVALID_BACKUP');
+  // Finding 11: a file asking for 100 million PBKDF2 rounds would hold the worker for minutes; refused at once.
+  const t0 = Date.now();
+  await refused(b, JSON.stringify({ ...outer, iterations: 100_000_000 }), PASSWORD, 'INVALID_BACKUP', /iterations must be a whole number from 600000 to 1200000/);
+  assert.ok(Date.now() - t0 < 5000, 'refused without deriving a key');
   await refused(b, JSON.stringify({ hello: 'world' }), PASSWORD, 'INVALID_BACKUP', /not a Paychan channel backup file/);
   await refused(b, '', PASSWORD, 'INVALID_BACKUP');
   await refused(b, malformed, PASSWORD, 'INVALID_BACKUP', /does not pay the channel script its capacity/);

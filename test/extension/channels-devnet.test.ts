@@ -4,6 +4,7 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { Transaction } from 'bitcoinjs-lib';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { EsploraClient } from '../../src/chain/esplora.ts';
 import { fetchPaid, fundedRig, startMerchant, withPaywall, type MerchantRig } from './helpers.ts';
@@ -151,6 +152,9 @@ test('channels: the paywall background top-up keeps the next item prepaid within
     await rig.call('settings.set', { policy: { ...policy, preferredDeposit: '100000', prepaidTarget: '2000' } });
     const paywall = await withPaywall(rig);
     await paywall.budget.setPolicy(pricey.url, { mode: 'auto', maxPrice: '1000', budget: '150000', periodDays: 1 }, endpoint);
+    // What opening cost on chain (the funding's fee, and the fee of the refund signed with it)
+    // counts against the budget too (issue 11, finding 5).
+    let openFees = -1n;
     for (let i = 0; i < 48; i++) {
       const item = await paywall.browse(`${pricey.url}/articles/${i}`);
       assert.equal(item.status, 200, `item ${i}`);
@@ -159,8 +163,15 @@ test('channels: the paywall background top-up keeps the next item prepaid within
       assert.equal(item.paid, i === 0, `item ${i} paid by a 402`);
       const [c] = await rig.call('channels.list', undefined);
       assert.ok(BigInt(c!.acknowledged) - BigInt(c!.spent) >= 1000n, `item ${i}: the receipt's top-up left credit for the next item`);
-      // Every approval the channel got was taken from the site's budget, to the satoshi.
-      assert.equal((await paywall.budget.policy(pricey.url))!.spent, BigInt(c!.approved), `item ${i}: budget spent = approved`);
+      if (openFees < 0n) {
+        const [rec] = await rig.bg.store.channels();
+        const funding = await esplora.getTx(c!.channelId!.split(':')[0]!);
+        const refund = Transaction.fromHex(rec!.refund!.hex);
+        openFees = funding.fee + BigInt(c!.capacity) - refund.outs.reduce((sum, o) => sum + o.value, 0n);
+        assert.ok(openFees > 0n);
+      }
+      // Every approval the channel got, and its opening fees, were taken from the site's budget, to the satoshi.
+      assert.equal((await paywall.budget.policy(pricey.url))!.spent, BigInt(c!.approved) + openFees, `item ${i}: budget spent = approved + opening fees`);
     }
     // 50,000 sat is all the server takes before the funding confirms.
     let [c] = await rig.call('channels.list', undefined);
@@ -180,7 +191,7 @@ test('channels: the paywall background top-up keeps the next item prepaid within
     assert.equal(server.paid, BigInt(c!.signed));
     assert.equal(server.spent, 51_000n);
     assert.equal(BigInt(c!.spent), 51_000n);
-    assert.equal((await paywall.budget.policy(pricey.url))!.spent, BigInt(c!.approved), 'budget spent = approved');
+    assert.equal((await paywall.budget.policy(pricey.url))!.spent, BigInt(c!.approved) + openFees, 'budget spent = approved + opening fees');
     rig.db.close();
   } finally {
     await pricey.stop();

@@ -163,7 +163,7 @@ export async function fetchPaid(rig: Rig, url: string): Promise<{ status: number
   const paid = await rig.call('pay', { url, challenge });
   const res = await fetch(url, { headers: { authorization: paid.authorization } });
   const receipt = res.headers.get('paychan-receipt');
-  if (receipt) await rig.call('pay.receipt', { receipt });
+  if (receipt) await rig.call('pay.receipt', { receipt, url });
   return { status: res.status, body: await res.text(), receipt };
 }
 
@@ -242,7 +242,8 @@ export async function withPaywall(rig: Rig): Promise<PaywallRig> {
       }
       const body = await res.text();
       const receipt = detectReceipt(url, headersOf(res));
-      return { status: res.status, body, paid, topUp: receipt ? await topUps.onReceipt(receiptSeen(receipt)) : null };
+      if (receipt) service.delivered(1, url);
+      return { status: res.status, body, paid, topUp: receipt ? await topUps.onReceipt(receiptSeen(receipt, { tabId: 1, kind: 'fetch', initiator: receipt.site })) : null };
     },
   };
 }

@@ -12,7 +12,7 @@ test('keys: BIP84 test vectors (m/84h/0h/0h/0/0, /0/1, /1/0)', () => {
   assert.equal(ring.walletKey('mainnet', 0, 1).address, 'bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g');
   assert.equal(ring.walletKey('mainnet', 1, 0).address, 'bc1q8c6fshw2dlwun7ekn9qwf37cu2rn755upcp6el');
   assert.ok(ring.walletKey('regtest', 0, 0).address.startsWith('bcrt1q'));
-  assert.ok(ring.walletKey('testnet', 0, 0).address.startsWith('tb1q'));
+  assert.ok(ring.walletKey('testnet4', 0, 0).address.startsWith('tb1q'));
 });
 
 test('keys: channel keys are a separate hardened branch, distinct per index; tokens are 32 bytes and stable', () => {

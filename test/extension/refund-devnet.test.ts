@@ -66,7 +66,13 @@ async function vanishedSiteRefund(storedRefund: boolean): Promise<void> {
   assert.equal(rec.channel.state, 'refunding');
   const refundTxid = rec.channel.closingTxid!;
   assert.equal(refundTxid, rec.refund!.txid, storedRefund ? 'the refund signed at funding time' : 'the fresh refund, stored before it was sent');
-  const refund = await esplora.getTx(refundTxid);
+  // 'refunding' is stored before the refund is sent: give the broadcast a moment to reach the node.
+  let refund = await esplora.getTx(refundTxid).catch(() => null);
+  for (let i = 0; i < 200 && refund === null; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    refund = await esplora.getTx(refundTxid).catch(() => null);
+  }
+  assert.ok(refund, 'the refund reached the node');
   assert.equal(refund.locktime, ch!.expiry);
   if (!storedRefund) assert.equal(refund.vout[0]!.scriptpubkey, Buffer.from(rec.channel.request.changeScript).toString('hex'), 'paid to the channel\'s change script');
 

@@ -22,8 +22,8 @@ test('router: one envelope for success and error; content scripts only reach the
 
   // Receipts come from webRequest in the background: a page cannot tell the wallet what it spent.
   const receipt = `Paychan channel="${'ab'.repeat(32)}:0", charged="1", paid="1", spent="1"`;
-  assert.equal((await rig.raw('pay.receipt', { receipt }, false)).error?.code, 'FORBIDDEN');
-  assert.deepEqual(await rig.raw('pay.receipt', { receipt }), { ok: true, data: null }, 'the paywall, a trusted caller, may report one');
+  assert.equal((await rig.raw('pay.receipt', { receipt, url: 'https://a.example/x' }, false)).error?.code, 'FORBIDDEN');
+  assert.deepEqual(await rig.raw('pay.receipt', { receipt, url: 'https://a.example/x' }), { ok: true, data: null }, 'the paywall, a trusted caller, may report one');
 
   const locked = await rig.raw('wallet.balances', undefined);
   assert.equal(locked.error?.code, 'NO_WALLET');

@@ -36,7 +36,7 @@ test('channels.topUp: within the limit, stored before sent, and paid inline by t
   for (let i = 1; i < 100; i++) {
     const res = await fetch(`${merchant.url}/articles/${i}`, { headers: { authorization: plain } });
     assert.equal(res.status, 200);
-    await rig.call('pay.receipt', { receipt: res.headers.get('paychan-receipt')! });
+    await rig.call('pay.receipt', { receipt: res.headers.get('paychan-receipt')!, url: res.url });
   }
   assert.equal((await merchant.paychan.store.getChannel(c0!.channelId!))!.spent, 1000n);
 
@@ -61,7 +61,7 @@ test('channels.topUp: within the limit, stored before sent, and paid inline by t
   const again = await fetch(`${merchant.url}/articles/inline-2`, { headers: { 'paychan-credential': out.credential! } });
   assert.equal(again.status, 200);
   assert.match(again.headers.get('paychan-receipt')!, /paid="1025", spent="1020"/);
-  await rig.call('pay.receipt', { receipt: again.headers.get('paychan-receipt')! });
+  await rig.call('pay.receipt', { receipt: again.headers.get('paychan-receipt')!, url: again.url });
 
   // Acknowledged: the credential drops the payment; send has nothing left to send.
   const sent = await rig.call('channels.topUp', { endpoint, price: '10', items: 1, limit: '0', send: true });

@@ -18,59 +18,13 @@ import { fileURLToPath } from 'node:url';
 import { snapshotExtension } from '../e2e/harness.ts';
 import { startChallengeSite, type ChallengeSite } from '../extension-ui/challenge-site.ts';
 import { Firefox, firefoxPath } from './bidi.ts';
+import { ExtensionDriver, GECKO_ID, ORIGIN, UUID_PREFS } from './extension.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const GECKO_ID = 'paychan@paychan.dev';
-/** Fixed through `extensions.webextensions.uuids`, so the extension's pages have a known origin. */
-const UUID = '0c4f2a9e-5b1d-4e7a-9c3f-8a6b2d1e0f47';
-const ORIGIN = `moz-extension://${UUID}`;
 const PASSWORD = 'correct horse';
 
 const exe = firefoxPath();
-
-/**
- * Helpers evaluated in the extension's pages: find by visible text or label, then act through
- * DOM events, which Preact's handlers receive like a user's. A string, not functions: tsx would
- * wrap named functions in a `__name` helper the page does not have.
- */
-const PAGE = `(() => {
-  const text = (el) => (el.textContent || '').replace(/\\s+/g, ' ').trim();
-  const button = (name) => [...document.querySelectorAll('button')].find((b) => text(b) === name);
-  const field = (label) => {
-    const l = [...document.querySelectorAll('label')].find((l) => { const s = l.querySelector('span'); return s ? text(s) === label : text(l) === label; });
-    return l && l.querySelector('input, select, textarea');
-  };
-  return {
-    text,
-    button,
-    field,
-    click(name) {
-      const b = button(name);
-      if (!b) throw new Error('no button ' + JSON.stringify(name) + ' in ' + JSON.stringify(text(document.body).slice(0, 300)));
-      if (b.disabled) throw new Error('button ' + JSON.stringify(name) + ' is disabled');
-      b.click();
-      return true;
-    },
-    fill(label, value) {
-      const el = field(label);
-      if (!el) throw new Error('no field ' + JSON.stringify(label));
-      el.focus();
-      el.value = value;
-      el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', { bubbles: true }));
-      return true;
-    },
-    check(label) {
-      const el = field(label);
-      if (!el) throw new Error('no checkbox ' + JSON.stringify(label));
-      if (!el.checked) el.click();
-      return el.checked;
-    },
-    send(type, payload) {
-      return browser.runtime.sendMessage({ type, payload });
-    },
-  };
-})()`;
 
 describe('extension in Firefox ESR', { skip: exe ? false : 'no Firefox installed (sh scripts/ensure-browser.sh firefox)', timeout: 120_000 }, () => {
   let ff: Firefox;
@@ -79,49 +33,30 @@ describe('extension in Firefox ESR', { skip: exe ? false : 'no Firefox installed
   let tab: string;
   const output: string[] = [];
 
-  const evaluate = <T = unknown>(ctx: string, body: string) => ff.evaluate<T>(ctx, `(async () => { const $ = ${PAGE}; ${body} })()`);
-  const waitFor = <T = unknown>(ctx: string, body: string, what: string, timeoutMs?: number) => ff.waitFor<T>(ctx, `(() => { const $ = ${PAGE}; ${body} })()`, what, timeoutMs);
-  const send = (ctx: string, type: string, payload?: unknown) =>
-    evaluate<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }>(ctx, `return $.send(${JSON.stringify(type)}, ${JSON.stringify(payload ?? null)});`);
+  let x: ExtensionDriver;
+  const evaluate = <T = unknown>(ctx: string, body: string) => x.evaluate<T>(ctx, body);
+  const waitFor = <T = unknown>(ctx: string, body: string, what: string, timeoutMs?: number) => x.waitFor<T>(ctx, body, what, timeoutMs);
+  const send = (ctx: string, type: string, payload?: unknown) => x.send(ctx, type, payload);
   const screenshot = async (ctx: string, name: string) => writeFileSync(join(ARTIFACTS, name), await ff.screenshot(ctx));
-  /**
-   * Script errors (uncaught exceptions, CSP refusals, module load failures) Firefox logged for the
-   * extension's background and pages. (The approval window closes itself after the background's
-   * answer to its `paywall.approval.decide`: the background closing it first made Firefox log the
-   * window's lost promise.)
-   */
-  const extensionErrors = async (): Promise<string[]> => {
-    const tree = (await ff.send('browsingContext.getTree', { 'moz:scope': 'chrome', maxDepth: 0 })) as { contexts: { context: string }[] };
-    const chrome = tree.contexts[0]!.context;
-    return ff.evaluate<string[]>(
-      chrome,
-      `Services.console.getMessageArray()
-        .filter((m) => m instanceof Ci.nsIScriptError && !(m.flags & (Ci.nsIScriptError.warningFlag | Ci.nsIScriptError.infoFlag)))
-        .filter((m) => (m.sourceName || '').startsWith(${JSON.stringify(ORIGIN)}) || (m.errorMessage || '').includes(${JSON.stringify(UUID)}))
-        .map((m) => m.sourceName + ':' + m.lineNumber + ': ' + m.errorMessage)`,
-    );
-  };
+  // (The approval window closes itself after the background's answer to its
+  // `paywall.approval.decide`: the background closing it first made Firefox log the window's lost promise.)
+  const extensionErrors = () => x.errors();
   /** The popup tab the first test opens; later tests stop at once without it. */
   const popup = () => {
     if (!tab) throw new Error('the extension did not install (see the first test)');
     return tab;
   };
-  const popupTab = async () => {
-    const ctx = await ff.newTab();
-    // The popup's own width (body min-width: 380 px).
-    await ff.send('browsingContext.setViewport', { context: ctx, viewport: { width: 380, height: 600 } });
-    await ff.navigate(ctx, `${ORIGIN}/popup.html`);
-    return ctx;
-  };
+  const popupTab = () => x.popupTab();
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     ext = snapshotExtension('firefox');
     site = await startChallengeSite();
     ff = await Firefox.launch(exe!, {
-      prefs: { 'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: UUID }) },
+      prefs: UUID_PREFS,
       onOutput: (line) => output.push(line),
     });
+    x = new ExtensionDriver(ff);
     await ff.send('session.subscribe', { events: ['browsingContext.contextCreated'] });
   });
 
@@ -225,7 +160,7 @@ describe('extension in Firefox ESR', { skip: exe ? false : 'no Firefox installed
     assert.equal(await evaluate(tab, `return browser.permissions.contains({ origins: ['<all_urls>'] });`), true, '<all_urls> granted');
     const page = await ff.newTab();
     await ff.navigate(page, `${site.url}/`);
-    // The MAIN-world content script (manifest "world": "MAIN") wrapped the page's fetch.
+    // The MAIN-world content script (manifest "world": "MAIN") wrapped the page's fetch and XHR.
     assert.equal(await ff.evaluate(page, 'window.wrapped'), 'yes');
 
     /** Waits for the approval window the background opens, checks it, answers Deny and waits for it to close itself. */
@@ -240,6 +175,8 @@ describe('extension in Firefox ESR', { skip: exe ? false : 'no Firefox installed
       const state = await send(tab, 'paywall.state', {});
       assert.equal((state.data as { pending: number }).pending, 1);
       assert.equal(await evaluate(tab, `return browser.action.getBadgeText({});`), '!1');
+      // The answer buttons ignore clicks for a second after the window shows (aria-disabled).
+      await waitFor(prompt, `return !document.querySelector('button[aria-disabled="true"]');`, 'the answer buttons to become active', 5_000);
       // The prompt closes its own window on an answer: click after the evaluation has returned.
       await evaluate(prompt, `setTimeout(() => $.click('Deny'), 0); return true;`);
       await ff.waitForClosed(prompt, 'the approval window to close itself');

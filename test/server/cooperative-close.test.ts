@@ -125,8 +125,8 @@ describe('cooperative close on the devnet', () => {
     reachable = false;
 
     const refused = await close(alice);
-    assertProblem(refused, 500, 'INTERNAL');
-    assert.match(refused.body.detail!, /unreachable.*retried close/);
+    assertProblem(refused, 503, 'CHAIN_UNAVAILABLE');
+    assert.match(refused.body.detail!, /unavailable.*retried close/);
     const kept = await alice.status();
     assert.equal(kept.state, 'closing');
     const stored = (await srv.paychan.store.getSettlement(kept.settlementTxid!))!;

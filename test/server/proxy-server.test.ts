@@ -6,17 +6,14 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { parseChallenge, parseReceipt } from '../../src/core/http-binding.ts';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
-import { silentLogger } from '../../src/server/logger.ts';
-import { loadProxyConfig, startProxy, type RunningProxy } from '../../src/server/proxy/index.ts';
-import { ChannelClient } from './helpers/channel-client.ts';
-import { TEST_SEED, tempDbPath } from './helpers/server.ts';
-import { TestWallet } from './helpers/wallet.ts';
+import type { RunningProxy } from '../../src/server/proxy/index.ts';
+import type { ChannelClient } from './helpers/channel-client.ts';
+import { fundedReader, startTestProxy } from './helpers/proxy.ts';
+import { tempDbPath } from './helpers/server.ts';
 
 interface Seen {
   method: string;
@@ -93,25 +90,17 @@ describe('paychan-server reverse proxy', () => {
   before(async () => {
     devnet = await startDevnet({ port: 0 });
     upstream = await startUpstream();
-    const file = join(tmp.dir, 'proxy.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        upstream: upstream.url,
-        listen: { port: 0, host: '127.0.0.1' },
-        routes: [
-          { path: '/articles/*', price: '10' },
-          { path: '/api/*', price: 2, methods: ['GET'] },
-        ],
-        esploraUrl: devnet.url,
-        dbPath: tmp.dbPath,
-        seedFile: join(tmp.dir, 'seed'),
-        tipCacheMs: 0,
-      }),
-    );
-    const config = loadProxyConfig({ file, env: {} });
-    assert.equal(config.routes[1]!.price, 2n);
-    proxy = await startProxy(config, { seed: TEST_SEED, logger: silentLogger });
+    proxy = await startTestProxy({
+      devnet,
+      upstream: upstream.url,
+      dir: tmp.dir,
+      dbPath: tmp.dbPath,
+      routes: [
+        { path: '/articles/*', price: '10' },
+        { path: '/api/*', price: 2, methods: ['GET'] },
+      ],
+      inspect: (config) => assert.equal(config.routes[1]!.price, 2n),
+    });
   });
   after(async () => {
     await proxy?.stop();
@@ -189,11 +178,7 @@ describe('paychan-server reverse proxy', () => {
   });
 
   test('the proxy serves the channel API; a paid request reaches the upstream without the credential', async () => {
-    const wallet = new TestWallet(devnet);
-    reader = new ChannelClient(`${proxy.url}/paychan/v1`);
-    await reader.open(await reader.openRequest(50_000n, wallet.script));
-    reader.buildFunding([await wallet.coin(80_000n)], wallet.script);
-    await reader.fund(1_000n);
+    reader = await fundedReader(devnet, `${proxy.url}/paychan/v1`);
 
     const res = await fetch(`${proxy.url}/articles/42?x=1`, { headers: { authorization: reader.credential(), 'x-reader': 'r' } });
     assert.equal(res.status, 200);

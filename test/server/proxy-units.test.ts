@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/server/logger.ts';
 import { loadProxyConfig, startProxy } from '../../src/server/proxy/index.ts';
-import { normalizeTarget } from '../../src/server/proxy/path.ts';
+import { normalizeTarget } from '../../src/server/http/path.ts';
 import { TEST_SEED, tempDbPath } from './helpers/server.ts';
 
 describe('proxy request targets', () => {

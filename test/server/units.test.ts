@@ -5,11 +5,13 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EsploraError } from '../../src/chain/esplora.ts';
+import { FeeOracle, FeeRatesUnavailable } from '../../src/chain/fee-oracle.ts';
+import { parseEsploraFees, parseMempoolFees } from '../../src/chain/fee-rates.ts';
 import { ProtocolError } from '../../src/core/errors.ts';
 import { cachedTip, classifyBroadcastError, settlementFeeRate } from '../../src/server/chain.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../../src/server/config.ts';
 import { loadSeed, ServerKeys } from '../../src/server/keys.ts';
-import { jsonLogger } from '../../src/server/logger.ts';
+import { jsonLogger, silentLogger, type Logger } from '../../src/server/logger.ts';
 import { prefersJson } from '../../src/server/http/negotiate.ts';
 import { SqliteChannelStore } from '../../src/server/store/sqlite-store.ts';
 import { MIGRATIONS } from '../../src/server/store/migrations.ts';
@@ -28,6 +30,13 @@ describe('config', () => {
     assert.equal(c.zeroConfLimit, 50_000n);
     assert.equal(c.feeRate, 2n);
     assert.equal(c.maxBodyBytes, 65_536);
+  });
+
+  test('"testnet" means testnet4 with mempool.space\'s testnet4 API; testnet3 is still reachable by name', () => {
+    const t4 = loadConfig({ env: { PAYCHAN_NETWORK: 'testnet' } });
+    assert.deepEqual([t4.network, t4.terms.network, t4.esploraUrl], ['testnet4', 'testnet4', 'https://mempool.space/testnet4/api']);
+    const t3 = loadConfig({ env: { PAYCHAN_NETWORK: 'testnet3' } });
+    assert.deepEqual([t3.network, t3.esploraUrl], ['testnet3', 'https://mempool.space/testnet/api']);
   });
 
   test('file, then environment, then overrides', () => {
@@ -127,13 +136,38 @@ describe('chain policies', () => {
     assert.equal(await tip.height(), 2);
   });
 
-  test('settlement fee rate: the estimate for the target, rounded up, never below the floor', async () => {
-    const est = (e: Record<string, number>) => ({ getFeeEstimates: async () => e });
-    assert.equal(await settlementFeeRate(est({ '1': 20, '6': 4.2, '144': 1 }), 6, 2n), 5n);
-    assert.equal(await settlementFeeRate(est({ '1': 20, '3': 7, '144': 1 }), 6, 2n), 7n);
-    assert.equal(await settlementFeeRate(est({ '6': 1.1 }), 6, 2n), 2n);
-    assert.equal(await settlementFeeRate(est({}), 6, 3n), 3n);
-    assert.equal(await settlementFeeRate({ getFeeEstimates: () => Promise.reject(new Error('down')) }, 6, 2n), 2n);
+  test('settlement fee rate: the estimate for the target, rounded up, never below the floor nor the backend minimum', async () => {
+    const est = (e: Record<string, number>) => new FeeOracle(async () => parseEsploraFees(e));
+    assert.equal(await settlementFeeRate(est({ '1': 20, '6': 4.2, '144': 1 }), 6, 2n, silentLogger), 5n);
+    assert.equal(await settlementFeeRate(est({ '1': 20, '3': 7, '144': 1 }), 6, 2n, silentLogger), 7n);
+    assert.equal(await settlementFeeRate(est({ '6': 1.1 }), 6, 2n, silentLogger), 2n);
+    assert.equal(await settlementFeeRate(est({}), 6, 3n, silentLogger), 3n);
+    // mempool's minimum fee is a floor too.
+    const mempool = new FeeOracle(async () => parseMempoolFees({ fastestFee: 3, halfHourFee: 2, hourFee: 1.5, economyFee: 1, minimumFee: 4 }));
+    assert.equal(await settlementFeeRate(mempool, 6, 2n, silentLogger), 4n);
+  });
+
+  test('settlement fee rate: no silent floor when estimates fail; the last good one, its age logged', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (_m, f) => void warnings.push(f ?? {}), error() {} };
+    let now = 1_000_000;
+    let down = true;
+    const oracle = new FeeOracle(
+      async () => {
+        if (down) throw new Error('Esplora HTTP 503: busy');
+        return parseEsploraFees({ '6': 9 });
+      },
+      60_000,
+      () => now,
+    );
+    await assert.rejects(settlementFeeRate(oracle, 6, 2n, logger), FeeRatesUnavailable);
+    down = false;
+    assert.equal(await settlementFeeRate(oracle, 6, 2n, logger), 9n);
+    down = true;
+    now += 300_000;
+    assert.equal(await settlementFeeRate(oracle, 6, 2n, logger), 9n);
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]!.ageSeconds, 300);
   });
 
   test('broadcast refusals are classified by the node reason', () => {

@@ -10,6 +10,7 @@ import { EsploraClient, EsploraError } from '../../src/chain/esplora.ts';
 import { txidFromHash } from '../../src/core/bytes.ts';
 import type { Devnet } from '../../src/devnet/index.ts';
 import { revHex } from '../../src/devnet/bcoin.ts';
+import { BehaviourSwitch } from '../../src/devnet/behaviour.ts';
 import { EsploraView } from '../../src/devnet/esplora-view.ts';
 import { createDevnetServer } from '../../src/devnet/http.ts';
 import { DevnetNode } from '../../src/devnet/node.ts';
@@ -37,7 +38,8 @@ interface MempoolInternals {
 /** The devnet of src/devnet, put together here so the test holds the node itself. */
 export async function startWatchedDevnet(): Promise<WatchedDevnet> {
   const node = await DevnetNode.open();
-  const server = createDevnetServer(node, new EsploraView(node.node));
+  const behaviour = new BehaviourSwitch();
+  const server = createDevnetServer(node, new EsploraView(node.node), behaviour);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const mempool = node.node.mempool as unknown as MempoolInternals;
@@ -54,6 +56,7 @@ export async function startWatchedDevnet(): Promise<WatchedDevnet> {
     mine: (blocks, address) => node.mine(blocks, address),
     faucet: (address, sats) => node.faucet(address, sats),
     tipHeight: async () => node.tipHeight(),
+    setBehaviour: (patch) => behaviour.set(patch),
     evict,
     async mineWithout(txids, blocks) {
       const held: string[] = [];
@@ -120,7 +123,7 @@ export function chainWithBroadcast(devnet: WatchedDevnet, broadcast: (hex: strin
   const e = devnet.esplora;
   return {
     getTipHeight: () => e.getTipHeight(),
-    getFeeEstimates: () => e.getFeeEstimates(),
+    getFeeRates: () => e.getFeeRates(),
     getTxStatus: (txid) => e.getTxStatus(txid),
     getTx: (txid) => e.getTx(txid),
     getOutspend: (txid, vout) => e.getOutspend(txid, vout),

@@ -6,6 +6,7 @@ import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Transaction } from 'bitcoinjs-lib';
 import { EsploraError, type EsploraFeeEstimates } from '../../src/chain/esplora.ts';
+import { parseEsploraFees } from '../../src/chain/fee-rates.ts';
 import { txidFromHash } from '../../src/core/bytes.ts';
 import { fixedTip } from '../../src/server/chain.ts';
 import { settleChannel } from '../../src/server/channel-service.ts';
@@ -34,8 +35,8 @@ class ScriptedChain implements WatcherChain {
   async getTipHeight() {
     return this.tip;
   }
-  async getFeeEstimates() {
-    return this.estimates;
+  async getFeeRates() {
+    return parseEsploraFees(this.estimates);
   }
   async getTxStatus(txid: string) {
     return this.txs.get(txid)?.confirmed ? CONFIRMED : { confirmed: false as const };

@@ -49,12 +49,12 @@ export function createBackground(deps: BackgroundDeps) {
   const vault = new Vault();
   const session = new SessionService({ store, vault, session: deps.session, settings, alarms: deps.alarms, clock, events });
   const chain = new ChainService(settings, deps.chainFetch);
-  const wallet = new WalletService({ store, chain, session, settings, mutex });
+  const wallet = new WalletService({ store, chain, session, settings, mutex, clock });
   const send = new SendService({ wallet, chain, session, store, clock });
   const history = new HistoryService({ wallet, chain, store });
   const api = new ChannelApi(deps.apiFetch);
   const book = new ChannelBook({ store, api, chain, clock, events, ...(deps.secp ? { secp: deps.secp } : {}) });
-  const watcher = new ChannelWatcher({ book, session, mutex });
+  const watcher = new ChannelWatcher({ book, session, mutex, settings });
   const channels = new ChannelService({ book, watcher, session, wallet, settings, mutex });
   const backup = new ChannelBackupService({ store, vault, session, settings, clock, events, watcher });
   const router: Router = createRouter(

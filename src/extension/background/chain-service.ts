@@ -1,16 +1,39 @@
-/** One Esplora client per network, at the URL the settings name. */
-import { EsploraClient, EsploraError, type FetchLike } from '../../chain/esplora.ts';
-import type { NetworkName } from '../../core/network.ts';
+/**
+ * One Esplora client per network, at the URL the settings name, checked once to serve that
+ * network's chain (its genesis block); the fee rates the wallet acts on; and broadcasts that
+ * tell the node's refusal from a server that could not answer.
+ */
+import { classifyBroadcastError } from '../../chain/broadcast-verdict.ts';
+import { EsploraClient, type FetchLike } from '../../chain/esplora.ts';
+import { FeeOracle, FeeRatesUnavailable, type FeeReading } from '../../chain/fee-oracle.ts';
+import { minRelayOf, rateFor } from '../../chain/fee-rates.ts';
+import { GENESIS_HASHES, networkOfGenesis, type NetworkName } from '../../core/network.ts';
 import type { FeeRates } from '../shared/types.ts';
+import { WalletError } from './errors.ts';
 import type { SettingsService } from './settings.ts';
 
-/** bcoin's miner on the devnet skips transactions below 2 sat/vB (toolchain notes). */
-const MIN_FEE_RATE: Record<NetworkName, bigint> = { mainnet: 1n, testnet: 1n, signet: 1n, regtest: 2n };
+/**
+ * The floor when the backend publishes no minimum fee, in sat/kvB: Bitcoin Core's default relay
+ * minimum; on the devnet 2 sat/vB, since bcoin's miner leaves cheaper transactions out (toolchain notes).
+ */
+const MIN_RELAY: Record<NetworkName, bigint> = { mainnet: 1000n, testnet4: 1000n, testnet3: 1000n, signet: 1000n, regtest: 2000n };
 
 const TIP_CACHE_MS = 10_000;
 
+/** Fee rates the wallet offers, in whole sat/vB, with how old the estimate behind them is. */
+export interface WalletFeeRates {
+  fast: bigint;
+  normal: bigint;
+  slow: bigint;
+  /** The backend's floor, sat/vB rounded up. */
+  minimum: bigint;
+  /** Seconds since the estimate was read; more than a minute or two means the backend is not answering. */
+  ageSeconds: number;
+}
+
 export class ChainService {
-  private readonly clients = new Map<string, EsploraClient>();
+  private readonly clients = new Map<string, Promise<EsploraClient>>();
+  private readonly oracles = new Map<EsploraClient, FeeOracle>();
   private readonly tips = new Map<NetworkName, { height: number; at: number }>();
 
   constructor(
@@ -18,12 +41,16 @@ export class ChainService {
     private readonly fetchImpl: FetchLike = (input, init) => globalThis.fetch(input, init),
   ) {}
 
+  /** The client for `network`, once its server has shown it serves that network's chain. */
   async client(network: NetworkName): Promise<EsploraClient> {
     const url = this.settings.esploraUrl(await this.settings.get(), network);
-    let client = this.clients.get(url);
+    const key = `${network} ${url}`;
+    let client = this.clients.get(key);
     if (!client) {
-      client = new EsploraClient(url, this.fetchImpl);
-      this.clients.set(url, client);
+      client = checkedClient(new EsploraClient(url, this.fetchImpl), network);
+      this.clients.set(key, client);
+      // A failed check (server down) is asked again next time; a wrong chain is refused each time.
+      client.catch(() => this.clients.delete(key));
     }
     return client;
   }
@@ -40,47 +67,67 @@ export class ChainService {
     return height;
   }
 
-  /** Fee rates in whole sat/vB, rounded up; the floor when the node has no estimate. */
-  async feeRates(network: NetworkName): Promise<{ fast: bigint; normal: bigint; slow: bigint }> {
-    let estimates: Record<string, number> = {};
-    try {
-      estimates = await (await this.client(network)).getFeeEstimates();
-    } catch {
-      // No estimates (a quiet regtest, a flaky server): the floor still relays.
+  /**
+   * Fee rates in sat/vB (rounded up from the backend's sat/kvB), never below its minimum fee. A
+   * backend that cannot answer gets the last good estimate, its age shown; with none ever, this
+   * refuses (CHAIN_ERROR) rather than guess a rate the reader has not seen.
+   */
+  async feeRates(network: NetworkName): Promise<WalletFeeRates> {
+    const client = await this.client(network);
+    let oracle = this.oracles.get(client);
+    if (!oracle) {
+      oracle = new FeeOracle(() => client.getFeeRates());
+      this.oracles.set(client, oracle);
     }
-    const floor = MIN_FEE_RATE[network];
-    const at = (target: number): bigint => {
-      const keys = Object.keys(estimates).map(Number).sort((a, b) => a - b);
-      const k = keys.find((n) => n >= target) ?? keys[keys.length - 1];
-      const rate = k === undefined ? 0 : Math.ceil(estimates[String(k)] ?? 0);
-      const r = BigInt(rate);
-      return r > floor ? r : floor;
-    };
-    return { fast: at(1), normal: at(6), slow: at(144) };
+    let reading: FeeReading;
+    try {
+      reading = await oracle.current();
+    } catch (err) {
+      if (err instanceof FeeRatesUnavailable) throw new WalletError('CHAIN_ERROR', `${err.message}; try again in a minute`);
+      throw err;
+    }
+    const floor = minRelayOf(reading.rates, MIN_RELAY[network]);
+    const at = (target: number) => satPerVb(rateFor(reading.rates, target, floor) ?? floor);
+    return { fast: at(1), normal: at(6), slow: at(144), minimum: satPerVb(floor), ageSeconds: Math.round(reading.ageMs / 1000) };
   }
 
-  static asDto(r: { fast: bigint; normal: bigint; slow: bigint }): FeeRates {
-    return { fast: r.fast.toString(), normal: r.normal.toString(), slow: r.slow.toString() };
+  static asDto(r: WalletFeeRates): FeeRates {
+    return { fast: r.fast.toString(), normal: r.normal.toString(), slow: r.slow.toString(), minimum: r.minimum.toString(), ageSeconds: r.ageSeconds };
   }
 
-  minFeeRate(network: NetworkName): bigint {
-    return MIN_FEE_RATE[network];
+  /** The lowest rate a send may choose: the backend's minimum fee when known, else the network's. */
+  async minFeeRate(network: NetworkName): Promise<bigint> {
+    return (await this.feeRates(network).catch(() => null))?.minimum ?? satPerVb(MIN_RELAY[network]);
   }
 
   /**
    * Broadcasts; a transaction the node already has counts as success, since broadcasting is
-   * repeated on purpose (after restarts, and by both channel parties).
+   * repeated on purpose (after restarts, and by both channel parties). A server that could not
+   * answer (rate limit, outage) throws CHAIN_UNAVAILABLE: nothing about the transaction is known.
    */
-  async broadcast(network: NetworkName, hex: string, txid: string): Promise<void> {
+  async broadcast(network: NetworkName, hex: string, _txid: string): Promise<void> {
     const client = await this.client(network);
     try {
       await client.broadcast(hex);
     } catch (err) {
-      if (err instanceof EsploraError && err.status !== 0) {
-        const known = await client.getTx(txid).then(() => true, () => false);
-        if (known) return;
-      }
+      const failure = classifyBroadcastError(err);
+      if (failure === 'already_known') return;
+      if (failure === 'unavailable') throw new WalletError('CHAIN_UNAVAILABLE', `the chain server did not answer; try again later (${(err as Error).message})`);
       throw err;
     }
   }
+}
+
+function satPerVb(kvb: bigint): bigint {
+  return (kvb + 999n) / 1000n;
+}
+
+/** Refuses a server whose block 0 is not `network`'s: a testnet3 server for a testnet4 wallet, say. */
+async function checkedClient(client: EsploraClient, network: NetworkName): Promise<EsploraClient> {
+  const genesis = await client.getBlockHash(0);
+  if (genesis !== GENESIS_HASHES[network]) {
+    const actual = networkOfGenesis(genesis);
+    throw new WalletError('WRONG_CHAIN', `${client.baseUrl} serves ${actual ?? `an unknown chain (genesis ${genesis})`}, not ${network}: check the server address in Settings`);
+  }
+  return client;
 }

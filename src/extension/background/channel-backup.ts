@@ -32,7 +32,7 @@ import type { SessionService } from './session-service.ts';
 import type { SettingsService } from './settings.ts';
 import type { ChannelRecord, SpentCoin } from './storage/records.ts';
 import type { Store } from './storage/store.ts';
-import { PBKDF2_ITERATIONS, type CheckedRecord, type Vault } from './vault.ts';
+import { MAX_PBKDF2_ITERATIONS, PBKDF2_ITERATIONS, type CheckedRecord, type Vault } from './vault.ts';
 
 export const BACKUP_FORMAT = 'paychan-channel-backup';
 export const BACKUP_VERSION = 1;
@@ -162,7 +162,7 @@ function parseFile(contents: unknown): CheckedRecord {
     return {
       version: 1,
       kdf: 'PBKDF2-SHA256',
-      iterations: int(f.iterations, 'iterations', PBKDF2_ITERATIONS, 100_000_000),
+      iterations: int(f.iterations, 'iterations', PBKDF2_ITERATIONS, MAX_PBKDF2_ITERATIONS),
       salt: parseHex(f.salt, 'salt', 16),
       iv: parseHex(f.iv, 'iv', 12),
       check: { iv: parseHex(check.iv, 'check.iv', 12), ciphertext: parseHex(check.ciphertext, 'check.ciphertext', 16) },

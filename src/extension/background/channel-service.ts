@@ -17,11 +17,13 @@ import {
 } from '../../core/client-channel.ts';
 import { ProtocolError } from '../../core/errors.ts';
 import { accessTokenHash, formatCredential, parseChallenge, parseReceipt, type Challenge } from '../../core/http-binding.ts';
+import { checkChallengeEndpoint, sameSite, SiteRefused } from '../../core/site.ts';
 import { channelScript, p2wshOutputScript } from '../../core/script.ts';
 import { checkTermsAcceptable, chooseChannelShape, EXPIRY_SLACK_BLOCKS, negotiateVersion, type ServerTerms } from '../../core/terms.ts';
 import { buildFundingTx, buildRefundTx, selectCoins } from '../../core/transactions.ts';
 import type { ChannelSummary, PayResult } from '../shared/types.ts';
 import { channelId, type ChannelBook } from './channel-book.ts';
+import { closeCooperatively } from './channel-close.ts';
 import { channelSummary } from './dto.ts';
 import { UnreachableError, WalletError } from './errors.ts';
 import { channelKeyCounter, type KeyRing } from './keys.ts';
@@ -54,8 +56,15 @@ export class ChannelService {
     return this.d.book.d.store;
   }
 
-  /** Makes sure the endpoint holds credit for the challenge's price; answers the credential header. */
-  async pay(url: string, challengeHeader: string): Promise<PayResult> {
+  /**
+   * Makes sure the endpoint holds credit for the challenge's price; answers the credential header.
+   * The challenge's channel API must be on the site of `url`, the page that got the 402 (and both
+   * https where money is real), or nothing is paid: a page cannot point the wallet at another
+   * site's channel. With `opts.limit` (the paywall's reservation) this payment grows the
+   * endpoint's approvals, plus the on-chain fees of a channel it opens, by at most that much;
+   * `opts.maxNewDeposit` is the most a channel it opens may lock (0: open none, ask first).
+   */
+  async pay(url: string, challengeHeader: string, opts: PayLimits = {}): Promise<PayResult> {
     let challenge: Challenge | null;
     try {
       challenge = parseChallenge(challengeHeader);
@@ -64,10 +73,16 @@ export class ChannelService {
     }
     if (!challenge) throw new WalletError('INVALID_REQUEST', `no Paychan challenge in the response from ${url}`);
     const c = challenge;
-    return this.d.mutex.run(`endpoint:${c.endpoint}`, () => this.payLocked(c));
+    try {
+      checkChallengeEndpoint(url, c.endpoint, (await this.d.settings.get()).network);
+    } catch (err) {
+      if (err instanceof SiteRefused) throw new WalletError('SITE_REFUSED', err.message, { endpoint: c.endpoint });
+      throw err;
+    }
+    return this.d.mutex.run(`endpoint:${c.endpoint}`, () => this.payLocked(c, opts));
   }
 
-  private async payLocked(challenge: Challenge): Promise<PayResult> {
+  private async payLocked(challenge: Challenge, opts: PayLimits): Promise<PayResult> {
     const settings = await this.d.settings.get();
     const network = settings.network;
     const policy = clientPolicy(network, settings.policy);
@@ -79,30 +94,43 @@ export class ChannelService {
     }
     const ring = await this.d.session.keys();
     const endpoint = challenge.endpoint;
-    const site = await this.store.getSite(endpoint);
     const price = challenge.price;
-    if (!site || site.allowance < price) {
+    // The paywall's limit is this payment's whole leave; without one (a direct call), the
+    // endpoint's standing allowance is.
+    const stored = opts.limit === undefined ? await this.store.getSite(endpoint) : null;
+    const site = { allowance: opts.limit ?? stored?.allowance ?? 0n };
+    if (opts.limit === undefined && (!stored || stored.allowance < price)) {
       throw new WalletError('APPROVAL_REQUIRED', `paying ${endpoint} needs your approval`, {
         endpoint,
         price: String(price),
         minFirstPayment: String(challenge.terms.minFirstPayment),
-        allowance: String(site?.allowance ?? 0n),
+        allowance: String(stored?.allowance ?? 0n),
       });
     }
     const target = BigInt(settings.policy.prepaidTarget);
-    // What this payment adds to the approvals of the endpoint's channels, so the paywall can
-    // count it against the site's budget without listing every channel again.
+    // What this payment adds to the approvals of the endpoint's channels (and the fees of a
+    // channel it opens), so the paywall can count it against the site's budget.
     let grew = 0n;
+    let fees = 0n;
+    const left = () => (opts.limit === undefined ? null : opts.limit - grew - fees);
     for (let attempt = 0; ; attempt++) {
       let record = await this.usableChannel(endpoint, network, price, ring, challenge.error !== undefined);
       let opened = false;
       if (!record) {
-        record = await this.open(challenge, site.allowance, ring, target);
+        if (opts.maxNewDeposit === 0n) {
+          throw new WalletError('NEW_CHANNEL_APPROVAL', `paying ${endpoint} needs a new channel, which needs your approval`, { endpoint, price: String(price) });
+        }
+        const room = left();
+        const opening = await this.open(challenge, room ?? site.allowance, ring, target, room !== null, opts.maxNewDeposit);
+        record = opening.record;
         opened = true;
         grew += record.channel.approved;
+        fees += opening.fees;
       } else {
         const before = record.channel.approved;
-        record = await this.raiseToAllowance(record, site.allowance);
+        const room = left();
+        const cap = room === null ? site.allowance : before + room;
+        record = await this.raiseToAllowance(record, cap);
         grew += record.channel.approved - before;
       }
       try {
@@ -122,6 +150,7 @@ export class ChannelService {
         credit: String(ch.acknowledged - ch.spent),
         opened,
         approved: String(grew),
+        fees: String(fees),
       };
     }
   }
@@ -198,8 +227,13 @@ export class ChannelService {
     return this.d.book.pay(r, wanted, ring);
   }
 
-  /** Opens a channel per the server's terms and the user's policy, funds it and makes the first payment. */
-  private async open(challenge: Challenge, allowance: bigint, ring: KeyRing, target: bigint): Promise<ChannelRecord> {
+  /**
+   * Opens a channel per the server's terms and the user's policy, funds it and makes the first
+   * payment. With `feesCount`, the funding fee and the refund's fee come out of `allowance` too
+   * (they leave the wallet for this site as surely as the payment does); a deposit above
+   * `maxDeposit` is never locked.
+   */
+  private async open(challenge: Challenge, allowance: bigint, ring: KeyRing, target: bigint, feesCount = false, maxDeposit?: bigint): Promise<{ record: ChannelRecord; fees: bigint }> {
     const { api, chain, clock } = this.d.book.d;
     const settings = await this.d.settings.get();
     const network = settings.network;
@@ -214,8 +248,11 @@ export class ChannelService {
     if (Math.abs(termsRes.tip - tip) > EXPIRY_SLACK_BLOCKS) {
       throw new WalletError('POLICY_REFUSED', `the server's chain tip ${termsRes.tip} disagrees with ours (${tip})`);
     }
-    const shape = chooseChannelShape(terms, policy, tip);
-    const approved = allowance < shape.capacity ? allowance : shape.capacity;
+    const shape = chooseChannelShape(terms, maxDeposit !== undefined && maxDeposit < policy.preferredDeposit ? { ...policy, preferredDeposit: maxDeposit, maxDeposit } : policy, tip);
+    if (maxDeposit !== undefined && shape.capacity > maxDeposit) {
+      throw new WalletError('NEW_CHANNEL_APPROVAL', `a channel with ${endpoint} would lock ${shape.capacity} sat, above the ${maxDeposit} sat you allow`, { endpoint });
+    }
+    let approved = allowance < shape.capacity ? allowance : shape.capacity;
     let first = challenge.price + target;
     if (first < terms.minFirstPayment) first = terms.minFirstPayment;
     if (first > approved) first = approved;
@@ -249,6 +286,7 @@ export class ChannelService {
       channel: propose(endpoint, request, keyIndex, approved),
       fundingInputs: [],
       zeroConfLimit: termsRes.zeroConfLimit,
+      settleMarginBlocks: termsRes.settleMarginBlocks,
       fundingConfirmed: false,
       abandoned: false,
       refund: null,
@@ -269,6 +307,7 @@ export class ChannelService {
 
     // Select coins, build and sign the funding, sign its refund and the first payment, and store
     // all of it (which reserves the coins) before anything leaves the extension.
+    let fees = 0n;
     const fundingRecord = await this.d.wallet.withCoins(async () => {
       const coins = await this.d.wallet.coins(network);
       const feeRate = (await chain.feeRates(network)).normal;
@@ -289,9 +328,25 @@ export class ChannelService {
       const ch = attachFunding(accepted, { txid: built.txid, vout: built.vout, hex: built.hex });
       const refundTo = await this.d.wallet.changeKey(network);
       const refund = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: refundTo.script, feeRate });
+      fees = built.fee + refund.fee;
+      if (feesCount) {
+        // The fees leave the wallet for this site too: what is left of the allowance after them
+        // bounds the approval and the first payment.
+        const room = allowance - fees;
+        if (room < terms.minFirstPayment || room < challenge.price) {
+          throw new WalletError('APPROVAL_REQUIRED', `opening a channel with ${endpoint} costs ${fees} sat in fees plus a first payment of ${terms.minFirstPayment} sat, more than approved`, {
+            endpoint,
+            price: String(challenge.price),
+            minFirstPayment: String(terms.minFirstPayment),
+            allowance: String(allowance),
+          });
+        }
+        if (first > room) first = room;
+        if (approved > room) approved = room;
+      }
       return this.d.book.save({
         ...record,
-        channel: ch,
+        channel: { ...ch, approved },
         fundingInputs: chosen.map((c) => ({ txid: c.txid, vout: c.vout, value: c.value, chain: c.chain, index: c.index })),
         refund: { txid: refund.txid, hex: refund.hex, feeRate },
       });
@@ -306,8 +361,9 @@ export class ChannelService {
     try {
       opened = await this.d.book.resendFunding(signedRecord);
     } catch (err) {
-      if (err instanceof ProtocolError) {
+      if (err instanceof ProtocolError && err.code !== 'CHAIN_UNAVAILABLE') {
         // The server refused the funding, so it will not broadcast it; the coins are free again.
+        // (CHAIN_UNAVAILABLE is no refusal: the server keeps the channel and the watcher resumes it.)
         await this.d.book.abandon(signedRecord, err.message);
       }
       throw err;
@@ -315,7 +371,7 @@ export class ChannelService {
     // The server broadcasts the funding; broadcasting it too is idempotent and covers a server
     // that accepted it but failed to.
     await chain.broadcast(network, opened.channel.funding!.hex, opened.channel.funding!.txid).catch(() => undefined);
-    return opened;
+    return { record: opened, fees };
   }
 
   /** A channel the server will not take payments on any more: stop using it; the watcher closes it out. */
@@ -324,7 +380,11 @@ export class ChannelService {
     if (ch.state === 'open' || ch.state === 'funding') await this.d.book.save({ ...record, channel: beginClose(ch), lastError: why });
   }
 
-  /** Cooperative close: the server settles with the newest payment. */
+  /**
+   * Cooperative close: the close carries a payment for what the site delivered, so the settlement
+   * returns the unused credit (channel-close.ts). Stored as closing before it is sent: even if the
+   * server cannot be reached, this channel takes no more money and its refund brings the rest back.
+   */
   async close(id: string): Promise<ChannelSummary> {
     const record = await this.store.getChannel(id);
     if (!record) throw new WalletError('NOT_FOUND', `no channel ${id}`);
@@ -332,12 +392,7 @@ export class ChannelService {
       const r = (await this.store.getChannel(id))!;
       const ring = await this.d.session.keys();
       if (r.channel.state !== 'open' && r.channel.state !== 'funding') return channelSummary(r);
-      // Stop paying first: even if the server cannot be reached, this channel takes no more money
-      // and its refund after expiry brings the rest back.
-      let closing = await this.d.book.save({ ...r, channel: beginClose(r.channel) });
-      const status = await this.d.book.d.api.close(r.endpoint, channelId(closing), this.d.book.credential(closing, ring));
-      closing = await this.d.book.applyStatus(closing, status);
-      return channelSummary(closing);
+      return channelSummary(await closeCooperatively(this.d.book, r, ring));
     });
   }
 
@@ -345,11 +400,13 @@ export class ChannelService {
    * A receipt from a paid response: records what the server says was paid and spent. Topping up
    * is not done here: the paywall does it after the receipt, within the site's budget.
    */
-  async receipt(header: string): Promise<ChannelSummary | null> {
+  async receipt(header: string, url: string): Promise<ChannelSummary | null> {
     const receipt = parseReceipt(header);
     if (!receipt) return null;
     const found = await this.fundedChannel(formatChannelId(receipt.channel));
-    if (!found) return null;
+    // Only the site of the channel may say what was paid and spent on it: another site's
+    // response naming our channel is ignored, so it cannot move our books.
+    if (!found || !sameSite(url, found.endpoint)) return null;
     return this.d.mutex.run(`endpoint:${found.endpoint}`, async () => {
       const r = await this.store.getChannel(found.id);
       if (!r) return null;
@@ -438,6 +495,14 @@ export class ChannelService {
       return channelSummary(await this.ensureCredit(await this.raiseToAllowance(r, allowance), price, target, allowance, ring));
     });
   }
+}
+
+/** What the paywall allows one payment (channel-service `pay`). */
+export interface PayLimits {
+  /** The most the payment may add to the endpoint's approvals plus the fees of a channel it opens. */
+  limit?: bigint;
+  /** The most a channel opened for it may lock; 0 opens none (the reader is asked first). */
+  maxNewDeposit?: bigint;
 }
 
 export interface TopUpResult {

@@ -10,18 +10,24 @@ import { ProtocolError } from '../../core/errors.ts';
 import type { NetworkName } from '../../core/network.ts';
 import { buildRefundTx } from '../../core/transactions.ts';
 import { channelId, type ChannelBook } from './channel-book.ts';
+import { closeCooperatively, lastUsedAt, recordSettlement } from './channel-close.ts';
 import { UnreachableError } from './errors.ts';
 import type { KeyRing } from './keys.ts';
 import type { KeyedMutex } from './mutex.ts';
 import type { SessionService } from './session-service.ts';
+import type { SettingsService } from './settings.ts';
 import type { ChannelRecord } from './storage/records.ts';
 
 export const CHANNELS_ALARM = 'paychan-channels';
 /** How often the alarm looks at channels: refunds are due per block, so minutes are plenty. */
 export const CHANNELS_ALARM_MINUTES = 10;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Blocks ahead of the server's settlement margin at which the wallet closes (the alarm runs every 10 minutes). */
+export const CLOSE_BEFORE_MARGIN_BLOCKS = 6;
+
 export class ChannelWatcher {
-  constructor(private readonly d: { book: ChannelBook; session: SessionService; mutex: KeyedMutex }) {}
+  constructor(private readonly d: { book: ChannelBook; session: SessionService; mutex: KeyedMutex; settings: SettingsService }) {}
 
   private get deps() {
     return this.d.book.d;
@@ -47,7 +53,8 @@ export class ChannelWatcher {
       try {
         r = await book.resendFunding(r);
       } catch (fundErr) {
-        if (!(fundErr instanceof ProtocolError)) throw fundErr;
+        // The server's chain backend being unavailable is no refusal: try again next time.
+        if (!(fundErr instanceof ProtocolError) || fundErr.code === 'CHAIN_UNAVAILABLE') throw fundErr;
         if (await this.onChain(r.network, ch.funding!.txid)) {
           // Funded on chain but unknown to the server: only the refund can bring it back.
           return book.save({ ...r, lastError: fundErr.message });
@@ -92,6 +99,9 @@ export class ChannelWatcher {
     }
     const client = await this.deps.chain.client(r.network);
     const outspend = await client.getOutspend(ch.funding.txid, ch.funding.vout);
+    // What the site's settlement paid it, read before the channel is marked closed (a failed
+    // read is retried at the next check).
+    if (outspend.spent && outspend.txid) r = await recordSettlement(book, r, outspend.txid);
     if (outspend.spent && outspend.status?.confirmed) {
       return book.save({ ...r, channel: markClosed(r.channel, outspend.txid ?? r.channel.closingTxid ?? '') });
     }
@@ -103,15 +113,44 @@ export class ChannelWatcher {
     }
     const tip = await this.deps.chain.tip(r.network, { fresh: true });
     if (tip >= ch.request.expiry) return this.refund(r, tip, ring);
-    if (ring && (ch.state === 'funding' || ch.state === 'open')) {
-      try {
-        r = await this.resume(r, ring);
-      } catch (err) {
-        if (!(err instanceof UnreachableError) && !(err instanceof ProtocolError)) throw err;
-        r = await book.save({ ...r, lastError: err.message });
-      }
+    if (!ring) return r;
+    // A close whose answer never came is sent again, so the unused credit still comes back.
+    if (ch.state === 'closing' && ch.closePayment && !ch.closingTxid) return this.attempt(r, () => closeCooperatively(book, r, ring));
+    if (ch.state !== 'funding' && ch.state !== 'open') return r;
+    return this.attempt(r, async () => {
+      const resumed = await this.resume(r, ring);
+      return this.nearMargin(resumed, tip) || (await this.idle(resumed)) ? closeCooperatively(book, resumed, ring) : resumed;
+    });
+  }
+
+  /**
+   * An open channel about to reach the server's settlement margin: the server would settle it at
+   * the newest payment, unused credit included; a close now settles it at what was delivered.
+   */
+  private nearMargin(r: ChannelRecord, tip: number): boolean {
+    if (r.channel.state !== 'open' || r.settleMarginBlocks === undefined) return false;
+    return tip >= r.channel.request.expiry - r.settleMarginBlocks - CLOSE_BEFORE_MARGIN_BLOCKS;
+  }
+
+  /** A step that talks to the server: a refusal or no answer is recorded on the channel, not thrown. */
+  private async attempt(r: ChannelRecord, step: () => Promise<ChannelRecord>): Promise<ChannelRecord> {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof UnreachableError) && !(err instanceof ProtocolError)) throw err;
+      return this.d.book.save({ ...(await this.deps.store.getChannel(r.id))!, lastError: err.message });
     }
-    return r;
+  }
+
+  /**
+   * An open channel with no payment for `closeIdleChannelsAfterDays`: closing it brings its unused
+   * credit back now; left alone, the site would settle it at the highest payment before expiry.
+   */
+  private async idle(r: ChannelRecord): Promise<boolean> {
+    if (r.channel.state !== 'open' || r.abandoned) return false;
+    const days = (await this.d.settings.get()).closeIdleChannelsAfterDays;
+    if (days <= 0) return false;
+    return this.deps.clock.now() - (await lastUsedAt(this.d.book, r)) >= days * DAY_MS;
   }
 
   /**

@@ -93,14 +93,18 @@ export function createHandlers(d: HandlerDeps): CoreHandlers {
       await d.store.deleteSite(str(p?.endpoint, 'endpoint'));
       return null;
     },
-    pay: (p) => d.channels.pay(url(p?.url, 'url'), str(p?.challenge, 'challenge')),
+    pay: (p) =>
+      d.channels.pay(url(p?.url, 'url'), str(p?.challenge, 'challenge'), {
+        ...(p?.limit !== undefined ? { limit: sats(p.limit, 'limit') } : {}),
+        ...(p?.maxNewDeposit !== undefined ? { maxNewDeposit: sats(p.maxNewDeposit, 'maxNewDeposit') } : {}),
+      }),
     'channels.topUp': async (p) => {
       const items = p?.items;
       if (typeof items !== 'number' || !Number.isInteger(items) || items < 1 || items > 10_000) throw new WalletError('INVALID_REQUEST', 'items must be a whole number from 1');
       const out = await d.channels.topUpWithin(url(p?.endpoint, 'endpoint'), sats(p?.price, 'price'), BigInt(items), sats(p?.limit, 'limit'), p?.send === true);
       return { approved: String(out.approved), channel: out.record && channelSummary(out.record), credential: out.credential };
     },
-    'pay.receipt': (p) => d.channels.receipt(str(p?.receipt, 'receipt')),
+    'pay.receipt': (p) => d.channels.receipt(str(p?.receipt, 'receipt'), url(p?.url, 'url')),
   };
 }
 

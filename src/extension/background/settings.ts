@@ -10,6 +10,8 @@ export const DEFAULT_SETTINGS: Settings = {
   network: 'mainnet',
   esploraUrls: {},
   autoLockMinutes: 15,
+  // Well inside the default one-week channel lifetime, so the credit comes back before expiry.
+  closeIdleChannelsAfterDays: 2,
   policy: {
     maxDeposit: '200000',
     preferredDeposit: '50000',
@@ -67,6 +69,9 @@ function validate(s: Settings): void {
   const bad = (what: string) => new WalletError('INVALID_REQUEST', `invalid setting: ${what}`);
   if (!isNetworkName(s.network)) throw bad('network');
   if (!Number.isInteger(s.autoLockMinutes) || s.autoLockMinutes < 1 || s.autoLockMinutes > 24 * 60) throw bad('autoLockMinutes (1 to 1440)');
+  if (!Number.isInteger(s.closeIdleChannelsAfterDays) || s.closeIdleChannelsAfterDays < 0 || s.closeIdleChannelsAfterDays > 365) {
+    throw bad('closeIdleChannelsAfterDays (0 to 365; 0: never)');
+  }
   for (const [net, url] of Object.entries(s.esploraUrls)) {
     if (!isNetworkName(net)) throw bad(`esploraUrls.${net}`);
     try {

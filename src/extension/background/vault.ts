@@ -6,6 +6,12 @@
 import { WalletError } from './errors.ts';
 
 export const PBKDF2_ITERATIONS = 600_000;
+/**
+ * The most iterations a record (or a backup file) may ask for: twice ours leaves room for a
+ * stronger future default, while a file asking for millions more cannot stall the worker in a
+ * key derivation that never ends in the reader's lifetime.
+ */
+export const MAX_PBKDF2_ITERATIONS = 2 * PBKDF2_ITERATIONS;
 /** Binds the ciphertext to its format, so a record from another format cannot be swapped in. */
 const AAD = new TextEncoder().encode('paychan-vault-v1');
 
@@ -89,7 +95,7 @@ export class Vault {
 
   private async keyFor(record: Omit<VaultRecord, 'ciphertext'>, password: string): Promise<CryptoKey> {
     // A tampered record must not talk us down to a weak key derivation.
-    if (record.version !== 1 || record.kdf !== 'PBKDF2-SHA256' || record.iterations < PBKDF2_ITERATIONS) {
+    if (record.version !== 1 || record.kdf !== 'PBKDF2-SHA256' || record.iterations < PBKDF2_ITERATIONS || record.iterations > MAX_PBKDF2_ITERATIONS) {
       throw new WalletError('INTERNAL', 'the encrypted data is in an unknown or weakened format');
     }
     return this.deriveKey(password, record.salt, record.iterations);

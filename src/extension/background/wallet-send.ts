@@ -23,7 +23,7 @@ export class SendService {
   async send(address: string, amount: bigint, feeRate: bigint): Promise<SendResult> {
     const network = await this.d.wallet.network();
     const script = addressToOutputScript(address, network);
-    this.checkFeeRate(network, feeRate);
+    await this.checkFeeRate(network, feeRate);
     if (amount <= 0n) throw new WalletError('INVALID_REQUEST', 'amount must be positive');
     return this.d.wallet.withCoins(async () => {
       const coins = await this.d.wallet.coins(network);
@@ -61,7 +61,7 @@ export class SendService {
     const old = await this.d.store.getSent(txid);
     if (!old) throw new WalletError('NOT_FOUND', 'not a transaction this wallet sent');
     if (old.replacedBy) throw new WalletError('INVALID_REQUEST', `already replaced by ${old.replacedBy}`);
-    this.checkFeeRate(old.network, feeRate);
+    await this.checkFeeRate(old.network, feeRate);
     if (feeRate <= old.feeRate) throw new WalletError('INVALID_REQUEST', `the new fee rate must be above ${old.feeRate} sat/vB`);
     const status = await (await this.d.chain.client(old.network)).getTxStatus(txid);
     if (status.confirmed) throw new WalletError('INVALID_REQUEST', 'the transaction is already confirmed');
@@ -94,9 +94,11 @@ export class SendService {
     }
   }
 
-  private checkFeeRate(network: Parameters<ChainService['minFeeRate']>[0], feeRate: bigint): void {
-    if (feeRate < this.d.chain.minFeeRate(network) || feeRate > MAX_FEE_RATE) {
-      throw new WalletError('INVALID_REQUEST', `fee rate must be from ${this.d.chain.minFeeRate(network)} to ${MAX_FEE_RATE} sat/vB`);
+  /** No send pays below the backend's minimum fee: the node would not relay it. */
+  private async checkFeeRate(network: Parameters<ChainService['minFeeRate']>[0], feeRate: bigint): Promise<void> {
+    const min = await this.d.chain.minFeeRate(network);
+    if (feeRate < min || feeRate > MAX_FEE_RATE) {
+      throw new WalletError('INVALID_REQUEST', `fee rate must be from ${min} to ${MAX_FEE_RATE} sat/vB`);
     }
   }
 }

@@ -7,6 +7,7 @@ import type { NetworkName } from '../../core/network.ts';
 import type { WalletCoin } from '../../core/transactions.ts';
 import type { Balances } from '../shared/types.ts';
 import type { ChainService } from './chain-service.ts';
+import type { Clock } from './clock.ts';
 import type { WalletKey } from './keys.ts';
 import type { KeyedMutex } from './mutex.ts';
 import type { SessionService } from './session-service.ts';
@@ -18,6 +19,12 @@ import type { Store } from './storage/store.ts';
 export const GAP_LIMIT = 20;
 /** Requests in flight at once against an Esplora server; public ones rate-limit. */
 const CONCURRENCY = 8;
+/**
+ * How often the look-ahead window (addresses never handed out: only another wallet on the same
+ * seed could have used them) is asked about again. Every refresh asks about the addresses this
+ * wallet handed out; asking about the 40 of the window each time is what gets a wallet rate-limited.
+ */
+export const LOOKAHEAD_RECHECK_MS = 10 * 60_000;
 
 export interface Coin extends WalletCoin {
   chain: 0 | 1;
@@ -32,9 +39,13 @@ export interface WalletDeps {
   settings: SettingsService;
   /** Shared with channel funding: one key, 'coins', serialises everything that selects coins. */
   mutex: KeyedMutex;
+  clock: Clock;
 }
 
 export class WalletService {
+  /** When each network's look-ahead window was last asked about, in this worker's life. */
+  private readonly lookAheadAt = new Map<NetworkName, number>();
+
   constructor(private readonly d: WalletDeps) {}
 
   async network(): Promise<NetworkName> {
@@ -46,12 +57,18 @@ export class WalletService {
     return this.d.mutex.run('coins', work);
   }
 
-  /** Gap-limit discovery on both chains; marks addresses that have ever had a transaction. */
+  /**
+   * Gap-limit discovery on both chains; marks addresses that have ever had a transaction.
+   * Addresses known used are not asked about again, nor (for LOOKAHEAD_RECHECK_MS) those of the
+   * look-ahead window already seen unused.
+   */
   async sync(network?: NetworkName): Promise<void> {
     const net = network ?? (await this.network());
     const ring = await this.d.session.keys();
     const client = await this.d.chain.client(net);
     const known = await this.d.store.addresses(net);
+    const now = this.d.clock.now();
+    const lookAheadFresh = now - (this.lookAheadAt.get(net) ?? -Infinity) < LOOKAHEAD_RECHECK_MS;
     for (const chain of [0, 1] as const) {
       const records = new Map(known.filter((r) => r.chain === chain).map((r) => [r.index, r]));
       const cursor = await this.cursor(net, chain);
@@ -63,6 +80,7 @@ export class WalletService {
         const updated = await pool(batch, CONCURRENCY, async (index) => {
           const prev = records.get(index);
           if (prev?.used) return prev;
+          if (prev && lookAheadFresh && index >= cursor) return prev;
           const key = ring.walletKey(net, chain, index);
           const info = await client.getAddress(key.address);
           const used = info.chain_stats.tx_count + info.mempool_stats.tx_count > 0;
@@ -75,6 +93,7 @@ export class WalletService {
         await this.d.store.putAddresses(updated);
       }
     }
+    if (!lookAheadFresh) this.lookAheadAt.set(net, now);
   }
 
   /** A never-handed-out receive address (BIP84 chain 0). */

@@ -1,49 +1,42 @@
 /**
  * The wire between the MAIN-world wrapper (which can hold the page's fetch/XHR promise) and the
- * ISOLATED-world content script (which can talk to the background). Pages share the window with
- * both, so every message carries a per-page random nonce handed over synchronously at
- * document_start, before any page script runs, and messages are accepted only from this window.
- * The answer holds only an outcome, never a credential: the credential is attached by
- * declarativeNetRequest outside the page's reach.
+ * ISOLATED-world content script (which can talk to the background), private to the two of them
+ * (issue 11, finding 9: the page must not see it, nor be able to write to it).
+ *
+ * MAIN creates a MessageChannel at document_start and posts one port to this window. The
+ * isolated script registered a capturing `message` listener at document_start too, so before any
+ * page script could register one: it runs first, takes the port and stops the event, so no page
+ * listener ever sees the hand-over. Whichever script runs first, the posted message is dispatched
+ * later, when both are there. From then on every ask and answer travels over the port, which the
+ * page holds no reference to. The answer holds only an outcome, never a credential: the
+ * credential is attached by declarativeNetRequest outside the page's reach.
  */
 import type { PageOutcome } from '../background/paywall/views.ts';
 
-export const HELLO_EVENT = 'paychan:hello';
-export const READY_EVENT = 'paychan:ready';
-export const FROM_MAIN = 'paychan-main';
-export const FROM_ISOLATED = 'paychan-isolated';
+/** The hand-over message's data; the port travels in its `ports`. */
+export const HANDOVER = 'paychan:port';
 
 export interface PayAsk {
-  source: typeof FROM_MAIN;
-  nonce: string;
   id: number;
   url: string;
   method: string;
 }
 
 export interface PayAnswer {
-  source: typeof FROM_ISOLATED;
-  nonce: string;
   id: number;
   outcome: PageOutcome;
 }
 
 const OUTCOMES: ReadonlySet<string> = new Set(['paid', 'denied', 'failed', 'not-priced']);
 
-export function isPayAsk(data: unknown, nonce: string): data is PayAsk {
+export function isPayAsk(data: unknown): data is PayAsk {
   const d = data as Partial<PayAsk> | null;
-  return !!d && d.source === FROM_MAIN && d.nonce === nonce && typeof d.id === 'number' && typeof d.url === 'string' && typeof d.method === 'string';
+  return !!d && typeof d.id === 'number' && typeof d.url === 'string' && typeof d.method === 'string';
 }
 
-export function isPayAnswer(data: unknown, nonce: string): data is PayAnswer {
+export function isPayAnswer(data: unknown): data is PayAnswer {
   const d = data as Partial<PayAnswer> | null;
-  return !!d && d.source === FROM_ISOLATED && d.nonce === nonce && typeof d.id === 'number' && typeof d.outcome === 'string' && OUTCOMES.has(d.outcome);
-}
-
-/** 128 random bits as hex. */
-export function makeNonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return !!d && typeof d.id === 'number' && typeof d.outcome === 'string' && OUTCOMES.has(d.outcome);
 }
 
 /** Where postMessage may deliver: this page's own origin, or anywhere for opaque ("null") origins. */

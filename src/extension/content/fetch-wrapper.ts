@@ -78,163 +78,173 @@ const XHR_EVENTS: readonly XhrEventName[] = ['readystatechange', 'loadstart', 'p
  * request is sent and its events reach the page, otherwise the held ones are released.
  */
 export function makePaidXhr(Inner: typeof XMLHttpRequest, ask: AskPay, waitMs = PAGE_WAIT_MS): typeof XMLHttpRequest {
+  // State lives in private fields and this map, never in properties a page could list.
+  const handlerMaps = new WeakMap<object, Map<string, EventListener>>();
+  const handlersOf = (xhr: object): Map<string, EventListener> => {
+    let m = handlerMaps.get(xhr);
+    if (!m) handlerMaps.set(xhr, (m = new Map()));
+    return m;
+  };
   class PaidXMLHttpRequest extends EventTarget {
     static readonly UNSENT = 0;
     static readonly OPENED = 1;
     static readonly HEADERS_RECEIVED = 2;
     static readonly LOADING = 3;
     static readonly DONE = 4;
-    readonly UNSENT = 0;
-    readonly OPENED = 1;
-    readonly HEADERS_RECEIVED = 2;
-    readonly LOADING = 3;
-    readonly DONE = 4;
+    // On the prototype, as the native ones are (below): an instance has no own properties.
+    declare readonly UNSENT: 0;
+    declare readonly OPENED: 1;
+    declare readonly HEADERS_RECEIVED: 2;
+    declare readonly LOADING: 3;
+    declare readonly DONE: 4;
 
-    private inner: XMLHttpRequest = new Inner();
-    private openArgs: [string, string, boolean, string | null | undefined, string | null | undefined] | null = null;
-    private headers: [string, string][] = [];
-    private body: Document | XMLHttpRequestBodyInit | null | undefined = undefined;
-    private settings: { timeout?: number; withCredentials?: boolean; responseType?: XMLHttpRequestResponseType; mime?: string } = {};
-    private handlers = new Map<string, EventListener>();
+    #inner: XMLHttpRequest = new Inner();
+    #openArgs: [string, string, boolean, string | null | undefined, string | null | undefined] | null = null;
+    #headers: [string, string][] = [];
+    #body: Document | XMLHttpRequestBodyInit | null | undefined = undefined;
+    #settings: { timeout?: number; withCredentials?: boolean; responseType?: XMLHttpRequestResponseType; mime?: string } = {};
     /**
      * What the page is shown instead of the inner request, which is already DONE with the 402:
      * while the 402 is held the request still looks in flight (OPENED, nothing received), after
      * an abort during the hold it looks aborted, and while held events are released each one
      * carries the readyState it had, so a page that acts on readyState 4 acts once.
      */
-    private shown: { readyState: number; blank: boolean } | null = null;
-    private holding = false;
+    #shown: { readyState: number; blank: boolean } | null = null;
+    #holding = false;
     /** Bumped by open() and by an abort during the hold: a pending payment then has no page waiting for it. */
-    private generation = 0;
+    #generation = 0;
 
     constructor() {
       super();
-      this.attach(this.inner, true);
+      this.#attach(this.#inner, true);
     }
 
     // --- the page's view: the current inner request, unless `shown` says otherwise ---
-    get readyState() { return this.shown?.readyState ?? this.inner.readyState; }
-    get status() { return this.shown?.blank ? 0 : this.inner.status; }
-    get statusText() { return this.shown?.blank ? '' : this.inner.statusText; }
-    get response() { return this.shown?.blank ? (this.inner.responseType === '' || this.inner.responseType === 'text' ? '' : null) : this.inner.response; }
-    get responseText() { return this.shown?.blank ? '' : this.inner.responseText; }
-    get responseXML() { return this.shown?.blank ? null : this.inner.responseXML; }
-    get responseURL() { return this.shown?.blank ? '' : this.inner.responseURL; }
-    get upload() { return this.inner.upload; }
-    get timeout() { return this.inner.timeout; }
-    set timeout(v: number) { this.settings.timeout = v; this.inner.timeout = v; }
-    get withCredentials() { return this.inner.withCredentials; }
-    set withCredentials(v: boolean) { this.settings.withCredentials = v; this.inner.withCredentials = v; }
-    get responseType() { return this.inner.responseType; }
-    set responseType(v: XMLHttpRequestResponseType) { this.settings.responseType = v; this.inner.responseType = v; }
-    getResponseHeader(name: string) { return this.shown?.blank ? null : this.inner.getResponseHeader(name); }
-    getAllResponseHeaders() { return this.shown?.blank ? '' : this.inner.getAllResponseHeaders(); }
-    overrideMimeType(mime: string) { this.settings.mime = mime; this.inner.overrideMimeType(mime); }
+    get readyState() { return this.#shown?.readyState ?? this.#inner.readyState; }
+    get status() { return this.#shown?.blank ? 0 : this.#inner.status; }
+    get statusText() { return this.#shown?.blank ? '' : this.#inner.statusText; }
+    get response() { return this.#shown?.blank ? (this.#inner.responseType === '' || this.#inner.responseType === 'text' ? '' : null) : this.#inner.response; }
+    get responseText() { return this.#shown?.blank ? '' : this.#inner.responseText; }
+    get responseXML() { return this.#shown?.blank ? null : this.#inner.responseXML; }
+    get responseURL() { return this.#shown?.blank ? '' : this.#inner.responseURL; }
+    get upload() { return this.#inner.upload; }
+    get timeout() { return this.#inner.timeout; }
+    set timeout(v: number) { this.#settings.timeout = v; this.#inner.timeout = v; }
+    get withCredentials() { return this.#inner.withCredentials; }
+    set withCredentials(v: boolean) { this.#settings.withCredentials = v; this.#inner.withCredentials = v; }
+    get responseType() { return this.#inner.responseType; }
+    set responseType(v: XMLHttpRequestResponseType) { this.#settings.responseType = v; this.#inner.responseType = v; }
+    getResponseHeader(name: string) { return this.#shown?.blank ? null : this.#inner.getResponseHeader(name); }
+    getAllResponseHeaders() { return this.#shown?.blank ? '' : this.#inner.getAllResponseHeaders(); }
+    overrideMimeType(mime: string) { this.#settings.mime = mime; this.#inner.overrideMimeType(mime); }
 
     abort() {
-      if (!this.holding) {
-        this.inner.abort();
+      if (!this.#holding) {
+        this.#inner.abort();
         return;
       }
       // The held 402 is the page's request as far as it knows: give the page what aborting an
       // in-flight request gives, and drop the pending payment's answer. The inner request's own
       // events (if it was still loading) stay held.
-      this.holding = false;
-      this.generation++;
-      if (this.inner.readyState !== this.DONE) this.inner.abort();
-      this.shown = { readyState: this.DONE, blank: true };
-      for (const type of ['readystatechange', 'abort', 'loadend']) this.emit(type);
-      this.shown = { readyState: this.UNSENT, blank: true };
+      this.#holding = false;
+      this.#generation++;
+      if (this.#inner.readyState !== this.DONE) this.#inner.abort();
+      this.#shown = { readyState: this.DONE, blank: true };
+      for (const type of ['readystatechange', 'abort', 'loadend']) this.#emit(type);
+      this.#shown = { readyState: this.UNSENT, blank: true };
     }
 
     open(method: string, url: string | URL, async = true, user?: string | null, password?: string | null) {
-      this.generation++;
-      this.holding = false;
-      this.shown = null;
-      this.openArgs = [method, String(url), async, user, password];
-      this.headers = [];
-      this.inner.open(method, String(url), async, user ?? null, password ?? null);
+      this.#generation++;
+      this.#holding = false;
+      this.#shown = null;
+      this.#openArgs = [method, String(url), async, user, password];
+      this.#headers = [];
+      this.#inner.open(method, String(url), async, user ?? null, password ?? null);
     }
 
     setRequestHeader(name: string, value: string) {
-      this.headers.push([name, value]);
-      this.inner.setRequestHeader(name, value);
+      this.#headers.push([name, value]);
+      this.#inner.setRequestHeader(name, value);
     }
 
     send(body?: Document | XMLHttpRequestBodyInit | null) {
-      this.body = body;
-      this.inner.send(body);
+      this.#body = body;
+      this.#inner.send(body);
     }
 
-    private attach(xhr: XMLHttpRequest, first: boolean) {
+    #attach(xhr: XMLHttpRequest, first: boolean) {
       let held: { type: XhrEventName; readyState: number }[] | null = null;
       for (const type of XHR_EVENTS) {
         xhr.addEventListener(type, () => {
-          if (xhr !== this.inner) return;
+          if (xhr !== this.#inner) return;
           // A synchronous request cannot be held; it passes through untouched.
-          const sync = this.openArgs !== null && this.openArgs[2] === false;
+          const sync = this.#openArgs !== null && this.#openArgs[2] === false;
           if (first && !sync && held === null && xhr.readyState >= 2 && looksPriced(xhr.status, { get: (n) => xhr.getResponseHeader(n) })) {
             held = [];
-            this.holding = true;
-            this.shown = { readyState: this.OPENED, blank: true };
+            this.#holding = true;
+            this.#shown = { readyState: this.OPENED, blank: true };
           }
           if (held) {
             held.push({ type, readyState: xhr.readyState });
-            if (type === 'loadend' && this.holding) void this.settle(xhr, held);
+            if (type === 'loadend' && this.#holding) void this.#settle(xhr, held);
             return;
           }
           // A retry's early events repeat what the page already saw from the first attempt.
           if (!first && (type === 'loadstart' || (type === 'readystatechange' && xhr.readyState < 2))) return;
-          this.emit(type);
+          this.#emit(type);
         });
       }
     }
 
-    private async settle(first: XMLHttpRequest, held: { type: XhrEventName; readyState: number }[]) {
-      const generation = this.generation;
-      const outcome = this.openArgs && replayable(this.body) ? await withTimeout(ask(first.responseURL || this.openArgs[1], this.openArgs[0].toUpperCase()), waitMs, 'failed' as PageOutcome) : 'failed';
+    async #settle(first: XMLHttpRequest, held: { type: XhrEventName; readyState: number }[]) {
+      const generation = this.#generation;
+      const outcome = this.#openArgs && replayable(this.#body) ? await withTimeout(ask(first.responseURL || this.#openArgs[1], this.#openArgs[0].toUpperCase()), waitMs, 'failed' as PageOutcome) : 'failed';
       // The page aborted or opened anew meanwhile: nobody waits for this request any more.
-      if (generation !== this.generation) return;
-      this.holding = false;
-      this.shown = null;
-      if (outcome === 'paid' && this.openArgs) {
+      if (generation !== this.#generation) return;
+      this.#holding = false;
+      this.#shown = null;
+      if (outcome === 'paid' && this.#openArgs) {
         const next = new Inner();
-        const [m, u, a, user, pw] = this.openArgs;
+        const [m, u, a, user, pw] = this.#openArgs;
         next.open(m, u, a, user ?? null, pw ?? null);
-        for (const [k, v] of this.headers) next.setRequestHeader(k, v);
-        if (this.settings.timeout !== undefined) next.timeout = this.settings.timeout;
-        if (this.settings.withCredentials !== undefined) next.withCredentials = this.settings.withCredentials;
-        if (this.settings.responseType !== undefined) next.responseType = this.settings.responseType;
-        if (this.settings.mime !== undefined) next.overrideMimeType(this.settings.mime);
-        this.inner = next;
-        this.attach(next, false);
-        next.send(this.body as XMLHttpRequestBodyInit | null);
+        for (const [k, v] of this.#headers) next.setRequestHeader(k, v);
+        if (this.#settings.timeout !== undefined) next.timeout = this.#settings.timeout;
+        if (this.#settings.withCredentials !== undefined) next.withCredentials = this.#settings.withCredentials;
+        if (this.#settings.responseType !== undefined) next.responseType = this.#settings.responseType;
+        if (this.#settings.mime !== undefined) next.overrideMimeType(this.#settings.mime);
+        this.#inner = next;
+        this.#attach(next, false);
+        next.send(this.#body as XMLHttpRequestBodyInit | null);
         return;
       }
       for (const { type, readyState } of held) {
-        this.shown = { readyState, blank: false };
-        this.emit(type);
+        this.#shown = { readyState, blank: false };
+        this.#emit(type);
       }
-      this.shown = null;
+      this.#shown = null;
     }
 
-    private emit(type: string) {
+    #emit(type: string) {
       const ev = type === 'readystatechange' ? new Event(type) : new ProgressEvent(type);
       this.dispatchEvent(ev);
-      const h = this.handlers.get(`on${type}`);
+      const h = handlersOf(this).get(`on${type}`);
       if (h) h.call(this, ev);
     }
+  }
+  for (const [name, value] of [['UNSENT', 0], ['OPENED', 1], ['HEADERS_RECEIVED', 2], ['LOADING', 3], ['DONE', 4]] as const) {
+    Object.defineProperty(PaidXMLHttpRequest.prototype, name, { value, enumerable: true });
   }
   // on<event> handler properties, as pages often use them instead of addEventListener.
   for (const type of XHR_EVENTS) {
     Object.defineProperty(PaidXMLHttpRequest.prototype, `on${type}`, {
       configurable: true,
-      get(this: { handlers: Map<string, EventListener> }) {
-        return this.handlers.get(`on${type}`) ?? null;
+      get(this: object) {
+        return handlersOf(this).get(`on${type}`) ?? null;
       },
-      set(this: { handlers: Map<string, EventListener> }, fn: EventListener | null) {
-        if (typeof fn === 'function') this.handlers.set(`on${type}`, fn);
-        else this.handlers.delete(`on${type}`);
+      set(this: object, fn: EventListener | null) {
+        if (typeof fn === 'function') handlersOf(this).set(`on${type}`, fn);
+        else handlersOf(this).delete(`on${type}`);
       },
     });
   }

@@ -4,34 +4,35 @@
  */
 import browser from 'webextension-polyfill';
 import type { Envelope, ResponseOf } from '../shared/messages.ts';
-import { FROM_ISOLATED, HELLO_EVENT, READY_EVENT, isPayAsk, targetOrigin, type PayAnswer } from './bridge.ts';
+import { HANDOVER, isPayAsk, type PayAnswer } from './bridge.ts';
 import type { PageOutcome } from '../background/paywall/views.ts';
 
 (() => {
-  let nonce: string | null = null;
-  // First greeting wins: MAIN greets synchronously before any page script can.
-  document.addEventListener(HELLO_EVENT, (e) => {
-    const detail = (e as CustomEvent<unknown>).detail;
-    if (nonce === null && typeof detail === 'string' && /^[0-9a-f]{32}$/.test(detail)) nonce = detail;
-  });
-  document.dispatchEvent(new CustomEvent(READY_EVENT));
+  // Capturing, and registered before any page script runs: this listener sees the hand-over
+  // first, and stops it before a page listener can (bridge.ts). Only the first one is taken; a
+  // page posting the same text later gets its message delivered untouched.
+  const takePort = (e: MessageEvent) => {
+    if (e.source !== window || e.data !== HANDOVER || e.ports.length !== 1) return;
+    e.stopImmediatePropagation();
+    window.removeEventListener('message', takePort, true);
+    listen(e.ports[0]!);
+  };
+  window.addEventListener('message', takePort, true);
 
-  window.addEventListener('message', (e: MessageEvent) => {
-    if (e.source !== window || nonce === null || !isPayAsk(e.data, nonce)) return;
-    const { id, url, method } = e.data;
-    const n = nonce;
-    const reply = (outcome: PageOutcome) => {
-      const msg: PayAnswer = { source: FROM_ISOLATED, nonce: n, id, outcome };
-      window.postMessage(msg, targetOrigin(location.origin));
+  function listen(port: MessagePort): void {
+    port.onmessage = (e: MessageEvent) => {
+      if (!isPayAsk(e.data)) return;
+      const { id, url, method } = e.data;
+      const reply = (outcome: PageOutcome) => port.postMessage({ id, outcome } satisfies PayAnswer);
+      browser.runtime
+        .sendMessage({ type: 'paywall.request', payload: { url, method } })
+        .then((res) => {
+          const env = res as Envelope<ResponseOf<'paywall.request'>> | undefined;
+          reply(env?.ok ? env.data.outcome : 'failed');
+        })
+        .catch(() => reply('failed'));
     };
-    browser.runtime
-      .sendMessage({ type: 'paywall.request', payload: { url, method } })
-      .then((res) => {
-        const env = res as Envelope<ResponseOf<'paywall.request'>> | undefined;
-        reply(env?.ok ? env.data.outcome : 'failed');
-      })
-      .catch(() => reply('failed'));
-  });
+  }
 
   // After the background paid for an image, video or frame that answered 402: load it again.
   browser.runtime.onMessage.addListener((message: unknown) => {

@@ -1,42 +1,38 @@
 /**
  * Runs in the page's own JavaScript world at document_start (manifest `world: "MAIN"`), before
  * the page's scripts, so it can wrap fetch and XMLHttpRequest. It has no extension APIs: it asks
- * the isolated content script, through window messages stamped with this page's nonce.
+ * the isolated content script over a MessageChannel handed over at once (bridge.ts). It leaves
+ * no global of its own, and the wrapped fetch and XMLHttpRequest read as the native ones
+ * (disguise.ts).
  */
-import { FROM_MAIN, HELLO_EVENT, READY_EVENT, isPayAnswer, makeNonce, targetOrigin, type PayAsk } from './bridge.ts';
+import { HANDOVER, isPayAnswer, targetOrigin, type PayAsk } from './bridge.ts';
+import { nativeLooking, nativeLookingClass } from './disguise.ts';
 import { makePaidXhr, wrapFetch, type AskPay } from './fetch-wrapper.ts';
 import type { PageOutcome } from '../background/paywall/views.ts';
 
 (() => {
-  const w = window as Window & { __paychanWrapped?: boolean };
-  if (w.__paychanWrapped) return;
-  w.__paychanWrapped = true;
-
-  const nonce = makeNonce();
-  // Synchronous hand-over: the isolated script is already listening and no page script has run.
-  const hello = () => document.dispatchEvent(new CustomEvent(HELLO_EVENT, { detail: nonce }));
-  hello();
-  // If the isolated script came up after us, it says so and we greet it once more.
-  document.addEventListener(READY_EVENT, hello, { once: true });
-
+  const channel = new MessageChannel();
+  const port = channel.port1;
+  // Bound now: a page that later replaces MessagePort.prototype.postMessage never sees an ask.
+  const send = port.postMessage.bind(port) as (msg: PayAsk) => void;
   const waiting = new Map<number, (o: PageOutcome) => void>();
   let seq = 0;
-  window.addEventListener('message', (e: MessageEvent) => {
-    if (e.source !== window || !isPayAnswer(e.data, nonce)) return;
+  port.onmessage = (e: MessageEvent) => {
+    if (!isPayAnswer(e.data)) return;
     const resolve = waiting.get(e.data.id);
     waiting.delete(e.data.id);
     resolve?.(e.data.outcome);
-  });
+  };
+  window.postMessage(HANDOVER, targetOrigin(location.origin), [channel.port2]);
 
   const ask: AskPay = (url, method) =>
     new Promise<PageOutcome>((resolve) => {
       const id = ++seq;
       waiting.set(id, resolve);
-      const msg: PayAsk = { source: FROM_MAIN, nonce, id, url, method };
-      window.postMessage(msg, targetOrigin(location.origin));
+      send({ id, url, method });
     });
 
-  const originalFetch = window.fetch.bind(window);
-  window.fetch = wrapFetch(originalFetch, ask);
-  window.XMLHttpRequest = makePaidXhr(window.XMLHttpRequest, ask);
+  const nativeFetch = window.fetch;
+  window.fetch = nativeLooking(nativeFetch, wrapFetch(nativeFetch.bind(window), ask));
+  window.XMLHttpRequest = nativeLookingClass(makePaidXhr(window.XMLHttpRequest, ask), window.XMLHttpRequest);
 })();

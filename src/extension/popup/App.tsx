@@ -21,7 +21,7 @@ export type Tab = (typeof TABS)[number][0];
 /** How long a burst of background events may take before the screens re-read what changed. */
 const REFRESH_COALESCE_MS = 250;
 
-const NETWORK_LABEL: Record<string, string> = { mainnet: 'mainnet', testnet: 'testnet', signet: 'signet', regtest: 'devnet' };
+const NETWORK_LABEL: Record<string, string> = { mainnet: 'mainnet', testnet4: 'testnet4', testnet3: 'testnet3', signet: 'signet', regtest: 'devnet' };
 
 export function App({ initialTab }: { initialTab?: Tab }) {
   const [status, setStatus] = useState<WalletStatus | null>(null);

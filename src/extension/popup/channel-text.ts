@@ -2,9 +2,12 @@
  * What a channel card and the close confirmation say about where the money went or will go.
  * Plain functions over the summary, so the wording is tested without a browser.
  *
- * A settlement pays the site everything the wallet signed (`signed`), including prepaid credit
- * the site has not delivered items for yet (`credit` = signed − spent), and returns the rest of
- * the deposit (capacity − signed). A refund after expiry returns the whole deposit.
+ * A settlement pays the site what the wallet's close signed for: what the site delivered (`spent`),
+ * so the unused prepaid credit comes back with the rest of the deposit. A channel the site settled
+ * on its own (before expiry, without a close) pays it everything signed (`signed`), credit
+ * included. Once the settlement is on chain the wallet reads what it really paid (`settled`), and a
+ * site that took more than it delivered is named (`keptCredit`). A refund after expiry returns the
+ * whole deposit.
  */
 import type { ChannelSummary } from '../shared/types.ts';
 import { fmtSats, hostOf } from './format.ts';
@@ -21,7 +24,6 @@ export function channelEnding(c: ChannelSummary): ChannelEnding | null {
   if (c.state === 'open' || c.state === 'opening') return null;
   const capacity = BigInt(c.capacity);
   const signed = BigInt(c.signed);
-  const credit = BigInt(c.credit);
   const done = c.state === 'closed';
   const outcome = c.outcome ?? (c.state === 'refunding' ? 'refunded' : 'settled');
   if (outcome === 'abandoned') {
@@ -39,29 +41,35 @@ export function channelEnding(c: ChannelSummary): ChannelEnding | null {
       ],
     };
   }
-  const back = capacity > signed ? capacity - signed : 0n;
-  const creditPart = credit > 0n ? ` ${fmtSats(credit)} of that was prepaid credit you had not used yet; it ${done ? 'went' : 'goes'} to the site.` : '';
+  const spent = BigInt(c.spent);
+  // What the settlement pays the site: read from the chain once seen, else what the close signed.
+  const toSite = BigInt(c.settled ?? c.closeAmount ?? signed);
+  const back = capacity > toSite ? capacity - toSite : 0n;
+  const unused = toSite > spent ? toSite - spent : 0n;
+  const kept = c.keptCredit ? ` The site settled above the ${fmtSats(spent)} it delivered: it kept ${fmtSats(BigInt(c.keptCredit))} of credit you had not used.` : '';
+  const creditPart = unused > 0n && !kept ? ` ${fmtSats(unused)} of that was prepaid credit you had not used yet; it ${done ? 'went' : 'goes'} to the site.` : kept;
   return {
     summary: done
-      ? `Settled on chain: the site was paid ${fmtSats(signed)} and ${fmtSats(back)} came back to you.${creditPart}`
-      : `The site is settling on chain: it gets ${fmtSats(signed)} and ${fmtSats(back)} comes back to you.${creditPart}`,
+      ? `Settled on chain: the site was paid ${fmtSats(toSite)} and ${fmtSats(back)} came back to you.${creditPart}`
+      : `The site is settling on chain: it gets ${fmtSats(toSite)} and ${fmtSats(back)} comes back to you.${creditPart}`,
     facts: [
       ['Deposit', fmtSats(capacity)],
-      [done ? 'Paid to the site' : 'Goes to the site', fmtSats(signed)],
-      [done ? 'Unspent credit, went to the site' : 'Unspent credit, goes to the site', fmtSats(credit)],
+      [done ? 'Paid to the site' : 'Goes to the site', fmtSats(toSite)],
+      ...(unused > 0n ? [[done ? 'Unspent credit, went to the site' : 'Unspent credit, goes to the site', fmtSats(unused)] as [string, string]] : []),
       [done ? 'Returned to you' : 'Comes back to you', fmtSats(back)],
     ],
   };
 }
 
 /**
- * The question before closing. Closing settles what was signed, so prepaid credit not yet used
- * for items is the site's from then on: protocol-correct, and the reader must see it first.
+ * The question before closing. The close pays the site what it delivered, so the rest of the
+ * deposit, prepaid credit not yet used included, comes back.
  */
 export function closeConfirmText(c: ChannelSummary): string {
-  const back = BigInt(c.capacity) - BigInt(c.signed);
+  const spent = BigInt(c.spent);
+  const back = BigInt(c.capacity) - spent;
   const credit = BigInt(c.credit);
-  let text = `Close the channel with ${hostOf(c.endpoint)}? The site settles it on chain and the rest of the deposit, ${fmtSats(back > 0n ? back : 0n)}, comes back to you.`;
-  if (credit > 0n) text += ` Closing hands the site your ${fmtSats(credit)} of unspent prepaid credit.`;
+  let text = `Close the channel with ${hostOf(c.endpoint)}? The site settles it on chain for the ${fmtSats(spent)} it delivered, and the rest of the deposit, ${fmtSats(back > 0n ? back : 0n)}, comes back to you`;
+  text += credit > 0n ? `, your ${fmtSats(credit)} of unused prepaid credit included.` : '.';
   return text;
 }

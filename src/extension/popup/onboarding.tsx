@@ -1,14 +1,15 @@
 /** First run (create or restore a wallet) and unlocking. */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { NetworkName } from '../../core/network.ts';
 import type { WalletStatus } from '../shared/types.ts';
 import { call } from './api.ts';
 import { RestoreChannels } from './backup-screens.tsx';
-import { ErrorBox, Field, useAction } from './ui.tsx';
+import { ErrorBox, Field, ScreenHeading, useAction } from './ui.tsx';
 
 const NETWORKS: { value: NetworkName; label: string }[] = [
   { value: 'mainnet', label: 'Bitcoin (mainnet)' },
-  { value: 'testnet', label: 'Testnet' },
+  { value: 'testnet4', label: 'Testnet (testnet4)' },
+  { value: 'testnet3', label: 'Testnet3 (the old testnet)' },
   { value: 'signet', label: 'Signet' },
   { value: 'regtest', label: 'Local devnet (regtest)' },
 ];
@@ -31,10 +32,10 @@ export function Onboarding({ onDone }: { onDone: (s: WalletStatus) => void }) {
   if (mode === 'restore') return <Restore onDone={onDone} onBack={() => setMode('choose')} />;
   return (
     <main class="stack">
-      <h1>Welcome to Paychan</h1>
+      <ScreenHeading>Welcome to Paychan</ScreenHeading>
       <p>A Bitcoin wallet that pays websites a few satoshis per article, image or API call, through payment channels, within budgets you set.</p>
       <div class="stack">
-        <button class="primary" onClick={() => setMode('create')} autoFocus>
+        <button class="primary" onClick={() => setMode('create')}>
           Create a new wallet
         </button>
         <button onClick={() => setMode('restore')}>Restore from a recovery phrase</button>
@@ -81,7 +82,7 @@ function Create({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack:
   if (step === 'setup')
     return (
       <main class="stack">
-        <h1>New wallet</h1>
+        <ScreenHeading>New wallet</ScreenHeading>
         <Field label="Network">
           <NetworkSelect value={network} onChange={setNetwork} />
         </Field>
@@ -98,7 +99,7 @@ function Create({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack:
   if (step === 'words')
     return (
       <main class="stack">
-        <h1>Your recovery phrase</h1>
+        <ScreenHeading>Your recovery phrase</ScreenHeading>
         <p>Write these 12 words down, in order, and keep them offline. Anyone with them can spend your bitcoin; without them a lost computer means lost funds.</p>
         <ol class="words" aria-label="Recovery phrase">
           {words.split(' ').map((w) => (
@@ -117,7 +118,7 @@ function Create({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack:
     );
   return (
     <main class="stack">
-      <h1>Confirm the phrase</h1>
+      <ScreenHeading>Confirm the phrase</ScreenHeading>
       <Field label="Type the 12 words, separated by spaces">
         <textarea autoComplete="off" spellcheck={false} value={typed} onInput={(e) => setTyped((e.target as HTMLTextAreaElement).value)} />
       </Field>
@@ -146,7 +147,7 @@ function Restore({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack
   if (restored)
     return (
       <main class="stack">
-        <h1>Wallet restored</h1>
+        <ScreenHeading>Wallet restored</ScreenHeading>
         <p>Your coins are back. Channels that were open before need their backup file: the recovery phrase cannot bring back their terms, and without them the deposit of a channel whose site has gone cannot be taken back.</p>
         <RestoreChannels />
         <p class="small muted">No backup? Channels a site settles still pay their change back to this wallet. You can restore a backup later in Settings.</p>
@@ -159,7 +160,7 @@ function Restore({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack
     );
   return (
     <main class="stack">
-      <h1>Restore a wallet</h1>
+      <ScreenHeading>Restore a wallet</ScreenHeading>
       <Field label="Recovery phrase (12 or 24 words)">
         <textarea autoComplete="off" spellcheck={false} value={words} onInput={(e) => setWords((e.target as HTMLTextAreaElement).value)} />
       </Field>
@@ -181,6 +182,9 @@ function Restore({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack
 export function Unlock({ onDone }: { onDone: (s: WalletStatus) => void }) {
   const [pw, setPw] = useState('');
   const unlock = useAction(async () => onDone(await call('wallet.unlock', { password: pw })));
+  // The one thing to do here is type the password: focus goes to its field, not the heading.
+  const field = useRef<HTMLInputElement>(null);
+  useEffect(() => field.current?.focus(), []);
   return (
     <main>
       <form
@@ -190,9 +194,9 @@ export function Unlock({ onDone }: { onDone: (s: WalletStatus) => void }) {
           void unlock.run();
         }}
       >
-        <h1>Unlock</h1>
+        <ScreenHeading takeFocus={false}>Unlock</ScreenHeading>
         <Field label="Password">
-          <input type="password" autoComplete="current-password" autoFocus value={pw} onInput={(e) => setPw((e.target as HTMLInputElement).value)} />
+          <input ref={field} type="password" autoComplete="current-password" value={pw} onInput={(e) => setPw((e.target as HTMLInputElement).value)} />
         </Field>
         <ErrorBox error={unlock.error} />
         <div class="row end">

@@ -8,7 +8,7 @@ import { itemsToCsv } from './csv.ts';
 import { fmtSats, fmtTime, hostOf, parseSatsInput } from './format.ts';
 import { NetworkSelect } from './onboarding.tsx';
 import { BackupChannels, RestoreChannels } from './backup-screens.tsx';
-import { Bar, BudgetFields, Empty, ErrorBox, Field, saveFile, useAction, useLoad } from './ui.tsx';
+import { Bar, BudgetFields, Empty, ErrorBox, Field, saveFile, ScreenHeading, useAction, useLoad } from './ui.tsx';
 import { esploraFor } from './wallet-screens.tsx';
 
 export function Sites({ tick }: { tick: number }) {
@@ -16,7 +16,7 @@ export function Sites({ tick }: { tick: number }) {
   const list = sites.data ?? [];
   return (
     <main class="stack">
-      <h1>Sites</h1>
+      <ScreenHeading>Sites</ScreenHeading>
       <p class="muted small">Each site you have paid or decided about. "Ask" shows a window for every payment; "Auto-pay" pays items up to a price, within a budget per period.</p>
       <ErrorBox error={sites.error} />
       {!sites.loading && list.length === 0 && <Empty>No sites yet. When a page asks for payment, you decide here or in the approval window.</Empty>}
@@ -32,11 +32,13 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
   const [maxPrice, setMaxPrice] = useState(s.maxPrice);
   const [budget, setBudget] = useState(s.budget);
   const [days, setDays] = useState(String(s.periodDays));
+  const [depositLimit, setDepositLimit] = useState(s.depositLimit);
   useEffect(() => {
     setMode(s.mode);
     setMaxPrice(s.maxPrice);
     setBudget(s.budget);
     setDays(String(s.periodDays));
+    setDepositLimit(s.depositLimit);
   }, [s.updatedAt]);
   const save = useAction(async (patch: Parameters<typeof call<'paywall.site.set'>>[1]['patch']) => {
     await call('paywall.site.set', { site: s.site, patch });
@@ -47,8 +49,8 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
     onChange();
   });
   const used = BigInt(s.spent) + BigInt(s.reserved);
-  const dirty = mode !== s.mode || maxPrice !== s.maxPrice || budget !== s.budget || days !== String(s.periodDays);
-  const bad = parseSatsInput(maxPrice) === null || parseSatsInput(budget) === null || !/^[1-9][0-9]{0,2}$/.test(days);
+  const dirty = mode !== s.mode || maxPrice !== s.maxPrice || budget !== s.budget || days !== String(s.periodDays) || depositLimit !== s.depositLimit;
+  const bad = parseSatsInput(maxPrice) === null || parseSatsInput(budget) === null || parseSatsInput(depositLimit) === null || !/^[1-9][0-9]{0,2}$/.test(days);
   const id = `site-${s.site.replace(/[^a-z0-9]/gi, '-')}`;
   return (
     <article class="card stack" aria-labelledby={id}>
@@ -70,6 +72,10 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
         <div class="small muted">
           {s.items} item{s.items === 1 ? '' : 's'} ({fmtSats(s.charged)}) this period
         </div>
+        <div class="small">
+          Deposits locked in channels: <strong>{fmtSats(s.openDeposits)}</strong> of at most {fmtSats(s.depositLimit)}
+        </div>
+        {s.endpoint && <div class="small muted mono">Channel API: {s.endpoint}</div>}
       </div>
       {!s.blocked && (
         <>
@@ -82,6 +88,9 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
           {mode === 'auto' && (
             <BudgetFields maxPrice={maxPrice} setMaxPrice={setMaxPrice} budget={budget} setBudget={setBudget} days={days} setDays={setDays} />
           )}
+          <Field label="Deposit limit (sat)">
+            <input inputMode="numeric" value={depositLimit} onInput={(e) => setDepositLimit((e.target as HTMLInputElement).value)} />
+          </Field>
         </>
       )}
       <ErrorBox error={save.error ?? remove.error} />
@@ -91,7 +100,7 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
         </button>
         <button onClick={() => save.run({ blocked: !s.blocked })}>{s.blocked ? 'Unblock' : 'Block'}</button>
         {!s.blocked && (
-          <button class="primary" disabled={!dirty || bad || save.busy} onClick={() => save.run({ mode, maxPrice: maxPrice.replace(/[,_\s]/g, ''), budget: budget.replace(/[,_\s]/g, ''), periodDays: Number(days) })}>
+          <button class="primary" disabled={!dirty || bad || save.busy} onClick={() => save.run({ mode, maxPrice: maxPrice.replace(/[,_\s]/g, ''), budget: budget.replace(/[,_\s]/g, ''), periodDays: Number(days), depositLimit: depositLimit.replace(/[,_\s]/g, '') })}>
             Save
           </button>
         )}
@@ -107,7 +116,7 @@ export function History({ tick }: { tick: number }) {
   return (
     <main class="stack">
       <div class="row">
-        <h1 style={{ flex: 1, margin: 0 }}>History</h1>
+        <ScreenHeading style={{ flex: 1, margin: 0 }}>History</ScreenHeading>
         <button onClick={exportCsv} disabled={list.length === 0}>
           Export CSV
         </button>
@@ -180,7 +189,7 @@ export function SettingsScreen({ settings, onSaved }: { settings: Settings | und
           void save.run();
         }}
       >
-        <h1>Settings</h1>
+        <ScreenHeading>Settings</ScreenHeading>
         <Field label="Network" hint="Each network has its own addresses and channels.">
           <NetworkSelect
             value={form.network}
@@ -195,6 +204,9 @@ export function SettingsScreen({ settings, onSaved }: { settings: Settings | und
         </Field>
         <Field label="Lock after (minutes of inactivity)">
           <input inputMode="numeric" value={String(form.autoLockMinutes)} onInput={(e) => setForm({ ...form, autoLockMinutes: Number((e.target as HTMLInputElement).value) || 0 })} />
+        </Field>
+        <Field label="Close idle channels after (days)" hint="A channel with no payment for this long is closed, so its unused credit comes back. 0: never.">
+          <input inputMode="numeric" value={String(form.closeIdleChannelsAfterDays)} onInput={(e) => setForm({ ...form, closeIdleChannelsAfterDays: Number((e.target as HTMLInputElement).value) || 0 })} />
         </Field>
         <h2>New channels</h2>
         <div class="grid2">

@@ -1,6 +1,6 @@
 /** Small shared pieces of the popup and the approval window. */
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 
 export function ErrorBox({ error }: { error: unknown }) {
@@ -33,6 +33,27 @@ export function friendly(code: string | undefined, message: string): string {
     default:
       return message;
   }
+}
+
+/**
+ * A screen's h1. When a new screen appears (its heading's text is new), focus moves to the
+ * heading, so keyboard and screen-reader users start on the new screen instead of being dropped
+ * on the page's body. `takeFocus={false}` for a screen that puts focus in a field itself.
+ */
+export function ScreenHeading({ children, takeFocus = true, class: className, style }: { children: ComponentChildren; takeFocus?: boolean; class?: string; style?: Record<string, string | number> }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  const shown = useRef<string | null>(null);
+  useLayoutEffect(() => {
+    const text = ref.current?.textContent ?? '';
+    if (text === shown.current) return;
+    shown.current = text;
+    if (takeFocus) ref.current?.focus();
+  });
+  return (
+    <h1 ref={ref} tabIndex={-1} class={className} style={style}>
+      {children}
+    </h1>
+  );
 }
 
 export function Empty({ children }: { children: ComponentChildren }) {

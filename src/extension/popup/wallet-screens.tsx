@@ -7,7 +7,7 @@ import { activeTabId, call, devnetFaucet } from './api.ts';
 import { channelEnding, closeConfirmText } from './channel-text.ts';
 import { bip21, fmtBlocks, fmtSats, hostOf, parseSatsInput } from './format.ts';
 import { encodeQr, qrSvgPath } from './qr.ts';
-import { Copy, Empty, ErrorBox, Field, useAction, useLoad } from './ui.tsx';
+import { Copy, Empty, ErrorBox, Field, ScreenHeading, useAction, useLoad } from './ui.tsx';
 
 export function esploraFor(settings: Settings): string {
   return settings.esploraUrls[settings.network] ?? ESPLORA_URLS[settings.network];
@@ -41,6 +41,7 @@ export function Home({ status, settings, tick }: { status: WalletStatus; setting
   const tab = paywall.data?.tab;
   return (
     <main class="stack">
+      <ScreenHeading>Home</ScreenHeading>
       {(paywall.data?.pending ?? 0) > 0 && (
         <div class="alert warn" role="status">
           {paywall.data!.pending} payment{paywall.data!.pending === 1 ? ' is' : 's are'} waiting for your approval in the Paychan window.
@@ -114,7 +115,7 @@ export function Receive() {
   const qr = useMemo(() => (uri ? qrSvgPath(encodeQr(uri)) : null), [uri]);
   return (
     <main class="stack">
-      <h1>Receive</h1>
+      <ScreenHeading>Receive</ScreenHeading>
       <ErrorBox error={addr.error} />
       {addr.data && (
         <>
@@ -159,7 +160,9 @@ export function Send({ onSent }: { onSent: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const sats = parseSatsInput(amount);
   const send = useAction(async () => {
-    const feeRate = fees.data?.[speed] ?? '2';
+    // Never a rate the reader has not seen: without estimates there is nothing to send at.
+    const feeRate = fees.data?.[speed];
+    if (feeRate === undefined) throw new Error('no fee estimate from the chain server yet; try again in a minute');
     const res = await call('wallet.send', { address: address.trim(), amount: String(sats), feeRate });
     onSent();
     return res;
@@ -168,7 +171,7 @@ export function Send({ onSent }: { onSent: () => void }) {
   if (result)
     return (
       <main class="stack">
-        <h1>Sent</h1>
+        <ScreenHeading>Sent</ScreenHeading>
         <div class="alert ok">The transaction is on its way.</div>
         <dl class="kv">
           <dt>Transaction</dt>
@@ -194,7 +197,7 @@ export function Send({ onSent }: { onSent: () => void }) {
           }
         }}
       >
-        <h1>Send</h1>
+        <ScreenHeading>Send</ScreenHeading>
         <Field label="To address">
           <input autoComplete="off" spellcheck={false} value={address} disabled={confirming} onInput={(e) => setAddress((e.target as HTMLInputElement).value)} />
         </Field>
@@ -207,6 +210,12 @@ export function Send({ onSent }: { onSent: () => void }) {
             <option value="normal">Normal{fees.data ? ` (${fees.data.normal} sat/vB)` : ''}</option>
             <option value="slow">Slow{fees.data ? ` (${fees.data.slow} sat/vB)` : ''}</option>
           </select>
+          {/* Estimates are read at most once a minute: an older one means the server stopped answering. */}
+          {fees.data && fees.data.ageSeconds >= 60 && (
+            <div class="small muted" role="status">
+              The chain server is not answering: these rates are from {Math.max(1, Math.round(fees.data.ageSeconds / 60))} min ago.
+            </div>
+          )}
         </Field>
         {confirming && (
           <div class="alert warn" role="status">
@@ -239,7 +248,7 @@ export function Channels({ settings, tick }: { settings: Settings | undefined; t
   const channels = list.data ?? [];
   return (
     <main class="stack">
-      <h1>Channels</h1>
+      <ScreenHeading>Channels</ScreenHeading>
       <ErrorBox error={list.error ?? close.error} />
       {!list.loading && channels.length === 0 && <Empty>No channels yet. One opens the first time you pay a site.</Empty>}
       {channels.map((c) => (

@@ -8,8 +8,10 @@ import type { ApprovalChoice, ApprovalView } from '../background/paywall/views.t
 import type { WalletStatus } from '../shared/types.ts';
 import { call } from '../popup/api.ts';
 import { fmtBlocks, fmtSats, hostOf, parseSatsInput } from '../popup/format.ts';
-import { BudgetFields, ErrorBox, Field, useAction } from '../popup/ui.tsx';
+import { BudgetFields, ErrorBox, Field, ScreenHeading, useAction } from '../popup/ui.tsx';
 import { allowProblem as problemWith, periodLine } from './allow.ts';
+import { useArmed, useEscape } from './keyboard.ts';
+import { TimeLeft } from './TimeLeft.tsx';
 
 const REASONS: Record<ApprovalView['reason'], string> = {
   'new-site': 'You have not paid this site before.',
@@ -17,19 +19,28 @@ const REASONS: Record<ApprovalView['reason'], string> = {
   'price-above-limit': 'This item costs more than your auto-pay limit for this site.',
   'budget-exhausted': 'Your auto-pay budget for this site is used up for this period.',
   'third-party': 'Another site is loading this paid item.',
+  'endpoint-changed': 'This site now asks to be paid through a different channel API.',
+  'new-channel': 'This would open another channel with this site this period.',
+  'deposit-limit': "A new channel would lock more than this site's deposit limit.",
   locked: 'Auto-pay is on for this site, but the wallet is locked.',
 };
+
+/** An origin as the reader must see it: scheme, host and port (http vs https matters). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
 
 export function Prompt({ id }: { id: string }) {
   const [view, setView] = useState<ApprovalView | null | undefined>(undefined);
   const [status, setStatus] = useState<WalletStatus | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [now, setNow] = useState(Date.now());
   useEffect(() => {
     call('paywall.approval.get', { id }).then(setView, setError);
     call('wallet.status', undefined).then(setStatus, setError);
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
   }, [id]);
 
   if (error && view === undefined) return <main><ErrorBox error={error} /></main>;
@@ -37,15 +48,15 @@ export function Prompt({ id }: { id: string }) {
   if (view === null)
     return (
       <main class="stack">
-        <h1>Nothing to approve</h1>
+        <ScreenHeading>Nothing to approve</ScreenHeading>
         <p class="muted">This request was already answered or timed out.</p>
         <button onClick={() => window.close()}>Close</button>
       </main>
     );
-  return <Approve view={view} status={status} onStatus={setStatus} now={now} />;
+  return <Approve view={view} status={status} onStatus={setStatus} />;
 }
 
-function Approve({ view, status, onStatus, now }: { view: ApprovalView; status: WalletStatus | null; onStatus: (s: WalletStatus) => void; now: number }) {
+function Approve({ view, status, onStatus }: { view: ApprovalView; status: WalletStatus | null; onStatus: (s: WalletStatus) => void }) {
   const [maxPrice, setMaxPrice] = useState(view.suggested.maxPrice);
   const [budget, setBudget] = useState(view.suggested.budget);
   const [days, setDays] = useState(String(view.suggested.periodDays));
@@ -59,24 +70,35 @@ function Approve({ view, status, onStatus, now }: { view: ApprovalView; status: 
     await call('paywall.approval.decide', { id: view.id, choice });
     window.close();
   });
+  // Escape says no; the answer buttons wait ARM_DELAY_MS before they act on a click or a key.
+  const armed = useArmed();
+  const answer = (choice: ApprovalChoice) => {
+    if (armed) void decide.run(choice);
+  };
+  const inert = armed ? undefined : 'true';
+  useEscape(() => void decide.run({ kind: 'deny', block }));
 
   const mp = parseSatsInput(maxPrice);
   const bd = parseSatsInput(budget);
   const nd = /^[1-9][0-9]{0,2}$/.test(days) ? Number(days) : null;
   const allowProblem = problemWith(view, mp, bd, nd);
   const standing = periodLine(view);
-  const secondsLeft = Math.max(0, Math.round((view.deadline - now) / 1000));
   const host = hostOf(view.site);
 
   return (
     <main class="stack">
-      <h1>
-        Pay <span class="mono">{host}</span>?
-      </h1>
+      <ScreenHeading>
+        Pay <span class="mono">{originOf(view.site)}</span>?
+      </ScreenHeading>
       <p class="muted small">{REASONS[view.reason]}</p>
       {view.initiator && (
         <div class="alert warn">
-          The request comes from a page on <strong>{hostOf(view.initiator)}</strong>, not from {host} itself.
+          The request comes from a page on <strong class="mono">{originOf(view.initiator)}</strong>, not from {originOf(view.site)} itself. Paying here pays for this one request only.
+        </div>
+      )}
+      {view.previousEndpoint && (
+        <div class="alert warn">
+          Until now {host} was paid through <span class="mono">{view.previousEndpoint}</span>; this asks for <span class="mono">{view.endpoint}</span>.
         </div>
       )}
       {standing && <div class="alert info">{standing}</div>}
@@ -101,6 +123,16 @@ function Approve({ view, status, onStatus, now }: { view: ApprovalView; status: 
               <dd>already open</dd>
             </>
           )}
+          {view.deposit !== null && (
+            <>
+              <dt>Deposits already locked with this site</dt>
+              <dd>
+                {fmtSats(view.openDeposits)} (limit {fmtSats(view.depositLimit)})
+              </dd>
+            </>
+          )}
+          <dt>Channel API</dt>
+          <dd class="mono">{originOf(view.endpoint)}</dd>
           <dt>Network</dt>
           <dd>{view.network}</dd>
         </dl>
@@ -115,7 +147,7 @@ function Approve({ view, status, onStatus, now }: { view: ApprovalView; status: 
       {noWallet && <div class="alert error">There is no wallet yet. Open Paychan from the toolbar to create one.</div>}
       {locked && (
         <Field label="Wallet password (the wallet is locked)">
-          <input type="password" autoFocus autoComplete="current-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+          <input type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
         </Field>
       )}
 
@@ -139,23 +171,22 @@ function Approve({ view, status, onStatus, now }: { view: ApprovalView; status: 
         </label>
       </div>
       <div class="row end">
-        <button onClick={() => decide.run({ kind: 'deny', block })} disabled={decide.busy}>
+        <button onClick={() => answer({ kind: 'deny', block })} aria-disabled={inert} disabled={decide.busy}>
           Deny
         </button>
-        <button onClick={() => decide.run({ kind: 'once' })} disabled={decide.busy || noWallet || (locked && !password) || block}>
+        <button onClick={() => answer({ kind: 'once' })} aria-disabled={inert} disabled={decide.busy || noWallet || (locked && !password) || block}>
           Pay once
         </button>
         <button
           class="primary"
-          onClick={() => decide.run({ kind: 'allow', maxPrice: String(mp), budget: String(bd), periodDays: nd! })}
+          onClick={() => answer({ kind: 'allow', maxPrice: String(mp), budget: String(bd), periodDays: nd! })}
+          aria-disabled={inert}
           disabled={decide.busy || noWallet || (locked && !password) || block || allowProblem !== null}
         >
           Allow with budget
         </button>
       </div>
-      <p class="small muted" aria-live="off">
-        Without an answer in {secondsLeft} s this request is denied and the page shows the site's own message.
-      </p>
+      <TimeLeft view={view} />
     </main>
   );
 }

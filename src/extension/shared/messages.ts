@@ -62,7 +62,8 @@ export interface MessageMap {
    * the challenge (opening or topping up within the site's allowance) and answers the header to
    * retry the request with.
    */
-  pay: { req: { url: string; challenge: string }; res: PayResult };
+  /** `limit` and `maxNewDeposit` (sats) are the paywall's bounds: see channel-service `pay`. */
+  pay: { req: { url: string; challenge: string; limit?: SatString; maxNewDeposit?: SatString }; res: PayResult };
   /**
    * The paywall's background top-up (trusted callers only): keeps `price × items` of credit ahead
    * on the endpoint's newest open channel, raising its approval by at most `limit`; signs and
@@ -76,7 +77,8 @@ export interface MessageMap {
    * Reports a `Paychan-Receipt` header, so the background's view of credit stays exact. Trusted
    * callers only: the paywall, which sees receipts through webRequest.
    */
-  'pay.receipt': { req: { receipt: string }; res: ChannelSummary | null };
+  /** `url` is the response that carried the receipt: only the channel's own site is believed. */
+  'pay.receipt': { req: { receipt: string; url: string }; res: ChannelSummary | null };
   // --- paywall (issue 6): handled by background/paywall, wired through registerPaywall(). ---
   /** From the page's fetch/XHR wrapper (content script): pay for the 402 the browser just saw for `url` in this tab. */
   'paywall.request': { req: { url: string; method: string }; res: { outcome: import('../background/paywall/views.ts').PageOutcome } };
@@ -91,6 +93,8 @@ export interface MessageMap {
   /** The approval window reads its request and answers it. */
   'paywall.approval.get': { req: { id: string }; res: import('../background/paywall/views.ts').ApprovalView | null };
   'paywall.approval.decide': { req: { id: string; choice: import('../background/paywall/views.ts').ApprovalChoice }; res: null };
+  /** More time for the reader (at least `leftMs` from now, within a bound); answers the deadline in force, null when the request is gone. */
+  'paywall.approval.extend': { req: { id: string; leftMs: number }; res: number | null };
 }
 
 export type MessageType = keyof MessageMap;
@@ -115,6 +119,10 @@ export type BackgroundErrorCode =
   | 'NOT_FOUND'
   | 'UNREACHABLE'
   | 'CHAIN_ERROR'
+  /** The chain server did not answer (rate limit, outage): nothing is known, try again. */
+  | 'CHAIN_UNAVAILABLE'
+  /** The chain server serves another network's chain. */
+  | 'WRONG_CHAIN'
   | 'INVALID_BACKUP'
   | 'WRONG_NETWORK'
   | 'OTHER_WALLET'

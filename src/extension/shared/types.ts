@@ -22,6 +22,11 @@ export interface Settings {
   /** Per-network Esplora base URL overrides; missing entries use the public defaults. */
   esploraUrls: Partial<Record<NetworkName, string>>;
   autoLockMinutes: number;
+  /**
+   * Open channels with no payment for this many days are closed by the wallet, so their unused
+   * credit comes back before the site settles at expiry (0: never).
+   */
+  closeIdleChannelsAfterDays: number;
   policy: PolicySettings;
 }
 
@@ -69,6 +74,10 @@ export interface FeeRates {
   fast: SatString;
   normal: SatString;
   slow: SatString;
+  /** The backend's minimum fee, sat/vB: no send may pay less. */
+  minimum: SatString;
+  /** How old the estimate is; a stale one (the server not answering) is shown with its age. */
+  ageSeconds: number;
 }
 
 export interface SendResult {
@@ -111,6 +120,12 @@ export interface ChannelSummary {
   /** signed − spent: paid to the server and not yet used. */
   credit: SatString;
   closingTxid: string | null;
+  /** What the wallet's cooperative close signed for (what the site delivered); null before a close. */
+  closeAmount?: SatString | null;
+  /** What the site's settlement paid it, read from the chain; null until seen. */
+  settled?: SatString | null;
+  /** Settled above what was delivered: credit the site kept that the reader never used; null if none. */
+  keptCredit?: SatString | null;
   /**
    * How a closing or closed channel ends: `settled` (the site's settlement pays it `signed` and
    * returns capacity − signed), `refunded` (the whole capacity comes back after expiry), or
@@ -160,6 +175,8 @@ export interface PayResult {
   opened: boolean;
   /** How much this payment raised the approvals of the endpoint's channels (what the paywall counts against the budget). */
   approved: SatString;
+  /** On-chain fees of a channel this payment opened (funding, and the refund it holds signed); counted against the budget too. */
+  fees: SatString;
 }
 
 /** Pushed over the popup Port while it is open. */

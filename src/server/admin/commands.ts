@@ -35,7 +35,7 @@ export const USAGE = `usage: paychan-admin [--db FILE|URL] [--config FILE] <comm
   list [--state open|closing|closed]   channels, oldest first
   show <channelId>                     one channel and its event history
   settle <channelId>                   settle a channel on chain now
-  totals                               earned, settled, settling, pending (sat)
+  totals                               earned, settled, settling, pending, unconfirmed (sat)
   export-csv [--out FILE]              every event as CSV (stdout unless --out)
   migrate --to postgres://…            copy this SQLite site into an empty PostgreSQL database
 `;
@@ -133,7 +133,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
           const s = await store.getSettlement(c.settlementTxid);
           if (s) settlements.set(s.txid, s);
         }
-        io.out(totalsText(totals(channels, settlements)));
+        io.out(totalsText(totals(channels, settlements), config.zeroConfTotalLimit));
         break;
       }
       case 'export-csv': {

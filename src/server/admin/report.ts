@@ -96,14 +96,17 @@ export interface Totals {
   lost: bigint;
   /** Fees of the settlements of closing and settled channels, each settlement counted once. */
   fees: bigint;
+  /** Earned on channels not closed whose funding has not confirmed: what a double-spent funding would take back. */
+  unconfirmed: bigint;
 }
 
 export function totals(channels: ServerChannel[], settlements: Map<string, SettlementRecord>): Totals {
-  const t: Totals = { channels: channels.length, open: 0, closing: 0, closed: 0, earned: 0n, delivered: 0n, pending: 0n, settling: 0n, settled: 0n, lost: 0n, fees: 0n };
+  const t: Totals = { channels: channels.length, open: 0, closing: 0, closed: 0, earned: 0n, delivered: 0n, pending: 0n, settling: 0n, settled: 0n, lost: 0n, fees: 0n, unconfirmed: 0n };
   for (const c of channels) {
     t[c.state]++;
     t.earned += c.paid;
     t.delivered += c.spent;
+    if (c.state !== 'closed' && !c.fundingConfirmed) t.unconfirmed += c.paid;
     if (c.state === 'open') t.pending += c.paid;
     else if (c.state === 'closing') t.settling += c.paid;
     else if (c.closeReason === 'settled') t.settled += c.paid;
@@ -113,7 +116,8 @@ export function totals(channels: ServerChannel[], settlements: Map<string, Settl
   return t;
 }
 
-export function totalsText(t: Totals): string {
+/** `zeroConfTotalLimit`: the server's cap on `unconfirmed`, shown next to it. */
+export function totalsText(t: Totals, zeroConfTotalLimit?: bigint): string {
   const rows: [string, string][] = [
     ['channels', `${t.channels} (${t.open} open, ${t.closing} closing, ${t.closed} closed)`],
     ['earned', `${t.earned} sat`],
@@ -124,6 +128,7 @@ export function totalsText(t: Totals): string {
     ['pending', `${t.pending} sat`],
     ['lost', `${t.lost} sat`],
     ['settlement fees', `${t.fees} sat`],
+    ['unconfirmed', `${t.unconfirmed} sat${zeroConfTotalLimit === undefined ? '' : ` of ${zeroConfTotalLimit} sat allowed (zeroConfTotalLimit)`}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';

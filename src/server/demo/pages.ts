@@ -26,7 +26,8 @@ ${byline(a)}
   ).join('\n');
   return page({
     title: 'Articles',
-    body: `<p class="note">Teasers are free. A whole article costs ${PRICES.article} sats, paid from a small prepaid
+    body: `<h1>Articles</h1>
+<p class="note">Teasers are free. A whole article costs ${PRICES.article} sats, paid from a small prepaid
 Paychan channel in your browser: no account, no subscription. <a href="/about">How it works</a>.</p>
 ${teasers}`,
   });

@@ -56,13 +56,29 @@ interface MaybeParsed extends IncomingMessage {
   body?: unknown;
 }
 
-export async function readJson(req: IncomingMessage, limits: BodyLimits): Promise<unknown> {
+/** Invalid UTF-8 is refused, not replaced with U+FFFD: a body means exactly what its bytes say. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * The JSON body of a request. With `allowEmpty`, a body of no bytes reads as null (a close may
+ * carry no payment); otherwise it is a SYNTAX_ERROR, as is invalid UTF-8 or invalid JSON.
+ */
+export async function readJson(req: IncomingMessage, limits: BodyLimits, opts: { allowEmpty?: boolean } = {}): Promise<unknown> {
   const pre = (req as MaybeParsed).body;
   if (req.readableEnded && pre !== undefined && typeof pre === 'object' && !Buffer.isBuffer(pre)) return pre;
   const raw = await readBody(req, limits);
-  if (raw.length === 0) throw new ProtocolError('SYNTAX_ERROR', 'request body is empty; expected JSON');
+  if (raw.length === 0) {
+    if (opts.allowEmpty) return null;
+    throw new ProtocolError('SYNTAX_ERROR', 'request body is empty; expected JSON');
+  }
+  let text: string;
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    text = UTF8.decode(raw);
+  } catch {
+    throw new ProtocolError('SYNTAX_ERROR', 'request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text) as unknown;
   } catch {
     throw new ProtocolError('SYNTAX_ERROR', 'request body is not valid JSON');
   }

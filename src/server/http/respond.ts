@@ -28,6 +28,9 @@ export function sendProblem(res: ServerResponse, err: ProtocolError, headers: He
     return;
   }
   const extra: Headers = CLOSES_CONNECTION.has(err.code) ? { Connection: 'close' } : {};
+  // A temporary refusal (RATE_LIMITED, CHAIN_UNAVAILABLE) says when to come back, in the body and
+  // as HTTP's own header (RFC 9110 §10.2.3).
+  if (typeof err.extra.retryAfter === 'number') extra['Retry-After'] = err.extra.retryAfter;
   sendJson(res, status, { ...toProblem(err), status }, { ...headers, ...extra }, 'application/problem+json');
 }
 

@@ -8,7 +8,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { CREDENTIAL_HEADER } from '../../core/http-binding.ts';
+import { CREDENTIAL_HEADER, RECEIPT_HEADER } from '../../core/http-binding.ts';
 import type { Logger } from '../logger.ts';
 
 /** RFC 9110 §7.6.1 connection-specific fields, plus the old Keep-Alive/Proxy-Connection ones. */
@@ -81,6 +81,8 @@ export function createForwarder(opts: { upstream: URL; timeoutMs: number; logger
     up.on('response', (upRes) => {
       answered = true;
       const headers = withoutHopByHop(upRes.headers);
+      // Only the paywall speaks for the channel: an upstream's own receipt would override ours.
+      delete headers[RECEIPT_HEADER.toLowerCase()];
       // The paywall's receipt must stay readable by page scripts even if the site sets its own list.
       const exposed = res.getHeader('access-control-expose-headers');
       if (exposed && headers['access-control-expose-headers']) headers['access-control-expose-headers'] = `${String(headers['access-control-expose-headers'])}, ${String(exposed)}`;

@@ -5,13 +5,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ProtocolError } from '../../core/errors.ts';
-import { sendProblem } from '../http/respond.ts';
 import { jsonLogger } from '../logger.ts';
 import { createPaychan, type Paychan, type PaychanOptions } from '../paychan.ts';
 import type { ProxyConfig } from './config.ts';
 import { createForwarder } from './forward.ts';
-import { normalizeTarget } from './path.ts';
 
 export { loadProxyConfig, type ProxyConfig, type ProxyRoute } from './config.ts';
 
@@ -36,16 +33,8 @@ export async function startProxy(config: ProxyConfig, opts: Omit<PaychanOptions,
       requestTimeout: 0,
       keepAliveTimeout: 5_000,
     },
-    (req, res) => {
-      const target = normalizeTarget(req.url ?? '/');
-      if (target === null) {
-        sendProblem(res, new ProtocolError('SYNTAX_ERROR', 'request target not accepted (encoded slash, backslash or NUL)'), { Connection: 'close' }, 400);
-        return;
-      }
-      // Matched and forwarded as the same string: see path.ts.
-      req.url = target;
-      paychan.handler(req, res, () => forward(req, res));
-    },
+    // The handler normalises req.url (http/path.ts): what it matched is what is forwarded.
+    (req, res) => paychan.handler(req, res, () => forward(req, res)),
   );
   try {
     await new Promise<void>((resolve, reject) => {

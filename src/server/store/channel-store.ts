@@ -15,9 +15,10 @@ export interface StoredPendingOpen extends PendingOpen {
 
 /**
  * The audit trail the admin tools read. `amount` is what the event moved: the first payment for
- * `funded`, the increment for `payment`, the price for `debit`, the amount settled for `settling`.
+ * `funded`, the increment for `payment`, the price for `debit` (and for the `release` that undoes
+ * it when the item was not delivered), the amount settled for `settling`.
  */
-export type ChannelEventKind = 'funded' | 'payment' | 'debit' | 'settling' | 'settle_reverted' | 'fee_bumped' | 'closed';
+export type ChannelEventKind = 'funded' | 'payment' | 'debit' | 'release' | 'settling' | 'settle_reverted' | 'fee_bumped' | 'closed';
 
 export interface ChannelEvent {
   channelId: string;
@@ -101,16 +102,41 @@ export interface ChannelsChange<T> {
   result: T;
 }
 
+/** How many unfunded open proposals may wait at once, and when one has expired. */
+export interface PendingOpenBounds {
+  /** Unfunded proposals from one client address, at most. */
+  perClient: number;
+  /** Unfunded proposals from everyone, at most. */
+  total: number;
+  /** Milliseconds a proposal lives; older unfunded ones are pruned. */
+  ttlMs: number;
+}
+
+/** What an update's decision may read of other channels, inside its transaction. */
+export interface StoreView {
+  /** Paid on every channel not closed whose funding has not confirmed, this one included. */
+  unconfirmedPaid(): bigint;
+}
+
 export interface ChannelStore {
   /** Reserves a server key index never handed out before. */
   allocateKeyIndex(): Promise<number>;
   addPendingOpen(open: PendingOpen): Promise<void>;
+  /**
+   * Stores a new open proposal from `client` within `bounds`, in one write transaction: prunes
+   * expired unfunded proposals, refuses with RATE_LIMITED (`retryAfter` seconds until a slot
+   * frees) when the client or everyone is at the bound, and only then reserves a fresh key index
+   * and stores what `build` makes of it. A refused proposal takes no key index. Pruned proposals'
+   * key indexes are never handed out again.
+   */
+  proposeOpen(client: string, bounds: PendingOpenBounds, build: (serverKeyIndex: number) => PendingOpen): Promise<PendingOpen>;
   getPendingOpen(openId: string): Promise<StoredPendingOpen | null>;
   /**
    * Stores a funded channel and links its open to it, atomically. Throws FUNDING_MISMATCH when
-   * the open is already funded or the outpoint is already a channel.
+   * the open is already funded or the outpoint is already a channel, and UNCONFIRMED_LIMIT when
+   * the new channel's first payment would take the unconfirmed total above `zeroConfTotalLimit`.
    */
-  addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string): Promise<void>;
+  addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string, opts?: { zeroConfTotalLimit?: bigint }): Promise<void>;
   /** Undoes `addFundedChannel` when the node refused the funding transaction. */
   removeUnbroadcastChannel(openId: string, channelId: string): Promise<void>;
   getChannel(id: string): Promise<ServerChannel | null>;
@@ -119,7 +145,7 @@ export interface ChannelStore {
    * result before resolving. If `change` throws, nothing is written and the promise rejects with
    * that error; an unknown channel rejects with UNKNOWN_CHANNEL. `change` must be synchronous.
    */
-  updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>, opts?: UpdateOptions): Promise<T>;
+  updateChannel<T>(id: string, change: (channel: ServerChannel, view: StoreView) => ChannelChange<T>, opts?: UpdateOptions): Promise<T>;
   /**
    * `updateChannel` for several channels at once (a batch settlement and its fee bumps): the
    * callback sees every record, and everything it decides commits together or not at all.

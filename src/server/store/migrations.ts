@@ -97,6 +97,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   UPDATE settlements SET bump_height = 0 WHERE status = 'broadcast' AND bump_height IS NULL;
   `,
+  // 4: open proposals are bounded per client address and expire: who proposed each (null for
+  // older rows), and indexes to count and prune the unfunded ones; zero-conf exposure is capped
+  // across channels.
+  `
+  ALTER TABLE pending_opens ADD COLUMN client TEXT;
+  CREATE INDEX pending_opens_unfunded ON pending_opens (created_at) WHERE channel_id IS NULL;
+  CREATE INDEX pending_opens_unfunded_by_client ON pending_opens (client, created_at) WHERE channel_id IS NULL;
+  -- What is held on channels whose funding has not confirmed, summed for the zero-conf total limit.
+  CREATE INDEX channels_unconfirmed ON channels (paid) WHERE funding_confirmed = 0 AND state <> 'closed';
+  `,
 ];
 
 /** Brings a database up to the newest schema; safe when several processes start at once. */

@@ -151,8 +151,9 @@ export function pendingFromRow(r: PendingOpenRow): StoredPendingOpen {
   };
 }
 
-export function pendingInsertParams(p: PendingOpen, now: number): Record<string, unknown> {
+export function pendingInsertParams(p: PendingOpen, now: number, client: string | null = null): Record<string, unknown> {
   return {
+    client,
     open_id: p.openId,
     version: p.request.version,
     network: p.request.network,

@@ -26,13 +26,16 @@ import type {
   ChannelEvent,
   ChannelsChange,
   ChannelStore,
+  PendingOpenBounds,
   SettlementPatch,
   SettlementRecord,
   SettlementStatus,
   StoredPendingOpen,
+  StoreView,
   UpdateOptions,
 } from './channel-store.ts';
 import { migrate } from './migrations.ts';
+import { assertUnconfirmedTotal } from '../zero-conf.ts';
 import {
   channelFromParts,
   channelFromRow,
@@ -101,6 +104,8 @@ export class SqliteChannelStore implements ChannelStore {
   private readonly fixedById = new Map<string, FixedPart>();
 
   private readonly stmt;
+  /** Read inside a write transaction, so it sees the batch's own earlier writes. */
+  private readonly view: StoreView = { unconfirmedPaid: () => this.stmt.unconfirmedPaid.get() as bigint };
   private readonly applyBatch: Database.Transaction<(ops: QueuedUpdate[]) => Outcome[]>;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
@@ -115,10 +120,14 @@ export class SqliteChannelStore implements ChannelStore {
     this.stmt = {
       nextKeyIndex: db.prepare("UPDATE counters SET value = value + 1 WHERE name = 'server_key_index' RETURNING value - 1 AS idx"),
       insertPending: db.prepare(`INSERT INTO pending_opens (open_id, version, network, client_pubkey, capacity, expiry,
-        change_script, token_hash, server_key_index, server_pubkey, created_at)
+        change_script, token_hash, server_key_index, server_pubkey, created_at, client)
         VALUES (@open_id, @version, @network, @client_pubkey, @capacity, @expiry, @change_script, @token_hash,
-        @server_key_index, @server_pubkey, @created_at)`),
+        @server_key_index, @server_pubkey, @created_at, @client)`),
       getPending: db.prepare('SELECT * FROM pending_opens WHERE open_id = ?'),
+      prunePending: db.prepare('DELETE FROM pending_opens WHERE channel_id IS NULL AND created_at < ?'),
+      // Count and oldest creation time of the unfunded proposals, of everyone or of one client.
+      unfundedPending: db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM pending_opens WHERE channel_id IS NULL'),
+      unfundedPendingOf: db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM pending_opens WHERE channel_id IS NULL AND client = ?'),
       linkPending: db.prepare('UPDATE pending_opens SET channel_id = ? WHERE open_id = ?'),
       unlinkPending: db.prepare('UPDATE pending_opens SET channel_id = NULL WHERE open_id = ? AND channel_id = ?'),
       insertChannel: db.prepare(`INSERT INTO channels (id, network, funding_txid, funding_vout, funding_tx, server_pubkey,
@@ -132,6 +141,7 @@ export class SqliteChannelStore implements ChannelStore {
       getChannelState: db.prepare(`SELECT state, paid, signature, spent, funding_confirmed, settlement_txid, close_reason
         FROM channels WHERE id = ?`),
       hasChannel: db.prepare('SELECT 1 FROM channels WHERE id = ?').pluck(),
+      unconfirmedPaid: db.prepare("SELECT COALESCE(SUM(paid), 0) FROM channels WHERE funding_confirmed = 0 AND state <> 'closed'").pluck().safeIntegers(),
       // Positional parameters: binding named ones costs ~3x. Without `state` when it is unchanged
       // (every payment and debit), so SQLite leaves the channels_by_state index, and its page in
       // the WAL, alone.
@@ -175,18 +185,44 @@ export class SqliteChannelStore implements ChannelStore {
     this.stmt.insertPending.run(pendingInsertParams(open, this.now()));
   }
 
+  async proposeOpen(client: string, bounds: PendingOpenBounds, build: (serverKeyIndex: number) => PendingOpen): Promise<PendingOpen> {
+    // The key handed out must survive a power cut, or its index could be handed out again.
+    this.setSync(this.fullSync ? 'FULL' : 'NORMAL');
+    return this.db
+      .transaction(() => {
+        const now = this.now();
+        this.stmt.prunePending.run(now - bounds.ttlMs);
+        const mine = this.stmt.unfundedPendingOf.get(client) as { n: number; oldest: number | null };
+        const all = this.stmt.unfundedPending.get() as { n: number; oldest: number | null };
+        for (const [count, limit, whose] of [[mine, bounds.perClient, 'from this address'], [all, bounds.total, 'on this server']] as const) {
+          if (count.n < limit) continue;
+          const retryAfter = Math.max(1, Math.ceil(((count.oldest ?? now) + bounds.ttlMs - now) / 1000));
+          throw new ProtocolError('RATE_LIMITED', `${limit} channel proposals ${whose} are waiting to be funded; retry in ${retryAfter} s`, { retryAfter });
+        }
+        const { idx } = this.stmt.nextKeyIndex.get() as { idx: number };
+        const open = build(idx);
+        this.stmt.insertPending.run(pendingInsertParams(open, now, client));
+        return open;
+      })
+      .immediate();
+  }
+
   async getPendingOpen(openId: string): Promise<StoredPendingOpen | null> {
     const row = this.stmt.getPending.get(openId) as PendingOpenRow | undefined;
     return row ? pendingFromRow(row) : null;
   }
 
-  async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string): Promise<void> {
+  async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string, opts: { zeroConfTotalLimit?: bigint } = {}): Promise<void> {
+    // Stored before its funding is broadcast: it must survive a power cut after the broadcast.
+    this.setSync(this.fullSync ? 'FULL' : 'NORMAL');
     this.db
       .transaction(() => {
         const pending = this.stmt.getPending.get(openId) as PendingOpenRow | undefined;
         if (!pending) throw new ProtocolError('UNKNOWN_CHANNEL', `no open ${openId}`);
         if (pending.channel_id !== null) throw new ProtocolError('FUNDING_MISMATCH', `open ${openId} is already funded by ${pending.channel_id}`);
         if (this.stmt.hasChannel.get(channel.id)) throw new ProtocolError('FUNDING_MISMATCH', `${channel.id} already funds a channel`);
+        const limit = opts.zeroConfTotalLimit;
+        if (limit !== undefined && !channel.fundingConfirmed) assertUnconfirmedTotal(this.view.unconfirmedPaid() + channel.paid, limit);
         const now = this.now();
         // The fixed part is cached from the first read of the row on, never from the caller's object.
         this.fixedById.delete(channel.id);
@@ -223,9 +259,9 @@ export class SqliteChannelStore implements ChannelStore {
     return live ? channelFromParts(id, fixed, live) : null;
   }
 
-  updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>, opts: UpdateOptions = {}): Promise<T> {
+  updateChannel<T>(id: string, change: (channel: ServerChannel, view: StoreView) => ChannelChange<T>, opts: UpdateOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    return this.enqueue<T>(() => this.apply(id, change as (ch: ServerChannel) => ChannelChange<unknown>), opts.durable ?? true);
+    return this.enqueue<T>(() => this.apply(id, change as (ch: ServerChannel, view: StoreView) => ChannelChange<unknown>), opts.durable ?? true);
   }
 
   updateChannels<T>(ids: readonly string[], change: (channels: ServerChannel[]) => ChannelsChange<T>): Promise<T> {
@@ -291,12 +327,12 @@ export class SqliteChannelStore implements ChannelStore {
   }
 
   /** Decides one update (nothing written if it is refused), then writes it; refusals are outcomes, write errors throw. */
-  private apply(id: string, decide: (ch: ServerChannel) => ChannelChange<unknown>): Outcome {
+  private apply(id: string, decide: (ch: ServerChannel, view: StoreView) => ChannelChange<unknown>): Outcome {
     const before = this.readChannel(id);
     if (!before) return { ok: false, error: new ProtocolError('UNKNOWN_CHANNEL', `no channel ${id}`) };
     let change: ChannelChange<unknown>;
     try {
-      change = decide(before);
+      change = decide(before, this.view);
       if (change.channel.id !== before.id) throw new Error('an update must not change a channel id');
     } catch (error) {
       return { ok: false, error };

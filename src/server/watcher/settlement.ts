@@ -20,9 +20,9 @@ export type BroadcastOutcome = 'broadcast' | 'rejected' | 'pending';
 export type SendResult = { outcome: 'broadcast' } | { outcome: 'rejected' | 'pending'; reason: string };
 
 /** The rate a new settlement is built at: the chain's estimate, never above the operator's cap. */
-export async function newSettlementFeeRate(ctx: ServerContext): Promise<bigint> {
+export async function newSettlementFeeRate(ctx: ServerContext, tip?: number): Promise<bigint> {
   const { config } = ctx;
-  return capped(await settlementFeeRate(ctx.chain, config.feeTargetBlocks, config.feeRate), config.maxFeeRate);
+  return capped(await settlementFeeRate(ctx.fees, config.feeTargetBlocks, config.feeRate, ctx.logger, tip), config.maxFeeRate);
 }
 
 /**
@@ -71,8 +71,9 @@ export function buildSettlement(ctx: ServerContext, chans: ServerChannel[], feeR
 /**
  * Settles those of the channels `ids` that `ready` accepts as they are inside the store
  * transaction (a payment or another settlement may have come in since the caller looked): builds
- * their settlement and records it with them marked closing, all in that transaction. Null when
- * none was ready.
+ * their settlement and records it with them marked closing, all in that transaction. `prepare`
+ * turns a ready channel into the one to settle (a close applies its final payment there; if it
+ * throws, nothing is written). Null when none was ready.
  */
 export function recordSettlement(
   ctx: ServerContext,
@@ -80,14 +81,20 @@ export function recordSettlement(
   feeRate: bigint,
   ready: (channel: ServerChannel) => boolean,
   createdAt: number,
+  prepare: (channel: ServerChannel) => ServerChannel = (c) => c,
 ): Promise<SettlementRecord | null> {
   return ctx.store.updateChannels(ids, (chans) => {
-    const settled = chans.filter(ready);
-    if (settled.length === 0) return { channels: chans, result: null };
+    const due = chans.filter(ready);
+    if (due.length === 0) return { channels: chans, result: null };
+    const settled = due.map(prepare);
     const record = buildSettlement(ctx, settled, feeRate, null, createdAt);
+    const raised = settled.flatMap((c, i) => (c.paid > due[i]!.paid ? [{ channelId: c.id, kind: 'payment' as const, amount: c.paid - due[i]!.paid }] : []));
     return {
-      channels: chans.map((c) => (settled.includes(c) ? markSettling(c, record.txid) : c)),
-      events: settled.map((c) => ({ channelId: c.id, kind: 'settling' as const, amount: c.paid, ref: record.txid })),
+      channels: chans.map((c) => {
+        const i = due.indexOf(c);
+        return i < 0 ? c : markSettling(settled[i]!, record.txid);
+      }),
+      events: [...raised, ...settled.map((c) => ({ channelId: c.id, kind: 'settling' as const, amount: c.paid, ref: record.txid }))],
       settlement: record,
       result: record,
     };

@@ -380,7 +380,7 @@ export class SettlementWatcher {
 
   private async bump(rec: SettlementRecord, tip: number, report: TickReport): Promise<void> {
     const { config, store } = this.ctx;
-    const estimate = await settlementFeeRate(this.ctx.chain, config.feeTargetBlocks, config.feeRate);
+    const estimate = await settlementFeeRate(this.ctx.fees, config.feeTargetBlocks, config.feeRate, this.ctx.logger, tip);
     const feeRate = bumpedFeeRate(rec.feeRate, estimate, config.maxFeeRate);
     if (feeRate === null) {
       this.ctx.logger.warn('settlement stuck at the maximum fee rate', { txid: rec.txid, feeRate: rec.feeRate, maxFeeRate: config.maxFeeRate });
@@ -417,7 +417,7 @@ export class SettlementWatcher {
   private async settleDue(tip: number, open: ServerChannel[], report: TickReport): Promise<void> {
     const due = open.filter((c) => this.isDue(c, tip));
     if (due.length === 0) return;
-    const feeRate = await newSettlementFeeRate(this.ctx);
+    const feeRate = await newSettlementFeeRate(this.ctx, tip);
     for (let i = 0; i < due.length; i += MAX_BATCH_CHANNELS) {
       const ids = due.slice(i, i + MAX_BATCH_CHANNELS).map((c) => c.id);
       const outcome = await this.attempt(report, 'settle', ids.join(' '), () => this.settleBatch(ids, feeRate, tip, report));

@@ -73,7 +73,7 @@ export function stubChain(tip = 1_000): ChainBackend & { broadcasts: string[] } 
   return {
     broadcasts,
     getTipHeight: async () => tip,
-    getFeeEstimates: async () => ({}),
+    getFeeRates: async () => ({ source: 'esplora', byTarget: [], minRelay: null }),
     getTxStatus: async () => ({ confirmed: true, block_height: tip, block_hash: '00'.repeat(32), block_time: 0 }),
     broadcast: async (hex) => {
       broadcasts.push(hex);

@@ -20,6 +20,8 @@ interface Pending {
 }
 
 export const APPROVAL_TIMEOUT_MS = 120_000;
+/** The longest a request may wait, however often the reader asks for more time. */
+export const APPROVAL_MAX_WAIT_MS = 600_000;
 
 export class Approvals {
   private readonly pending = new Map<string, Pending>();
@@ -30,14 +32,19 @@ export class Approvals {
     private readonly ui: ApprovalUi,
     private readonly now: () => number = Date.now,
     private readonly timeoutMs = APPROVAL_TIMEOUT_MS,
+    private readonly maxWaitMs = APPROVAL_MAX_WAIT_MS,
   ) {}
 
   /**
-   * Asks the user. A second request for the same site while one is open joins it: ten images on
-   * one page make one prompt, not ten.
+   * Asks the user. A second request for the same site, from the same initiator and through the
+   * same channel API, while one is open joins it: ten images on one page make one prompt, not
+   * ten. A request from another page or naming another channel API gets its own window, so an
+   * answer never covers what the reader was not shown.
    */
   request(view: Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'>): Promise<ApprovalChoice> {
-    for (const p of this.pending.values()) if (p.view.site === view.site) return p.promise;
+    for (const p of this.pending.values()) {
+      if (p.view.site === view.site && p.view.initiator === view.initiator && p.view.endpoint === view.endpoint) return p.promise;
+    }
     const id = `a${++this.seq}-${Math.random().toString(36).slice(2, 10)}`;
     const createdAt = this.now();
     let resolve!: (c: ApprovalChoice) => void;
@@ -82,6 +89,24 @@ export class Approvals {
   decide(id: string, choice: ApprovalChoice, fromWindow?: number): boolean {
     const p = this.pending.get(id);
     return this.finish(id, choice, p?.handle === undefined || p.handle !== fromWindow);
+  }
+
+  /**
+   * The reader needs time (WCAG 2.2.1): at least `leftMs` from now, never less than the request
+   * already had, never past `maxWaitMs` after it was made (the page's request waits meanwhile).
+   * Answers the deadline now in force; null when the request is already answered or gone.
+   */
+  extend(id: string, leftMs: number): number | null {
+    const p = this.pending.get(id);
+    if (!p) return null;
+    const now = this.now();
+    const deadline = Math.min(Math.max(p.view.deadline, now + Math.max(0, leftMs)), p.view.createdAt + this.maxWaitMs);
+    if (deadline > p.view.deadline) {
+      p.view = { ...p.view, deadline };
+      clearTimeout(p.timer);
+      p.timer = setTimeout(() => this.finish(id, { kind: 'deny' }), deadline - now);
+    }
+    return p.view.deadline;
   }
 
   /** The user closed the prompt window without choosing: that is a no. */

@@ -5,6 +5,7 @@
  * budget. Alby debits after paying, which lets parallel payments overshoot; this does not.
  */
 import { MAX_PERIOD_DAYS, defaultPolicy, remaining, rollPeriod, settleStale, type SitePolicy } from './policy.ts';
+import { sameSite } from '../../../core/site.ts';
 import type { PaywallStore } from './store.ts';
 import type { SitePolicyPatch } from './views.ts';
 
@@ -36,6 +37,17 @@ export class BudgetService {
   async policy(site: string): Promise<SitePolicy | undefined> {
     const p = await this.store.getPolicy(site);
     return p && this.current(p);
+  }
+
+  /**
+   * The policy that governs a payment at `site` through `endpoint`: the site's own, or, when it
+   * has none, the policy of the same-site origin whose channel API this is (img.news.example's
+   * items are paid under www.news.example's budget, not asked about as a new site).
+   */
+  async policyFor(site: string, endpoint: string): Promise<SitePolicy | undefined> {
+    const own = await this.policy(site);
+    if (own) return own;
+    return (await this.policies()).find((p) => p.endpoint === endpoint && sameSite(p.site, site));
   }
 
   async policies(): Promise<SitePolicy[]> {
@@ -87,6 +99,7 @@ export class BudgetService {
     const now = this.clock.now();
     const maxPrice = patch.maxPrice === undefined ? undefined : parseAmount(patch.maxPrice, 'maxPrice');
     const budget = patch.budget === undefined ? undefined : parseAmount(patch.budget, 'budget');
+    const depositLimit = patch.depositLimit === undefined ? undefined : parseAmount(patch.depositLimit, 'depositLimit');
     if (patch.periodDays !== undefined && (!Number.isInteger(patch.periodDays) || patch.periodDays < 1 || patch.periodDays > MAX_PERIOD_DAYS)) {
       throw new BudgetError(`periodDays must be a whole number from 1 to ${MAX_PERIOD_DAYS}`);
     }
@@ -102,6 +115,7 @@ export class BudgetService {
         ...(patch.blocked !== undefined ? { blocked: patch.blocked } : {}),
         ...(maxPrice !== undefined ? { maxPrice } : {}),
         ...(budget !== undefined ? { budget } : {}),
+        ...(depositLimit !== undefined ? { depositLimit } : {}),
         ...(endpoint ? { endpoint } : {}),
         updatedAt: now,
       };
@@ -109,11 +123,25 @@ export class BudgetService {
     });
   }
 
-  /** Remembers the site's channel API once seen, without creating a policy the user never set. */
-  async noteEndpoint(site: string, endpoint: string): Promise<void> {
+  /**
+   * Remembers the channel API a payment went through, without creating a policy the reader never
+   * set. `replace` only after the reader approved a change (the prompt showed both): a site's
+   * known channel API is never swapped in silence.
+   */
+  async noteEndpoint(site: string, endpoint: string, replace = false): Promise<void> {
     await this.store.update(site, (stored) => {
-      if (!stored || stored.endpoint === endpoint) return { policy: stored, result: undefined };
+      if (!stored || stored.endpoint === endpoint || (stored.endpoint !== null && !replace)) return { policy: stored, result: undefined };
       return { policy: { ...stored, endpoint }, result: undefined };
+    });
+  }
+
+  /** A channel was opened with the site: counts against the period's one unasked channel. */
+  async noteOpened(site: string): Promise<void> {
+    const now = this.clock.now();
+    await this.store.update(site, (stored) => {
+      if (!stored) return { policy: undefined, result: undefined };
+      const p = this.current(stored);
+      return { policy: { ...p, channelsOpened: (p.channelsOpened ?? 0) + 1, updatedAt: now }, result: undefined };
     });
   }
 

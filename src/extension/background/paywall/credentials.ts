@@ -3,8 +3,22 @@
  * rules, so an item bought from prepaid credit costs no extra round trip and the page's scripts
  * never see the token. `Paychan-Credential` rather than `Authorization`, so the site's own login
  * is left alone. Session rules last until the browser closes, like the unlocked wallet.
+ *
+ * A credential goes only to the site whose channel issued it (its registrable domain, so
+ * `img.news.example` gets what `www.news.example` paid for; an IP address or localhost: that
+ * origin), with the URL's scheme, and only for:
+ * - top-level GET navigations (main_frame) from anywhere: the reader sees where they land;
+ * - everything else (frames, images, fetch, and top-level form posts …) that the site itself
+ *   initiated: another site's page cannot post a form into the paid site with its credit.
+ * A page of another site embedding the paid site's items therefore never spends its credit. A
+ * third-party request the reader approved by hand gets a one-shot grant for that URL, that tab
+ * and that initiator, dropped once the item is delivered (or soon after).
+ *
+ * Every change to the rules runs in one queue: two sites paid at the same moment would otherwise
+ * read the same free ids and the second update would fail ("duplicate rule id").
  */
 import { CREDENTIAL_HEADER } from '../../../core/http-binding.ts';
+import { siteOfHost } from '../../../core/site.ts';
 
 /** The slice of chrome.declarativeNetRequest used here (Firefox has the same shape). */
 export interface DnrRule {
@@ -17,7 +31,10 @@ export interface DnrRule {
   condition: {
     urlFilter?: string;
     resourceTypes?: string[];
+    requestDomains?: string[];
     initiatorDomains?: string[];
+    tabIds?: number[];
+    requestMethods?: string[];
   };
 }
 
@@ -26,108 +43,253 @@ export interface DnrApi {
   updateSessionRules(opts: { removeRuleIds?: number[]; addRules?: DnrRule[] }): Promise<void>;
 }
 
-/** Navigations into the site: any page may link to it, and the user sees where they land. */
-export const NAVIGATION_TYPES = ['main_frame', 'sub_frame'];
-/** Everything else a page loads: only the site's own pages (or pages the user approved) get the credential. */
-export const SUBRESOURCE_TYPES = ['xmlhttprequest', 'image', 'media', 'script', 'stylesheet', 'font', 'object', 'ping', 'other'];
+/** Navigations into the site: any page may link to it, and the reader sees where they land. */
+export const NAVIGATION_TYPES = ['main_frame'];
+/** Everything else a page loads: only the site's own pages get the credential. */
+export const SUBRESOURCE_TYPES = ['sub_frame', 'xmlhttprequest', 'image', 'media', 'script', 'stylesheet', 'font', 'object', 'ping', 'other'];
 
 /** Session rule ids below this belong to whoever else may use DNR in this extension. */
 export const RULE_ID_BASE = 10_000;
+/** A one-shot grant outlives its request by at most this much. */
+export const GRANT_TTL_MS = 30_000;
 
-export function urlFilterFor(site: string): string {
-  return `|${site}/`;
+/** Where one site's credential may go. */
+export interface CredentialScope {
+  /** The site: registrable domain, or the host when there is none (IP, localhost). */
+  site: string;
+  urlFilter: string;
+  requestDomains?: string[];
+  initiatorDomains: string[];
 }
 
-/**
- * The two rules for one site. Subresources carry the credential only when the request comes from
- * the site itself or a host the user approved: otherwise any page could embed the site's paid
- * items and spend the user's prepaid credit, as cross-site requests spend cookies.
- */
-export function buildRules(site: string, credential: string, initiatorHosts: readonly string[], ids: [number, number]): DnrRule[] {
-  const host = new URL(site).hostname;
-  const headers = [{ header: CREDENTIAL_HEADER, operation: 'set', value: credential }];
-  const urlFilter = urlFilterFor(site);
+/** The scope of the site `url` is on; null for a URL that is not http(s). */
+export function scopeOf(url: string): CredentialScope | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  const site = siteOfHost(url);
+  if (!site || (u.protocol !== 'https:' && u.protocol !== 'http:')) return null;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  // No registrable domain (an IP address, localhost): the origin itself, port included, so two
+  // servers on one loopback address never get each other's credential.
+  if (site === host && !host.includes('.')) return { site, urlFilter: `|${u.origin}/`, initiatorDomains: [host] };
+  if (site === host && /^[0-9.]+$/.test(host)) return { site, urlFilter: `|${u.origin}/`, initiatorDomains: [host] };
+  return { site, urlFilter: `|${u.protocol}//`, requestDomains: [site], initiatorDomains: [site] };
+}
+
+function sameScope(r: DnrRule, s: CredentialScope): boolean {
+  return r.id >= RULE_ID_BASE && r.condition.tabIds === undefined && r.condition.urlFilter === s.urlFilter && (r.condition.requestDomains?.[0] ?? null) === (s.requestDomains?.[0] ?? null);
+}
+
+function header(credential: string) {
+  return [{ header: CREDENTIAL_HEADER, operation: 'set', value: credential }];
+}
+
+/** The two rules for one site: navigations from anywhere, everything else from the site itself. */
+export function buildRules(scope: CredentialScope, credential: string, ids: [number, number]): DnrRule[] {
+  const base = { urlFilter: scope.urlFilter, ...(scope.requestDomains ? { requestDomains: scope.requestDomains } : {}) };
   return [
-    { id: ids[0], priority: 1, action: { type: 'modifyHeaders', requestHeaders: headers }, condition: { urlFilter, resourceTypes: NAVIGATION_TYPES } },
+    { id: ids[0], priority: 1, action: { type: 'modifyHeaders', requestHeaders: header(credential) }, condition: { ...base, resourceTypes: NAVIGATION_TYPES, requestMethods: ['get', 'head'] } },
     {
       id: ids[1],
       priority: 1,
-      action: { type: 'modifyHeaders', requestHeaders: headers },
-      condition: { urlFilter, resourceTypes: SUBRESOURCE_TYPES, initiatorDomains: [...new Set([host, ...initiatorHosts])] },
+      action: { type: 'modifyHeaders', requestHeaders: header(credential) },
+      condition: { ...base, resourceTypes: [...NAVIGATION_TYPES, ...SUBRESOURCE_TYPES], initiatorDomains: scope.initiatorDomains },
     },
   ];
 }
 
-export class CredentialRules {
-  constructor(private readonly dnr: DnrApi) {}
+function freeIds(rules: DnrRule[], n: number, reuse: number[] = []): number[] {
+  const used = new Set(rules.map((r) => r.id).filter((id) => !reuse.includes(id)));
+  const ids: number[] = [];
+  for (let id = RULE_ID_BASE; ids.length < n; id++) if (!used.has(id)) ids.push(id);
+  return ids;
+}
 
-  /** Installs (or replaces) the credential for `site`. */
-  async set(site: string, credential: string, initiatorHosts: readonly string[] = []): Promise<void> {
-    const rules = await this.dnr.getSessionRules();
-    const filter = urlFilterFor(site);
-    const old = rules.filter((r) => r.condition.urlFilter === filter && r.id >= RULE_ID_BASE).map((r) => r.id);
-    const used = new Set(rules.map((r) => r.id).filter((id) => !old.includes(id)));
-    const ids: number[] = [];
-    for (let id = RULE_ID_BASE; ids.length < 2; id++) if (!used.has(id)) ids.push(id);
-    await this.dnr.updateSessionRules({ removeRuleIds: old, addRules: buildRules(site, credential, initiatorHosts, [ids[0]!, ids[1]!]) });
+export class CredentialRules {
+  private queue: Promise<unknown> = Promise.resolve();
+  /** `${tabId} ${url}` of the one-shot grants outstanding, so a receipt without one costs no rule read. */
+  private readonly grants = new Set<string>();
+  /** The rules taken down by `suspend` (the wallet locked), put back by `resume`. */
+  private suspended: DnrRule[] | null = null;
+
+  constructor(
+    private readonly dnr: DnrApi,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Runs one read-modify-write of the rules after every earlier one. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Installs (or replaces) the credential for the site `url` is on. */
+  set(url: string, credential: string): Promise<void> {
+    const scope = scopeOf(url);
+    if (!scope) return Promise.resolve();
+    return this.serial(async () => {
+      if (this.suspended) {
+        // Locked while a payment finished: the credential waits with the others for the unlock.
+        this.suspended = [...this.suspended.filter((r) => !sameScope(r, scope)), ...buildRules(scope, credential, [RULE_ID_BASE, RULE_ID_BASE])];
+        return;
+      }
+      const rules = await this.dnr.getSessionRules();
+      const old = rules.filter((r) => sameScope(r, scope)).map((r) => r.id);
+      const [a, b] = freeIds(rules, 2, old) as [number, number];
+      await this.dnr.updateSessionRules({ removeRuleIds: old, addRules: buildRules(scope, credential, [a, b]) });
+    });
   }
 
   /**
-   * Changes the credential `site`'s rules send (e.g. a top-up riding inline, or dropping it once
-   * acknowledged), keeping their ids and conditions. False when the site has no rules: nothing is
-   * installed that the user did not pay for.
+   * A third-party request the reader approved by hand: the credential goes with this URL, from
+   * this initiator, in this tab, until the item is delivered (`delivered`) or GRANT_TTL_MS pass.
    */
-  async update(site: string, credential: string): Promise<boolean> {
-    const filter = urlFilterFor(site);
-    const old = (await this.dnr.getSessionRules()).filter((r) => r.condition.urlFilter === filter && r.id >= RULE_ID_BASE);
-    if (!old.length) return false;
-    const current = old[0]!.action.requestHeaders?.find((h) => h.header === CREDENTIAL_HEADER)?.value;
-    if (current === credential) return true;
-    const next = old.map((r) => ({
-      ...r,
-      action: { ...r.action, requestHeaders: [{ header: CREDENTIAL_HEADER, operation: 'set', value: credential }] },
-    }));
-    await this.dnr.updateSessionRules({ removeRuleIds: old.map((r) => r.id), addRules: next });
-    return true;
+  grantOnce(url: string, initiator: string, tabId: number, credential: string): Promise<void> {
+    const init = new URL(initiator).hostname.replace(/^\[|\]$/g, '');
+    const filter = `|${stripFragment(url)}|`;
+    return this.serial(async () => {
+      if (this.suspended) return;
+      const rules = await this.dnr.getSessionRules();
+      const [id] = freeIds(rules, 1) as [number];
+      const rule: DnrRule = {
+        id,
+        priority: 2,
+        action: { type: 'modifyHeaders', requestHeaders: header(credential) },
+        condition: { urlFilter: filter, resourceTypes: [...NAVIGATION_TYPES, ...SUBRESOURCE_TYPES], initiatorDomains: [init], tabIds: [tabId] },
+      };
+      await this.dnr.updateSessionRules({ addRules: [rule] });
+      this.grants.add(`${tabId} ${stripFragment(url)}`);
+      const expire = setTimeout(() => void this.delivered(url, tabId).catch(() => undefined), GRANT_TTL_MS);
+      (expire as { unref?: () => void }).unref?.();
+    });
   }
 
-  /** The credential currently attached for `site`, if any. */
-  async current(site: string): Promise<string | null> {
-    const filter = urlFilterFor(site);
-    const rule = (await this.dnr.getSessionRules()).find((r) => r.condition.urlFilter === filter && r.id >= RULE_ID_BASE);
+  /** The item a one-shot grant was for arrived (or its time is up): the grant goes. */
+  delivered(url: string, tabId: number): Promise<void> {
+    const filter = `|${stripFragment(url)}|`;
+    if (!this.grants.delete(`${tabId} ${stripFragment(url)}`)) return Promise.resolve();
+    return this.serial(async () => {
+      const ids = (await this.dnr.getSessionRules()).filter((r) => r.id >= RULE_ID_BASE && r.condition.urlFilter === filter && r.condition.tabIds?.[0] === tabId).map((r) => r.id);
+      if (ids.length) await this.dnr.updateSessionRules({ removeRuleIds: ids });
+    });
+  }
+
+  /**
+   * Changes the credential the rules of `url`'s site send (e.g. a top-up riding inline, or
+   * dropping it once acknowledged), keeping their ids and conditions. False when the site has no
+   * rules: nothing is installed that the reader did not pay for.
+   */
+  update(url: string, credential: string): Promise<boolean> {
+    const scope = scopeOf(url);
+    if (!scope) return Promise.resolve(false);
+    return this.serial(async () => {
+      if (this.suspended) {
+        const held = this.suspended.some((r) => sameScope(r, scope));
+        this.suspended = this.suspended.map((r) => (sameScope(r, scope) ? { ...r, action: { ...r.action, requestHeaders: header(credential) } } : r));
+        return held;
+      }
+      const old = (await this.dnr.getSessionRules()).filter((r) => sameScope(r, scope));
+      if (!old.length) return false;
+      const current = old[0]!.action.requestHeaders?.find((h) => h.header === CREDENTIAL_HEADER)?.value;
+      if (current === credential) return true;
+      const next = old.map((r) => ({ ...r, action: { ...r.action, requestHeaders: header(credential) } }));
+      await this.dnr.updateSessionRules({ removeRuleIds: old.map((r) => r.id), addRules: next });
+      return true;
+    });
+  }
+
+  /** The credential currently attached for `url`'s site, if any. */
+  async current(url: string): Promise<string | null> {
+    const scope = scopeOf(url);
+    if (!scope) return null;
+    await this.queue;
+    const rule = (await this.dnr.getSessionRules()).find((r) => sameScope(r, scope));
     return rule?.action.requestHeaders?.find((h) => h.header === CREDENTIAL_HEADER)?.value ?? null;
   }
 
-  async remove(site: string): Promise<void> {
-    const filter = urlFilterFor(site);
-    const ids = (await this.dnr.getSessionRules()).filter((r) => r.condition.urlFilter === filter && r.id >= RULE_ID_BASE).map((r) => r.id);
-    if (ids.length) await this.dnr.updateSessionRules({ removeRuleIds: ids });
+  remove(url: string): Promise<void> {
+    const scope = scopeOf(url);
+    if (!scope) return Promise.resolve();
+    return this.serial(async () => {
+      const ids = (await this.dnr.getSessionRules()).filter((r) => sameScope(r, scope)).map((r) => r.id);
+      if (ids.length) await this.dnr.updateSessionRules({ removeRuleIds: ids });
+    });
   }
 
   /** Sites that currently carry a credential. */
   async sites(): Promise<string[]> {
+    await this.queue;
     const out = new Set<string>();
     for (const r of await this.dnr.getSessionRules()) {
-      const f = r.condition.urlFilter;
-      if (r.id >= RULE_ID_BASE && f?.startsWith('|') && f.endsWith('/')) out.add(f.slice(1, -1));
+      if (r.id < RULE_ID_BASE || r.condition.tabIds !== undefined) continue;
+      const site = r.condition.requestDomains?.[0] ?? (r.condition.urlFilter ? siteOfHost(r.condition.urlFilter.slice(1)) : null);
+      if (site) out.add(site);
     }
     return [...out];
   }
 
-  /** On lock: credentials stop flowing until the wallet is unlocked and pays again. */
-  async clear(): Promise<void> {
-    const ids = (await this.dnr.getSessionRules()).filter((r) => r.id >= RULE_ID_BASE).map((r) => r.id);
-    if (ids.length) await this.dnr.updateSessionRules({ removeRuleIds: ids });
+  /** Removes every credential rule (grants included), forgetting them. */
+  clear(): Promise<void> {
+    return this.serial(async () => {
+      this.grants.clear();
+      const ids = (await this.dnr.getSessionRules()).filter((r) => r.id >= RULE_ID_BASE).map((r) => r.id);
+      if (ids.length) await this.dnr.updateSessionRules({ removeRuleIds: ids });
+    });
   }
+
+  /**
+   * The wallet locked: no credential is sent, so neither prepaid credit nor an inline payment
+   * can be spent, until `resume`. The rules are kept in memory only (a worker restarted while
+   * locked forgets them: the next 402 pays anew once unlocked). One-shot grants are dropped.
+   */
+  suspend(): Promise<void> {
+    return this.serial(async () => {
+      const mine = (await this.dnr.getSessionRules()).filter((r) => r.id >= RULE_ID_BASE);
+      this.grants.clear();
+      const kept = mine.filter((r) => r.condition.tabIds === undefined);
+      this.suspended = [...(this.suspended ?? []), ...kept];
+      if (mine.length) await this.dnr.updateSessionRules({ removeRuleIds: mine.map((r) => r.id) });
+    });
+  }
+
+  /** The wallet unlocked: the suspended rules come back, unless a newer credential replaced them. */
+  resume(): Promise<void> {
+    return this.serial(async () => {
+      const back = this.suspended ?? [];
+      this.suspended = null;
+      if (!back.length) return;
+      const rules = await this.dnr.getSessionRules();
+      const live = (r: DnrRule) => rules.some((x) => x.id >= RULE_ID_BASE && x.condition.tabIds === undefined && x.condition.urlFilter === r.condition.urlFilter && (x.condition.requestDomains?.[0] ?? null) === (r.condition.requestDomains?.[0] ?? null));
+      const restore = back.filter((r) => !live(r));
+      const ids = freeIds(rules, restore.length);
+      if (restore.length) await this.dnr.updateSessionRules({ addRules: restore.map((r, i) => ({ ...r, id: ids[i]! })) });
+    });
+  }
+
+  get isSuspended(): boolean {
+    return this.suspended !== null;
+  }
+}
+
+function stripFragment(url: string): string {
+  const i = url.indexOf('#');
+  return i < 0 ? url : url.slice(0, i);
 }
 
 /** In-memory DNR for tests. */
 export class FakeDnr implements DnrApi {
   rules: DnrRule[] = [];
   async getSessionRules() {
+    await new Promise((r) => setTimeout(r, 0));
     return structuredClone(this.rules);
   }
   async updateSessionRules(opts: { removeRuleIds?: number[]; addRules?: DnrRule[] }) {
+    await new Promise((r) => setTimeout(r, 0));
     const remove = new Set(opts.removeRuleIds ?? []);
     const next = this.rules.filter((r) => !remove.has(r.id));
     for (const r of opts.addRules ?? []) {

@@ -15,6 +15,7 @@ import { RecentChallenges, detectChallenge, detectReceipt, resourceKind, type He
 import { CredentialRules, type DnrApi } from './credentials.ts';
 import { ChannelNotifier } from './notifier.ts';
 import { policyView, siteOf } from './policy.ts';
+import { sameSite } from '../../../core/site.ts';
 import { PaywallService, type PaywallEffects, type WalletPort } from './service.ts';
 import { openPaywallStore, type PaidItem, type PaywallStore } from './store.ts';
 import { ReceiptQueue } from './receipt-queue.ts';
@@ -111,7 +112,9 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
   const notify = async (id: string, title: string, message: string) => {
     await b.notifications.create(id, { type: 'basic', iconUrl: b.runtime.getURL('icons/icon-128.png'), title, message });
   };
+  const topUrl = async (tabId: number) => (tabId < 0 ? null : ((await b.tabs.get(tabId)).url ?? null));
   const effects: PaywallEffects = {
+    topUrl,
     reload: async (tabId) => b.tabs.reload(tabId),
     retryResource: async (tabId, url) => {
       await b.tabs.sendMessage(tabId, { type: 'paywall.retry', url });
@@ -120,21 +123,28 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
   };
   const siteLock = new KeyedMutex();
   const service = new PaywallService({ wallet: deps.wallet, budget, approvals, credentials, effects, clock, mutex: siteLock });
-  const topUps = new BackgroundTopUp({ wallet: deps.wallet, budget, credentials, mutex: siteLock });
+  const topUps = new BackgroundTopUp({ wallet: deps.wallet, budget, credentials, mutex: siteLock, topUrl });
   const receipts = new ReceiptQueue({
     addItems: (items) => lazyStore.addItems(items),
-    record: (r) => deps.wallet.receipt(r.header),
+    record: (r) => deps.wallet.receipt(r.header, r.url),
     topUp: (r) => topUps.afterReceipt(r),
   });
 
   const dropCredentialsFor = async (endpoint: string) => {
     for (const p of await budget.policies()) if (p.endpoint === endpoint) await credentials.remove(p.site).catch(() => undefined);
   };
+  // Locked, nothing may be spent: no credential (with its prepaid credit or an inline payment)
+  // leaves the browser until the wallet is unlocked again.
+  const followLock = (state: string) => {
+    if (state === 'unlocked') void credentials.resume().catch(() => undefined);
+    else void credentials.suspend().catch(() => undefined);
+  };
   const notifier = new ChannelNotifier(notify);
   if (deps.events) {
     deps.wallet.channels().then((c) => notifier.prime(c), () => undefined);
     deps.events.subscribe((e) => {
       notifier.onEvent(e);
+      if (e.type === 'status') followLock(e.data.state);
       // A closed channel's credential is useless: stop sending it, the next 402 pays anew.
       if (e.type === 'channel' && (e.data.state === 'closing' || e.data.state === 'closed' || e.data.state === 'refunding')) {
         void dropCredentialsFor(e.data.endpoint);
@@ -147,11 +157,19 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
   b.webRequest.onHeadersReceived.addListener(
     (details) => {
       const headers = details.responseHeaders as HeaderLike[] | undefined;
+      const d = details as typeof details & { initiator?: string; originUrl?: string };
+      const kind = resourceKind(details.type);
+      // Chrome names the initiating origin, Firefox the initiating document's URL. A top-level GET
+      // is the reader's navigation wherever the link was; a top-level form post is its page's doing.
+      const from = d.initiator ?? (d.originUrl ? siteOf(d.originUrl) : null);
+      const initiator = kind === 'navigation' && (details.method === 'GET' || details.method === 'HEAD') ? null : from;
       const receipt = detectReceipt(details.url, headers);
       if (receipt) {
         const item: PaidItem = { site: receipt.site, url: details.url, amount: receipt.receipt.charged, channel: receipt.channel, tabId: details.tabId, at: clock.now() };
+        service.delivered(details.tabId, details.url);
+        void credentials.delivered(details.url, details.tabId).catch(() => undefined);
         badge.paid(details.tabId, receipt.site, receipt.receipt.charged);
-        void receipts.seen(item, receiptSeen(receipt));
+        void receipts.seen(item, receiptSeen(receipt, { tabId: details.tabId, kind, initiator }));
         return;
       }
       const detected = detectChallenge(details.statusCode, details.url, headers);
@@ -162,12 +180,9 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
       if (detected.challenge.error === 'invalid_credential' || detected.challenge.error === 'channel_closed') {
         void credentials.remove(detected.site).catch(() => undefined);
       }
-      const kind = resourceKind(details.type);
       // Page fetch/XHR is paid when the page's wrapper asks, so the page gets its retry; paying
       // here as well would pay twice.
       if (kind === 'fetch' || kind === 'other') return;
-      const d = details as typeof details & { initiator?: string; originUrl?: string };
-      const initiator = kind === 'navigation' ? null : (d.initiator ?? (d.originUrl ? siteOf(d.originUrl) : null));
       void service.handle({ tabId: details.tabId, url: details.url, kind, initiator, detected });
     },
     { urls: ['<all_urls>'] },
@@ -191,7 +206,9 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     const p = await budget.policy(site);
     if (!p) return null;
     const items = await lazyStore.items({ site, since: p.periodStart });
-    return policyView(p, clock.now(), { items: items.length, charged: items.reduce((s, i) => s + i.amount, 0n) });
+    const channels = await deps.wallet.channels().catch(() => []);
+    const locked = channels.filter((c) => ['opening', 'open', 'closing', 'refunding'].includes(c.state) && sameSite(c.endpoint, site)).reduce((s, c) => s + BigInt(c.capacity), 0n);
+    return policyView(p, clock.now(), { items: items.length, charged: items.reduce((s, i) => s + i.amount, 0n) }, locked);
   };
 
   const handlers: PaywallHandlers = {
@@ -201,6 +218,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
       const detected = await recent.find(tabId, url, CHALLENGE_WAIT_MS);
       if (!detected) return { outcome: 'not-priced' };
       await receipts.flush();
+      // The frame that asks: a fetch from another site's frame is that site's request.
       const initiator = sender.url ? siteOf(sender.url) : null;
       return { outcome: await service.handle({ tabId, url: detected.url, kind: 'fetch', initiator, detected }) };
     },
@@ -243,6 +261,11 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
       requireExtensionPage(sender);
       approvals.decide(id, choice, sender.tab?.windowId);
       return null;
+    },
+    async 'paywall.approval.extend'({ id, leftMs }, sender) {
+      requireExtensionPage(sender);
+      if (typeof leftMs !== 'number' || !Number.isFinite(leftMs) || leftMs < 0) throw new BudgetError('leftMs is a number of milliseconds, at least 0');
+      return approvals.extend(id, leftMs);
     },
   };
 

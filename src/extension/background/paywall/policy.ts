@@ -1,6 +1,8 @@
 /**
- * Per-site policy and budget periods: pure functions, no storage, no browser. A site is an origin
- * (`https://news.example`), because that is what the user sees and what a credential is sent to.
+ * Per-site policy and budget periods: pure functions, no storage, no browser. A policy is kept per
+ * origin (`https://news.example`), because that is what the reader sees; whether two URLs are the
+ * same site (for credentials, initiators and channel APIs) is core/site.ts's `sameSite`, by the
+ * Public Suffix List.
  */
 import type { SitePolicyView } from './views.ts';
 
@@ -22,8 +24,24 @@ export interface SitePolicy {
   /** Held by payments in flight, by reservation id. Counted against the budget until settled. */
   reservations: Record<string, Reservation>;
   endpoint: string | null;
+  /**
+   * The most the site's channels not yet closed may lock in deposits together; absent in
+   * policies stored before it existed, which get DEFAULT_DEPOSIT_LIMIT.
+   */
+  depositLimit?: bigint;
+  /** Channels opened with the site in the current period (auto-pay opens at most one unasked). */
+  channelsOpened?: number;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A site's open deposits together, unless the reader set otherwise: two default-sized channels. */
+export const DEFAULT_DEPOSIT_LIMIT = 100_000n;
+/** Auto-pay opens at most this many channels with a site per period without asking. */
+export const AUTO_CHANNELS_PER_PERIOD = 1;
+
+export function depositLimitOf(p: SitePolicy | undefined): bigint {
+  return p?.depositLimit ?? DEFAULT_DEPOSIT_LIMIT;
 }
 
 export interface Reservation {
@@ -62,7 +80,7 @@ export function rollPeriod(p: SitePolicy, now: number): SitePolicy {
   const len = p.periodDays * DAY_MS;
   if (now < p.periodStart + len) return p;
   const periods = Math.floor((now - p.periodStart) / len);
-  return { ...p, periodStart: p.periodStart + periods * len, spent: 0n };
+  return { ...p, periodStart: p.periodStart + periods * len, spent: 0n, channelsOpened: 0 };
 }
 
 export function reservedTotal(p: SitePolicy): bigint {
@@ -77,21 +95,37 @@ export function remaining(p: SitePolicy): bigint {
   return left > 0n ? left : 0n;
 }
 
-export type Verdict =
-  | { pay: 'auto' }
-  | { pay: 'blocked' }
-  | { pay: 'ask'; reason: 'new-site' | 'ask' | 'price-above-limit' | 'budget-exhausted' | 'third-party'; remaining: bigint | null };
+export type AskReason = 'new-site' | 'ask' | 'price-above-limit' | 'budget-exhausted' | 'third-party' | 'endpoint-changed' | 'new-channel' | 'deposit-limit';
+
+export type Verdict = { pay: 'auto' } | { pay: 'blocked' } | { pay: 'ask'; reason: AskReason; remaining: bigint | null };
+
+/** What a payment would do beyond spending: the facts `evaluate` weighs besides the price. */
+export interface PaymentFacts {
+  /** False when a page of another site (or a tab showing another site) triggered the request. */
+  sameSite: boolean;
+  /** The 402 names another channel API than the one the site used so far. */
+  endpointChanged?: boolean;
+  /** No open channel can pay: the payment opens one, locking `deposit`. */
+  newChannel?: { deposit: bigint; openDeposits: bigint } | null;
+}
 
 /**
  * Whether a payment of `price` (committing at least `need` sats) may go ahead without asking.
- * `sameSite` is false when a page of another site triggered the request: auto-pay then asks,
- * so a page cannot spend the user's budget at sites it merely embeds.
+ * Auto-pay asks when another site's page triggered the request (a page cannot spend the reader's
+ * budget at sites it merely embeds), when the site's channel API changed, when it would open a
+ * second channel in one period or lock more than the site's deposit limit, and when the price or
+ * the budget says so.
  */
-export function evaluate(p: SitePolicy | undefined, price: bigint, need: bigint, sameSite: boolean): Verdict {
+export function evaluate(p: SitePolicy | undefined, price: bigint, need: bigint, facts: PaymentFacts): Verdict {
   if (p?.blocked) return { pay: 'blocked' };
-  if (!p || p.mode !== 'auto') return { pay: 'ask', reason: p ? 'ask' : 'new-site', remaining: null };
-  if (!sameSite) return { pay: 'ask', reason: 'third-party', remaining: null };
+  if (!p || p.mode !== 'auto') return { pay: 'ask', reason: facts.endpointChanged ? 'endpoint-changed' : p ? 'ask' : 'new-site', remaining: null };
+  if (!facts.sameSite) return { pay: 'ask', reason: 'third-party', remaining: null };
+  if (facts.endpointChanged) return { pay: 'ask', reason: 'endpoint-changed', remaining: null };
   if (price > p.maxPrice) return { pay: 'ask', reason: 'price-above-limit', remaining: null };
+  if (facts.newChannel) {
+    if ((p.channelsOpened ?? 0) >= AUTO_CHANNELS_PER_PERIOD) return { pay: 'ask', reason: 'new-channel', remaining: null };
+    if (facts.newChannel.openDeposits + facts.newChannel.deposit > depositLimitOf(p)) return { pay: 'ask', reason: 'deposit-limit', remaining: null };
+  }
   const left = remaining(p);
   if (left < need) return { pay: 'ask', reason: 'budget-exhausted', remaining: left };
   return { pay: 'auto' };
@@ -118,25 +152,6 @@ export function settleStale(p: SitePolicy, now: number): SitePolicy {
   return changed ? { ...p, spent, reservations: kept } : p;
 }
 
-/** Same-site test on origins: equal hosts or one a subdomain of the other's registrable part. */
-export function sameSite(a: string, b: string): boolean {
-  let ha: string;
-  let hb: string;
-  try {
-    ha = new URL(a).hostname;
-    hb = new URL(b).hostname;
-  } catch {
-    return false;
-  }
-  if (ha === hb) return true;
-  // Without a public-suffix list, compare the last two labels and only for names with a dot;
-  // IP addresses and localhost must match exactly.
-  const isIp = (h: string) => /^[0-9.]+$/.test(h) || h.includes(':');
-  if (isIp(ha) || isIp(hb) || !ha.includes('.') || !hb.includes('.')) return false;
-  const base = (h: string) => h.split('.').slice(-2).join('.');
-  return base(ha) === base(hb);
-}
-
 export function siteOf(url: string): string | null {
   try {
     const u = new URL(url);
@@ -147,7 +162,7 @@ export function siteOf(url: string): string | null {
   }
 }
 
-export function policyView(p: SitePolicy, now: number, charged: { items: number; charged: bigint }): SitePolicyView {
+export function policyView(p: SitePolicy, now: number, charged: { items: number; charged: bigint }, openDeposits = 0n): SitePolicyView {
   const cur = rollPeriod(p, now);
   return {
     site: cur.site,
@@ -160,6 +175,8 @@ export function policyView(p: SitePolicy, now: number, charged: { items: number;
     reserved: String(reservedTotal(cur)),
     periodEnds: cur.periodStart + cur.periodDays * DAY_MS,
     endpoint: cur.endpoint,
+    depositLimit: String(depositLimitOf(cur)),
+    openDeposits: String(openDeposits),
     items: charged.items,
     charged: String(charged.charged),
     updatedAt: cur.updatedAt,

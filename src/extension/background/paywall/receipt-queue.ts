@@ -20,8 +20,8 @@ import { LOW_WATER_ITEMS, type ReceiptSeen } from './topup.ts';
 
 export interface ReceiptQueueDeps {
   addItems(items: PaidItem[]): Promise<void>;
-  /** Records a receipt with the wallet (its acknowledged and spent amounts). */
-  record(r: ReceiptSeen): Promise<unknown>;
+  /** Records a receipt with the wallet (its acknowledged and spent amounts); false when the wallet refused it. */
+  record(r: ReceiptSeen): Promise<boolean>;
   /**
    * The top-up a recorded receipt may start (BackgroundTopUp.afterReceipt). Not waited for by
    * `seen` or `flush`: it takes the site's lock, which a payment waiting on the reader's approval
@@ -33,6 +33,7 @@ export interface ReceiptQueueDeps {
 
 export class ReceiptQueue {
   private items: PaidItem[] = [];
+  /** By site and channel: a receipt from another site naming our channel never displaces the channel's own. */
   private newest = new Map<string, ReceiptSeen>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** Who waits for the receipts the timer will record. */
@@ -44,8 +45,9 @@ export class ReceiptQueue {
   /** Takes a receipt and its paid item; resolves once they are recorded (not topped up). Never rejects. */
   seen(item: PaidItem, r: ReceiptSeen): Promise<void> {
     this.items.push(item);
-    const held = this.newest.get(r.channel);
-    if (!held || (r.spent ?? 0n) >= (held.spent ?? 0n)) this.newest.set(r.channel, r);
+    const key = `${r.site} ${r.channel}`;
+    const held = this.newest.get(key);
+    if (!held || (r.spent ?? 0n) >= (held.spent ?? 0n)) this.newest.set(key, r);
     if (!plenty(r)) return this.flush();
     this.timer ??= setTimeout(() => void this.flush(), this.d.delayMs ?? 250);
     return new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -63,9 +65,13 @@ export class ReceiptQueue {
     this.newest = new Map();
     if (items.length > 0 || receipts.length > 0) {
       this.done = this.done.then(async () => {
-        await this.d.addItems(items).catch(() => undefined);
-        for (const r of receipts) await this.d.record(r).catch(() => undefined);
-        for (const r of receipts) void this.d.topUp(r).catch(() => undefined);
+        // Only receipts the wallet accepted (from the site of the channel they name) make history
+        // lines or top-ups.
+        const accepted: ReceiptSeen[] = [];
+        for (const r of receipts) if (await this.d.record(r).catch(() => false)) accepted.push(r);
+        const ok = new Set(accepted.map((r) => `${r.site} ${r.channel}`));
+        await this.d.addItems(items.filter((i) => ok.has(`${i.site} ${i.channel}`))).catch(() => undefined);
+        for (const r of accepted) void this.d.topUp(r).catch(() => undefined);
       });
     }
     void this.done.then(() => waiters.forEach((w) => w()));

@@ -12,7 +12,7 @@ registerPaywall({
     status: async () => ({ state: 'none', network: DEFAULT_SETTINGS.network, autoLockMinutes: DEFAULT_SETTINGS.autoLockMinutes }),
     settings: async () => DEFAULT_SETTINGS,
     channels: async () => [],
-    receipt: async () => undefined,
+    receipt: async () => false,
     topUp: async () => ({ approved: 0n, channel: null, credential: null }),
     pay: async () => ({ ok: false, error: { code: 'NO_WALLET', message: 'there is no wallet in this build' }, committed: 0n }),
   },

@@ -13,12 +13,18 @@
  * payment again, to keep the header small. What the reservation did not use is released.
  *
  * Runs under the paywall's per-site lock, so it never interleaves with a 402 payment for the site.
+ *
+ * Only the site's own traffic tops up: a receipt for a request another site initiated (its
+ * frames, images, forms, fetch), or one in a tab showing another site, or naming a channel of
+ * another site, starts nothing. Such a request cannot carry the credential anyway (see
+ * credentials.ts) unless the reader approved it by hand, and then only once.
  */
 import { parseCredential } from '../../../core/http-binding.ts';
+import { sameSite } from '../../../core/site.ts';
 import type { ChannelSummary, Settings } from '../../shared/types.ts';
 import type { KeyedMutex } from '../mutex.ts';
 import type { BudgetService } from './budget.ts';
-import type { DetectedReceipt } from './challenge.ts';
+import type { DetectedReceipt, ResourceKind } from './challenge.ts';
 import type { CredentialRules } from './credentials.ts';
 
 /** Top up when the credit paid ahead covers fewer items than this. */
@@ -46,8 +52,8 @@ export interface TopUpAnswer {
 
 /** What the background top-up needs from the wallet (see wallet-port.ts). */
 export interface TopUpPort {
-  /** Records a `Paychan-Receipt` header. */
-  receipt(header: string): Promise<void>;
+  /** Records a `Paychan-Receipt` header seen on a response from `url`; false when not accepted. */
+  receipt(header: string, url: string): Promise<boolean>;
   channels(): Promise<ChannelSummary[]>;
   settings(): Promise<Settings>;
   topUp(input: TopUpInput): Promise<TopUpAnswer>;
@@ -59,14 +65,22 @@ export interface TopUpDeps {
   credentials: CredentialRules;
   /** The paywall service's per-site lock. */
   mutex: KeyedMutex;
+  /** The URL a tab shows at the top (null when unknown or gone); without it the tab is not checked. */
+  topUrl?(tabId: number): Promise<string | null>;
 }
 
-export type TopUpOutcome = 'none' | 'topped-up' | 'within-approval' | 'sent' | 'skipped';
+export type TopUpOutcome = 'none' | 'topped-up' | 'within-approval' | 'sent' | 'skipped' | 'third-party';
 
 export interface ReceiptSeen {
   /** The `Paychan-Receipt` header as received. */
   header: string;
   site: string;
+  /** The response that carried it. */
+  url: string;
+  /** Where the request came from: its tab (-1: none), what it loaded, the origin that initiated it (null: the reader, for a navigation). */
+  tabId: number;
+  kind: ResourceKind;
+  initiator: string | null;
   /** `<txid>:<vout>` of the channel the receipt names. */
   channel: string;
   charged: bigint;
@@ -75,9 +89,9 @@ export interface ReceiptSeen {
   spent?: bigint;
 }
 
-/** What the top-up needs from a receipt the browser saw. */
-export function receiptSeen(d: DetectedReceipt): ReceiptSeen {
-  return { header: d.header, site: d.site, channel: d.channel, charged: d.receipt.charged, paid: d.receipt.paid, spent: d.receipt.spent };
+/** What the top-up needs from a receipt the browser saw, and the request it came with. */
+export function receiptSeen(d: DetectedReceipt, from: { tabId: number; kind: ResourceKind; initiator: string | null }): ReceiptSeen {
+  return { header: d.header, site: d.site, url: d.url, ...from, channel: d.channel, charged: d.receipt.charged, paid: d.receipt.paid, spent: d.receipt.spent };
 }
 
 export class BackgroundTopUp {
@@ -86,7 +100,7 @@ export class BackgroundTopUp {
   /** Has the wallet record the receipt, then tops up. Never throws. */
   async onReceipt(r: ReceiptSeen): Promise<TopUpOutcome> {
     try {
-      await this.d.wallet.receipt(r.header);
+      if (!(await this.d.wallet.receipt(r.header, r.url))) return 'skipped';
     } catch {
       return 'skipped';
     }
@@ -95,6 +109,7 @@ export class BackgroundTopUp {
 
   /** The top-up once the wallet has recorded the receipt; waits for the site's lock. Never throws. */
   async afterReceipt(r: ReceiptSeen): Promise<TopUpOutcome> {
+    if (!(await this.ownTraffic(r))) return 'third-party';
     try {
       return await this.d.mutex.run(r.site, () => this.onReceiptLocked(r));
     } catch {
@@ -102,12 +117,22 @@ export class BackgroundTopUp {
     }
   }
 
+  /** A navigation the reader made, or a request the site made in a tab showing the site. */
+  private async ownTraffic(r: ReceiptSeen): Promise<boolean> {
+    if (r.tabId < 0) return false;
+    if (r.kind === 'navigation') return true;
+    if (r.initiator === null || !sameSite(r.initiator, r.url)) return false;
+    if (!this.d.topUrl) return true;
+    const top = await this.d.topUrl(r.tabId).catch(() => null);
+    return top !== null && sameSite(top, r.url);
+  }
+
   private async onReceiptLocked(r: ReceiptSeen): Promise<TopUpOutcome> {
     const { site, charged: price } = r;
     if (price <= 0n) return 'none';
     // Only sites whose credential the paywall installed: nothing is paid for a site the reader
     // has not paid through the paywall.
-    const current = await this.d.credentials.current(site);
+    const current = await this.d.credentials.current(r.url);
     if (current === null) return 'none';
     // Most receipts leave plenty of credit: answer those without reading the wallet, so a warm
     // page load costs the service worker one rule read. A payment still waiting to be
@@ -117,7 +142,10 @@ export class BackgroundTopUp {
     }
     const c = (await this.d.wallet.channels()).find((x) => x.channelId === r.channel && x.state === 'open');
     if (!c) return 'none';
-    const policy = await this.d.budget.policy(site);
+    // A receipt names a channel; only that channel's own site may make us top it up.
+    if (!sameSite(c.endpoint, r.url)) return 'skipped';
+    const policy = await this.d.budget.policyFor(site, c.endpoint);
+    const key = policy?.site ?? site;
     if (policy?.endpoint && policy.endpoint !== c.endpoint) return 'skipped';
     const spent = BigInt(c.spent);
     const signed = BigInt(c.signed);
@@ -137,9 +165,9 @@ export class BackgroundTopUp {
       let reservation: { id: string; amount: bigint } | null = null;
       const auto = policy !== undefined && policy.mode === 'auto' && !policy.blocked && price <= policy.maxPrice;
       if (raise > 0n && auto) {
-        const res = await this.d.budget.reserve(site, raise < price ? raise : price, raise);
+        const res = await this.d.budget.reserve(key, raise < price ? raise : price, raise);
         if (res.ok && res.amount > 0n) reservation = res;
-        else if (res.ok) await this.d.budget.release(site, res.id);
+        else if (res.ok) await this.d.budget.release(key, res.id);
       }
       const limit = reservation?.amount ?? 0n;
       let answer: TopUpAnswer;
@@ -147,21 +175,21 @@ export class BackgroundTopUp {
         answer = await this.d.wallet.topUp({ endpoint: c.endpoint, price, items, limit, send: false });
       } catch (err) {
         // Unknown after a failure: count what the approval really grew.
-        if (reservation) await this.d.budget.commit(site, reservation.id, await this.grewSince(c, limit));
+        if (reservation) await this.d.budget.commit(key, reservation.id, await this.grewSince(c, limit));
         throw err;
       }
-      if (reservation) await this.d.budget.commit(site, reservation.id, answer.approved);
+      if (reservation) await this.d.budget.commit(key, reservation.id, answer.approved);
       if (answer.channel && BigInt(answer.channel.signed) > signed) {
         outcome = answer.approved > 0n ? 'topped-up' : 'within-approval';
         pending = true;
         // The next request carries the payment inline, before the POST below has even left.
-        if (answer.credential) await this.d.credentials.update(site, answer.credential);
+        if (answer.credential) await this.d.credentials.update(r.url, answer.credential);
       }
     }
     // Send what is signed and unacknowledged, and drop an inline payment once acknowledged.
     if (pending || hasInlinePayment(current)) {
       const sent = await this.d.wallet.topUp({ endpoint: c.endpoint, price, items: 1n, limit: 0n, send: true });
-      if (sent.credential) await this.d.credentials.update(site, sent.credential);
+      if (sent.credential) await this.d.credentials.update(r.url, sent.credential);
       if (outcome === 'none') outcome = 'sent';
     }
     return outcome;

@@ -4,6 +4,7 @@
  * strings (SatString), as everywhere across runtime messages.
  */
 import type { SatString } from '../../shared/types.ts';
+import type { AskReason } from './policy.ts';
 
 export type PolicyMode = 'ask' | 'auto';
 
@@ -24,6 +25,9 @@ export interface SitePolicyView {
   periodEnds: number;
   /** Channel API of the site, once seen. */
   endpoint: string | null;
+  /** The most the site's channels not yet closed may lock together, and what they lock now. */
+  depositLimit: SatString;
+  openDeposits: SatString;
   /** Items and sats charged on this site in the current period (from receipts). */
   items: number;
   charged: SatString;
@@ -36,6 +40,7 @@ export interface SitePolicyPatch {
   maxPrice?: SatString;
   budget?: SatString;
   periodDays?: number;
+  depositLimit?: SatString;
 }
 
 /** One item the browser received and paid for, from its `Paychan-Receipt`. */
@@ -60,7 +65,13 @@ export interface ApprovalView {
   url: string;
   price: SatString;
   network: string;
+  /** The channel API the payment goes through (full URL, scheme included). */
   endpoint: string;
+  /** The channel API the site used until now, when this 402 names another one. */
+  previousEndpoint: string | null;
+  /** A new channel: what the site's channels not yet closed lock already, and the site's limit. */
+  openDeposits: SatString;
+  depositLimit: SatString;
   /** A new channel: the deposit it locks and for how long; null when an open channel pays. */
   deposit: SatString | null;
   expiryBlocks: number | null;
@@ -74,7 +85,7 @@ export interface ApprovalView {
    * Why we ask: no policy yet, price above the limit, budget used up, a third-party page, or a
    * locked wallet (auto-pay cannot sign until it is unlocked).
    */
-  reason: 'new-site' | 'ask' | 'price-above-limit' | 'budget-exhausted' | 'third-party' | 'locked';
+  reason: AskReason | 'locked';
   /** With budget-exhausted: what the current period still has. */
   remaining: SatString | null;
   /**

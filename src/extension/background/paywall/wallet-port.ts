@@ -2,12 +2,11 @@
  * A WalletPort built only from the background's existing message map (issue 5), so wiring the
  * paywall needs no change to the wallet code: `call` is the background router's own dispatch.
  *
- * The wallet never signs past a site's allowance (the most one channel with the endpoint may be
- * approved). To hold it to the paywall's reservation, the allowance is raised to "what the
- * channel has approved + limit" just for this payment and dropped to 0 afterwards, so nothing can
- * approve more behind the budget's back. What a payment really approved the wallet reports with
- * the payment; after a failure it is measured as the growth of the approvals of the endpoint's
- * channels.
+ * The paywall's reservation travels with the payment (`pay`'s `limit`): the wallet, under the
+ * endpoint's lock, grows the endpoint's approvals plus the fees of a channel it opens by at most
+ * that much. Nothing is written beforehand that another payment could pick up. What a payment
+ * really approved (and paid in fees) the wallet reports with the payment; after a failure it is
+ * measured as the growth of the approvals of the endpoint's channels.
  */
 import type { MessageType, RequestOf, ResponseOf } from '../../shared/messages.ts';
 import type { ChannelSummary } from '../../shared/types.ts';
@@ -28,6 +27,13 @@ function approvedSum(channels: ChannelSummary[], endpoint: string): bigint {
   return sum;
 }
 
+/**
+ * Virtual bytes of a funding transaction with two wallet inputs and change (11 + 2 × 68 + 43 + 31
+ * ≈ 221) plus the refund the wallet signs with it (≈ 140), rounded up: what opening a channel is
+ * expected to cost in fees, before the coins are chosen.
+ */
+export const OPEN_VBYTES = 380n;
+
 export function walletPortFromMessages(call: Call): WalletPort & TopUpPort {
   return {
     async topUp({ endpoint, price, items, limit, send }) {
@@ -37,24 +43,20 @@ export function walletPortFromMessages(call: Call): WalletPort & TopUpPort {
     status: () => call('wallet.status', undefined),
     settings: () => call('settings.get', undefined),
     channels: () => call('channels.list', undefined),
-    async receipt(header) {
-      await call('pay.receipt', { receipt: header });
+    async openFees() {
+      return BigInt((await call('wallet.feeRates', undefined)).normal) * OPEN_VBYTES;
     },
-    async pay({ url, challenge, endpoint, price, limit, channels }): Promise<PayOutcome> {
+    async receipt(header, url) {
+      return (await call('pay.receipt', { receipt: header, url })) !== null;
+    },
+    async pay({ url, challenge, endpoint, limit, maxNewDeposit, channels }): Promise<PayOutcome> {
       const before = channels ?? (await call('channels.list', undefined));
-      const live = before
-        .filter((c) => c.endpoint === endpoint && (c.state === 'open' || c.state === 'opening') && BigInt(c.capacity) - BigInt(c.spent) >= price)
-        .sort((a, b) => b.createdAt - a.createdAt)[0];
-      const allowance = (live ? BigInt(live.approved) : 0n) + limit;
       let outcome: PayOutcome;
       try {
-        await call('sites.allow', { endpoint, allowance: String(allowance) });
-        const result = await call('pay', { url, challenge });
-        outcome = { ok: true, result, committed: BigInt(result.approved) };
+        const result = await call('pay', { url, challenge, limit: String(limit), maxNewDeposit: String(maxNewDeposit) });
+        outcome = { ok: true, result, committed: BigInt(result.approved) + BigInt(result.fees ?? '0') };
       } catch (err) {
         outcome = { ok: false, error: errorInfo(err), committed: 0n };
-      } finally {
-        await call('sites.allow', { endpoint, allowance: '0' }).catch(() => undefined);
       }
       if (!outcome.ok) {
         // A failed payment may still have approved something (a channel opened, then refused):

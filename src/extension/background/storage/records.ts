@@ -42,6 +42,12 @@ export interface ChannelRecord {
   /** Wallet coins the funding transaction spends: not spendable elsewhere while it may confirm. */
   fundingInputs: SpentCoin[];
   zeroConfLimit: bigint;
+  /**
+   * The server's settlement margin (its /terms at open): from `expiry − settleMarginBlocks` it
+   * takes no payment and settles at the newest one, so the wallet closes before then. Absent for
+   * channels opened or restored without it.
+   */
+  settleMarginBlocks?: number;
   fundingConfirmed: boolean;
   /** Given up before the server accepted the funding; watched in case the funding appears anyway. */
   abandoned: boolean;
@@ -53,6 +59,11 @@ export interface ChannelRecord {
   createdAt: number;
   updatedAt: number;
   lastError: string | null;
+  /**
+   * What the site's settlement paid it, read from the chain once the settlement is seen (absent or
+   * null before, or when the channel closed otherwise). Above `channel.spent`: credit the site kept.
+   */
+  settled?: bigint | null;
 }
 
 export interface PaymentRecord {

@@ -1,0 +1,61 @@
+/**
+ * What a site owner gets from npm: the packed tarball installed into an empty project that has no
+ * TypeScript loader. Both commands run, the library imports, its SQLite store opens, and nothing
+ * of the devnet (bcoin, whose leveldown does not build on Node 20) or of the extension comes along.
+ * It runs the real `npm pack` and `npm install`, so better-sqlite3 compiles as it would for a
+ * merchant: this test takes a minute or more.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+
+const root = new URL('../..', import.meta.url).pathname;
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+describe('the npm package', { timeout: 900_000 }, () => {
+  let dir = '';
+  let app = '';
+  const run = (cmd: string, args: string[], cwd = app) =>
+    execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'paychan-pack-'));
+    run(npm, ['pack', '--silent', '--pack-destination', dir], root);
+    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+    assert.ok(tarball, 'npm pack made a tarball');
+    app = join(dir, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'a-site', private: true, type: 'module' }));
+    run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball)]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('installs only what a site runs', () => {
+    const installed = readdirSync(join(app, 'node_modules'));
+    for (const name of ['bcoin', 'leveldown', 'preact', 'idb', 'webextension-polyfill', 'vite', 'typescript', 'tsx']) {
+      assert.ok(!installed.includes(name), `${name} is not installed for a site`);
+    }
+    assert.ok(!existsSync(join(app, 'node_modules/paychan/src')), 'built code only, no TypeScript sources');
+    assert.ok(!existsSync(join(app, 'node_modules/paychan/dist/node/devnet')), 'no devnet');
+  });
+
+  it('runs paychan-server and paychan-admin with plain node', () => {
+    assert.match(run(join(app, 'node_modules/.bin/paychan-server'), ['--help']), /usage: paychan-server --config FILE/);
+    assert.match(run(join(app, 'node_modules/.bin/paychan-admin'), ['--help']), /usage: paychan-admin/);
+  });
+
+  it('imports the library from paychan/server and opens its store', () => {
+    const script = [
+      "import { createPaychan, loadConfig, SqliteChannelStore } from 'paychan/server';",
+      "import { parseSats } from 'paychan/core';",
+      "const store = new SqliteChannelStore(':memory:');",
+      "console.log(typeof createPaychan, typeof loadConfig, String(parseSats('21', 'price')), (await store.listChannels()).length);",
+      'await store.close();',
+    ].join('\n');
+    writeFileSync(join(app, 'check.mjs'), script);
+    assert.equal(run(process.execPath, ['check.mjs']).trim(), 'function function 21 0');
+  });
+});
