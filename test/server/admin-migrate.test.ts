@@ -34,6 +34,10 @@ test('a SQLite site migrated to PostgreSQL keeps every channel and settles them 
 
   const source = new SqliteChannelStore(site.dbPath);
   const before = { channels: await source.listChannels(), events: await source.listEvents(), settlements: await source.listSettlements() };
+  // Who proposed each open counts against that address's bound on PostgreSQL too.
+  const proposals = source.db.prepare('SELECT open_id, client, channel_id FROM pending_opens ORDER BY open_id').all() as { client: string | null }[];
+  assert.equal(proposals.length, 2);
+  assert.ok(proposals.every((p) => p.client), 'the site recorded who proposed each open');
   const nextKey = (source.db.prepare("SELECT value FROM counters WHERE name = 'server_key_index'").get() as { value: number }).value;
   await source.close();
 
@@ -46,6 +50,7 @@ test('a SQLite site migrated to PostgreSQL keeps every channel and settles them 
   assert.deepEqual(await target.listChannels(), before.channels, 'every channel, with its latest signature and totals');
   assert.deepEqual(await target.listEvents(), before.events);
   assert.deepEqual(await target.listSettlements(), before.settlements);
+  assert.deepEqual((await target.pool.query('SELECT open_id, client, channel_id FROM pending_opens ORDER BY open_id')).rows, proposals);
   assert.equal(await target.allocateKeyIndex(), nextKey, 'the key counter came along: no server key index is reused');
   await target.close();
 

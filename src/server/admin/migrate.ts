@@ -15,7 +15,7 @@ import { AdminError } from './settle.ts';
 
 /** Tables in the order they are copied, each with its columns and the order rows are read in. */
 const TABLES: { name: string; columns: string[]; order: string }[] = [
-  { name: 'pending_opens', order: 'rowid', columns: ['open_id', 'version', 'network', 'client_pubkey', 'capacity', 'expiry', 'change_script', 'token_hash', 'server_key_index', 'server_pubkey', 'created_at', 'channel_id'] },
+  { name: 'pending_opens', order: 'rowid', columns: ['open_id', 'version', 'network', 'client_pubkey', 'capacity', 'expiry', 'change_script', 'token_hash', 'server_key_index', 'server_pubkey', 'created_at', 'channel_id', 'client'] },
   {
     name: 'channels',
     order: 'rowid',

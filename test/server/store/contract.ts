@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { ProtocolError } from '../../../src/core/errors.ts';
 import type { ServerChannel } from '../../../src/core/server-channel.ts';
 import { ServerKeys } from '../../../src/server/keys.ts';
-import type { ChannelStore, SettlementRecord } from '../../../src/server/store/channel-store.ts';
+import type { ChannelStore, PendingOpenBounds, SettlementRecord, StoreView } from '../../../src/server/store/channel-store.ts';
+import { checkUnconfirmedTotal } from '../../../src/server/zero-conf.ts';
+import { accessTokenHash } from '../../../src/core/http-binding.ts';
+import type { PendingOpen } from '../../../src/core/server-channel.ts';
 import { TEST_SEED } from '../helpers/server.ts';
 import { syntheticChannel } from '../helpers/synthetic-channel.ts';
 
@@ -26,8 +29,8 @@ export interface StoreFixture {
 
 export interface StoreFactory {
   name: string;
-  /** A fresh, empty database with a store open on it. */
-  create(): Promise<StoreFixture>;
+  /** A fresh, empty database with a store open on it; `now` is the clock of every store it opens. */
+  create(opts?: { now?: () => number }): Promise<StoreFixture>;
   /** The number of migrations this backend has. */
   migrations: number;
 }
@@ -35,9 +38,9 @@ export interface StoreFactory {
 const keys = new ServerKeys(TEST_SEED, 'regtest');
 const UNKNOWN = `${'00'.repeat(32)}:0`;
 
-function withStore(factory: StoreFactory, body: (f: StoreFixture) => Promise<void>): () => Promise<void> {
+function withStore(factory: StoreFactory, body: (f: StoreFixture) => Promise<void>, opts?: { now?: () => number }): () => Promise<void> {
   return async () => {
-    const f = await factory.create();
+    const f = await factory.create(opts);
     try {
       await body(f);
     } finally {
@@ -52,8 +55,32 @@ const debit = (amount: bigint) => (c: ServerChannel) => ({
   result: c.spent + amount,
 });
 
+/** What channel-service's proposals store: an open for the given key index (the request's content does not matter here). */
+const proposal = (serverKeyIndex: number): PendingOpen => ({
+  openId: `open-${serverKeyIndex}-${Math.random().toString(16).slice(2)}`,
+  request: {
+    version: 1,
+    network: 'regtest',
+    clientPubkey: keys.channelKey(1_000 + serverKeyIndex).publicKey,
+    capacity: 100_000n,
+    expiry: 2_000,
+    changeScript: new Uint8Array(22),
+    tokenHash: accessTokenHash(new Uint8Array(32)),
+  },
+  serverKeyIndex,
+  serverPubkey: keys.channelKey(serverKeyIndex).publicKey,
+});
+
+/** A payment of `by` more on the channel, refused as channel-service refuses it past the zero-conf total `limit`. */
+const raise = (by: bigint, limit: bigint) => (c: ServerChannel, view: StoreView) => {
+  const next = { ...c, paid: c.paid + by };
+  checkUnconfirmedTotal(c, next, view, limit);
+  return { channel: next, events: [{ kind: 'payment' as const, amount: by }], result: next.paid };
+};
+
 export function storeContract(factory: StoreFactory): void {
-  const it = (name: string, body: (f: StoreFixture) => Promise<void>) => test(name, withStore(factory, body));
+  const it = (name: string, body: (f: StoreFixture) => Promise<void>, opts?: { now?: () => number }) => test(name, withStore(factory, body, opts));
+  let clock = 0;
 
   describe(`ChannelStore contract: ${factory.name}`, () => {
     it('migrations run once and record the schema version, even when stores open together', async (f) => {
@@ -205,6 +232,97 @@ export function storeContract(factory: StoreFactory): void {
       assert.deepEqual(await store.getSettlement(record.txid), record, 'the same transaction built again brings its record back');
       assert.equal((await store.listSettlements()).length, 1);
       assert.equal(await store.getFundingTx(a.id), null, 'synthetic channels keep no funding');
+    });
+
+    it('proposeOpen: bounded per client and in total, refusals take no key index, expired proposals are pruned', async (f) => {
+      clock = 1_000_000;
+      const bounds: PendingOpenBounds = { perClient: 2, total: 3, ttlMs: 10_000 };
+      const propose = (client: string, store: ChannelStore = f.store) => store.proposeOpen(client, bounds, proposal);
+      const a1 = await propose('10.0.0.1');
+      const a2 = await propose('10.0.0.1');
+      assert.deepEqual([a1.serverKeyIndex, a2.serverKeyIndex], [0, 1]);
+      assert.deepEqual((await f.store.getPendingOpen(a1.openId))!.request.capacity, 100_000n);
+      const before = await f.snapshot();
+      await assert.rejects(propose('10.0.0.1'), (err: ProtocolError) => {
+        assert.equal(err.code, 'RATE_LIMITED');
+        assert.match(err.message, /2 channel proposals from this address/);
+        assert.equal(err.extra.retryAfter, 10);
+        return true;
+      });
+      assert.deepEqual(await f.snapshot(), before, 'a refused proposal writes nothing');
+      clock += 4_000;
+      assert.equal((await propose('10.0.0.2')).serverKeyIndex, 2, 'the refusal took no key index');
+      await assert.rejects(propose('10.0.0.3'), (err: ProtocolError) => {
+        assert.equal(err.code, 'RATE_LIMITED');
+        assert.match(err.message, /3 channel proposals on this server/);
+        assert.equal(err.extra.retryAfter, 6, 'seconds until the oldest proposal expires');
+        return true;
+      });
+      clock += 6_001;
+      const c1 = await propose('10.0.0.3');
+      assert.equal(c1.serverKeyIndex, 3, "expired proposals' key indexes are not handed out again");
+      assert.equal(await f.store.getPendingOpen(a1.openId), null, 'expired unfunded proposals are pruned');
+      assert.equal(await f.store.getPendingOpen(a2.openId), null);
+      assert.deepEqual(((await f.snapshot()).pending_opens as { client: string }[]).map((r) => r.client).sort(), ['10.0.0.2', '10.0.0.3']);
+      // Racing proposals through two instances fill the one free slot once.
+      const other = await f.open();
+      const raced = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => propose(`10.0.1.${i}`, i % 2 ? other : f.store)));
+      assert.equal(raced.filter((r) => r.status === 'fulfilled').length, 1);
+      assert.ok(raced.every((r) => r.status === 'fulfilled' || (r.reason as ProtocolError).code === 'RATE_LIMITED'));
+    }, { now: () => clock });
+
+    it('the unconfirmed total: the view sums unconfirmed channels not closed; funding and payments stop at the cap', async (f) => {
+      const a = await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 1_000n, confirmed: false });
+      const b = await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 2_000n, confirmed: false });
+      const confirmed = await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 5_000n });
+      const closed = await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 7_000n, confirmed: false });
+      await f.store.updateChannel(closed.id, (c) => ({ channel: { ...c, state: 'closed', closeReason: 'refunded' }, result: null }));
+      const seen = (id: string) => f.store.updateChannel(id, (c, view) => ({ channel: c, result: view.unconfirmedPaid() }));
+      assert.deepEqual([await seen(a.id), await seen(confirmed.id)], [3_000n, 3_000n]);
+      assert.equal(await f.store.updateChannel(a.id, raise(2_000n, 5_000n)), 3_000n, 'up to the cap');
+      const before = await f.snapshot();
+      await assert.rejects(f.store.updateChannel(b.id, raise(1n, 5_000n)), { code: 'UNCONFIRMED_LIMIT' });
+      assert.deepEqual(await f.snapshot(), before, 'a payment past the cap writes nothing');
+      assert.equal(await f.store.updateChannel(confirmed.id, raise(1_000n, 5_000n)), 6_000n, 'a confirmed channel is not held to it');
+      await assert.rejects(
+        syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 1n, confirmed: false, zeroConfTotalLimit: 5_000n }),
+        { code: 'UNCONFIRMED_LIMIT' },
+      );
+      await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 1_000n, confirmed: false, zeroConfTotalLimit: 6_000n });
+      await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 9_000n, zeroConfTotalLimit: 6_000n });
+      assert.equal((await f.store.listChannels()).length, 6, 'the refused funding stored no channel');
+      assert.equal(await seen(a.id), 6_000n);
+    });
+
+    it('racing raises on unconfirmed channels through two instances never pass the total cap together', async (f) => {
+      const other = await f.open();
+      const chans = [];
+      for (let i = 0; i < 10; i++) chans.push(await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 1_000n, confirmed: false }));
+      // 10 000 held; room for five more raises of 1 000 under 15 000.
+      const raised = await Promise.allSettled(chans.map((ch, i) => (i % 2 ? other : f.store).updateChannel(ch.id, raise(1_000n, 15_000n))));
+      assert.equal(raised.filter((r) => r.status === 'fulfilled').length, 5);
+      assert.ok(raised.every((r) => r.status === 'fulfilled' || (r.reason as ProtocolError).code === 'UNCONFIRMED_LIMIT'));
+      // And fundings racing each other and those raises: 15 000 held, room for 3 000 under 18 000.
+      const more = await Promise.allSettled([
+        ...chans.map((ch, i) => (i % 2 ? other : f.store).updateChannel(ch.id, raise(1_000n, 18_000n))),
+        ...Array.from({ length: 4 }, (_, i) =>
+          syntheticChannel(i % 2 ? other : f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 1_000n, confirmed: false, zeroConfTotalLimit: 18_000n }),
+        ),
+      ]);
+      assert.equal(more.filter((r) => r.status === 'fulfilled').length, 3);
+      const held = (await f.store.listChannels()).filter((c) => !c.fundingConfirmed).reduce((s, c) => s + c.paid, 0n);
+      assert.equal(held, 18_000n);
+    });
+
+    it('a release gives a debit back and is listed with it', async (f) => {
+      const ch = await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 1_000n });
+      await f.store.updateChannel(ch.id, (c) => ({ channel: { ...c, spent: c.spent + 40n }, events: [{ kind: 'debit', amount: 40n, ref: '/item/1' }], result: null }));
+      await f.store.updateChannel(ch.id, (c) => ({ channel: { ...c, spent: c.spent - 40n }, events: [{ kind: 'release', amount: 40n, ref: '/item/1' }], result: null }), { durable: false });
+      assert.deepEqual(
+        (await f.store.listEvents(ch.id)).map((e) => [e.kind, e.amount, e.paid, e.spent, e.ref]),
+        [['funded', 1_000n, 1_000n, 0n, ch.params.funding.txid], ['debit', 40n, 1_000n, 40n, '/item/1'], ['release', 40n, 1_000n, 0n, '/item/1']],
+      );
+      assert.equal((await (await f.open()).getChannel(ch.id))!.spent, 0n);
     });
 
     it('closed stores refuse work', async (f) => {

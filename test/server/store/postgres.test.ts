@@ -46,11 +46,11 @@ async function pgQuery<R>(url: string, sql: string): Promise<R[]> {
 storeContract({
   name: 'PostgreSQL',
   migrations: PG_MIGRATIONS.length,
-  async create() {
+  async create(opts = {}) {
     const url = await server.newDatabase();
     const opened: ChannelStore[] = [];
     const open = async () => {
-      const s = await PostgresChannelStore.open(url);
+      const s = await PostgresChannelStore.open(url, opts);
       opened.push(s);
       return s;
     };

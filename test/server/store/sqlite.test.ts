@@ -10,11 +10,11 @@ import { storeContract } from './contract.ts';
 storeContract({
   name: 'SQLite',
   migrations: MIGRATIONS.length,
-  async create() {
+  async create(opts = {}) {
     const tmp = tempDbPath();
     const opened: ChannelStore[] = [];
     const open = async () => {
-      const s = new SqliteChannelStore(tmp.dbPath);
+      const s = new SqliteChannelStore(tmp.dbPath, opts);
       opened.push(s);
       return s;
     };

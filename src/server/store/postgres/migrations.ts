@@ -99,6 +99,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   UPDATE settlements SET bump_height = 0 WHERE status = 'broadcast' AND bump_height IS NULL;
   `,
+  // 4: as SQLite's 4: who proposed each open (null for older rows), indexes to count and prune
+  // the unfunded ones, and one to sum what unconfirmed channels hold for the zero-conf total cap.
+  `
+  ALTER TABLE pending_opens ADD COLUMN client TEXT;
+  CREATE INDEX pending_opens_unfunded ON pending_opens (created_at) WHERE channel_id IS NULL;
+  CREATE INDEX pending_opens_unfunded_by_client ON pending_opens (client, created_at) WHERE channel_id IS NULL;
+  CREATE INDEX channels_unconfirmed ON channels (paid) WHERE funding_confirmed = 0 AND state <> 'closed';
+  `,
 ];
 
 /** The advisory lock key that serialises migrations across every instance starting at once. */

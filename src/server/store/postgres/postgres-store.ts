@@ -11,6 +11,13 @@
  * `updateChannels` locks its rows in id order, so two batches cannot deadlock each other; a
  * deadlock or serialization failure anyway is retried by `inTransaction`. A refused update (its
  * callback throws) rolls back, leaving every table as it was.
+ *
+ * Two checks span rows no single row lock covers, so each takes a transaction-scoped advisory
+ * lock of its own before it reads: the proposal bounds (count, then insert) and the zero-conf
+ * total (sum every unconfirmed channel, then raise one). Locking the rows involved would not do:
+ * a new proposal or a newly funded channel is a row nobody could have locked yet. The lock is
+ * released only when the transaction ends, after its writes are visible, so the next holder's
+ * count or sum includes them: two instances cannot both pass the last free slot or the cap.
  */
 import { ProtocolError } from '../../../core/errors.ts';
 import type { PendingOpen, ServerChannel } from '../../../core/server-channel.ts';
@@ -20,12 +27,16 @@ import type {
   ChannelsChange,
   ChannelStore,
   NewChannelEvent,
+  PendingOpenBounds,
   SettlementPatch,
   SettlementRecord,
   SettlementStatus,
   StoredPendingOpen,
+  StoreView,
   UpdateOptions,
 } from '../channel-store.ts';
+import { assertRoomForProposal, type UnfundedProposals } from '../open-bounds.ts';
+import { assertUnconfirmedTotal } from '../../zero-conf.ts';
 import { channelFromRow, channelInsertParams, eventFromRow, pendingFromRow, pendingInsertParams, type ChannelRow, type EventRow, type PendingOpenRow } from '../rows.ts';
 import { migratePostgres } from './migrations.ts';
 import { connectPool, type PgPool, type PgPoolClient, type PgQueryable } from './pool.ts';
@@ -65,7 +76,7 @@ const INSERT_CHANNEL_KEYS = [
 
 const INSERT_PENDING_KEYS = [
   'open_id', 'version', 'network', 'client_pubkey', 'capacity', 'expiry', 'change_script', 'token_hash',
-  'server_key_index', 'server_pubkey', 'created_at',
+  'server_key_index', 'server_pubkey', 'created_at', 'client',
 ] as const;
 
 function insertSql(table: string, keys: readonly string[]): string {
@@ -74,6 +85,10 @@ function insertSql(table: string, keys: readonly string[]): string {
 
 const INSERT_CHANNEL = insertSql('channels', INSERT_CHANNEL_KEYS);
 const INSERT_PENDING = insertSql('pending_opens', INSERT_PENDING_KEYS);
+
+/** Advisory lock keys, distinct from the migrations' and the watcher's: proposals ('pcop'), the zero-conf total ('pczc'). */
+const PROPOSAL_LOCK = 0x7063_6f70;
+const ZERO_CONF_LOCK = 0x7063_7a63;
 
 /** BIGINT columns come back as strings; the times among them are plain numbers in the records. */
 const timesAsNumbers = <R extends { created_at?: unknown; at?: unknown }>(row: R): R => ({
@@ -137,13 +152,35 @@ export class PostgresChannelStore implements ChannelStore {
     await this.pool.query(INSERT_PENDING, INSERT_PENDING_KEYS.map((k) => p[k]));
   }
 
+  async proposeOpen(client: string, bounds: PendingOpenBounds, build: (serverKeyIndex: number) => PendingOpen): Promise<PendingOpen> {
+    this.open();
+    // Always synchronous_commit on, whatever the durability: a key index handed out and then
+    // forgotten by a crash could be handed out again.
+    return inTransaction(this.pool, async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [PROPOSAL_LOCK]);
+      const now = this.now();
+      await c.query('DELETE FROM pending_opens WHERE channel_id IS NULL AND created_at < $1', [now - bounds.ttlMs]);
+      const count = async (sql: string, values: unknown[]): Promise<UnfundedProposals> => {
+        const row = (await c.query<{ n: string; oldest: string | null }>(sql, values)).rows[0]!;
+        return { n: Number(row.n), oldest: row.oldest === null ? null : Number(row.oldest) };
+      };
+      const unfunded = 'SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM pending_opens WHERE channel_id IS NULL';
+      assertRoomForProposal(await count(`${unfunded} AND client = $1`, [client]), await count(unfunded, []), bounds, now);
+      const { rows } = await c.query<{ idx: string }>("UPDATE counters SET value = value + 1 WHERE name = 'server_key_index' RETURNING value - 1 AS idx");
+      const open = build(Number(rows[0]!.idx));
+      const p = pendingInsertParams(open, now, client);
+      await c.query(INSERT_PENDING, INSERT_PENDING_KEYS.map((k) => p[k]));
+      return open;
+    });
+  }
+
   async getPendingOpen(openId: string): Promise<StoredPendingOpen | null> {
     this.open();
     const { rows } = await this.pool.query<PendingOpenRow>('SELECT * FROM pending_opens WHERE open_id = $1', [openId]);
     return rows[0] ? pendingFromRow(timesAsNumbers(rows[0])) : null;
   }
 
-  async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string): Promise<void> {
+  async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string, opts: { zeroConfTotalLimit?: bigint } = {}): Promise<void> {
     this.open();
     try {
       await inTransaction(this.pool, async (c) => {
@@ -151,6 +188,10 @@ export class PostgresChannelStore implements ChannelStore {
         const pending = rows[0];
         if (!pending) throw new ProtocolError('UNKNOWN_CHANNEL', `no open ${openId}`);
         if (pending.channel_id !== null) throw new ProtocolError('FUNDING_MISMATCH', `open ${openId} is already funded by ${pending.channel_id}`);
+        const known = await c.query('SELECT 1 FROM channels WHERE id = $1', [channel.id]);
+        if (known.rows.length > 0) throw new ProtocolError('FUNDING_MISMATCH', `${channel.id} already funds a channel`);
+        const limit = opts.zeroConfTotalLimit;
+        if (limit !== undefined && !channel.fundingConfirmed) assertUnconfirmedTotal((await lockedUnconfirmedPaid(c)) + channel.paid, limit);
         const now = this.now();
         const p = channelInsertParams(channel, fundingTxHex, now);
         await c.query(INSERT_CHANNEL, INSERT_CHANNEL_KEYS.map((k) => p[k]));
@@ -179,7 +220,7 @@ export class PostgresChannelStore implements ChannelStore {
     return rows[0] ? channelFromRow(rows[0]) : null;
   }
 
-  async updateChannel<T>(id: string, change: (channel: ServerChannel) => ChannelChange<T>, opts: UpdateOptions = {}): Promise<T> {
+  async updateChannel<T>(id: string, change: (channel: ServerChannel, view: StoreView) => ChannelChange<T>, opts: UpdateOptions = {}): Promise<T> {
     this.open();
     return inTransaction(
       this.pool,
@@ -187,7 +228,7 @@ export class PostgresChannelStore implements ChannelStore {
         const { rows } = await c.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE id = $1 FOR UPDATE`, [id]);
         if (!rows[0]) throw new ProtocolError('UNKNOWN_CHANNEL', `no channel ${id}`);
         const before = channelFromRow(rows[0]);
-        const decided = change(before);
+        const decided = await decideWithView(c, (view) => change(before, view));
         if (decided.channel.id !== before.id) throw new Error('an update must not change a channel id');
         const { channel, events = [], settlement, result } = decided;
         const now = this.now();
@@ -314,6 +355,46 @@ export class PostgresChannelStore implements ChannelStore {
     // pg's Pool.end waits for checked-out connections, so transactions under way finish first.
     if (this.ownsPool) await this.pool.end();
   }
+}
+
+/**
+ * What every unconfirmed channel holds, read under ZERO_CONF_LOCK (see the header). The sum is
+ * its own statement after the lock's: under READ COMMITTED a statement sees what committed before
+ * it began, so reading in the statement that waited for the lock could miss the last holder's raise.
+ */
+async function lockedUnconfirmedPaid(c: PgQueryable): Promise<bigint> {
+  await c.query('SELECT pg_advisory_xact_lock($1)', [ZERO_CONF_LOCK]);
+  const { rows } = await c.query<{ total: string }>("SELECT COALESCE(SUM(paid), 0) AS total FROM channels WHERE funding_confirmed = 0 AND state <> 'closed'");
+  return BigInt(rows[0]!.total);
+}
+
+/**
+ * Runs an update's synchronous decision with a StoreView. The view cannot query on demand, and
+ * taking the zero-conf lock for every update would serialise every payment and debit of every
+ * instance; so the decision first runs with a view that only notes it was asked. Only a decision
+ * that asks (one raising what an unconfirmed channel holds) runs again, with the total read under
+ * the lock; the first run's outcome is dropped. Decisions are pure (inTransaction may rerun them).
+ */
+async function decideWithView<R>(c: PgQueryable, decide: (view: StoreView) => R): Promise<R> {
+  let asked = false;
+  const probe: StoreView = {
+    unconfirmedPaid: () => {
+      asked = true;
+      throw new Error('the unconfirmed total is read under its lock');
+    },
+  };
+  let first: { value: R } | { error: unknown };
+  try {
+    first = { value: decide(probe) };
+  } catch (error) {
+    first = { error };
+  }
+  if (asked) {
+    const total = await lockedUnconfirmedPaid(c);
+    return decide({ unconfirmedPaid: () => total });
+  }
+  if ('error' in first) throw first.error;
+  return first.value;
 }
 
 async function writeChannel(c: PgQueryable, ch: ServerChannel, now: number): Promise<void> {
