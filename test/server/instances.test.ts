@@ -1,8 +1,9 @@
 /**
  * Three server instances (real HTTP servers on loopback, each with its own store and pool) on
  * one PostgreSQL database, against the devnet: a client that sends each request to the next
- * instance sells exactly the credit there is under racing requests, sees at one instance the
- * payment another accepted, and opens at one, funds at another and pays at the third.
+ * instance sells exactly the credit there is under racing requests, holds no more than the
+ * zero-conf total cap across instances, sees at one instance the payment another accepted, and
+ * opens at one, funds at another and pays at the third.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,6 +79,21 @@ describe('three instances on one PostgreSQL database', () => {
     assert.deepEqual(stored.signature, payments.at(-1)!.signature);
     const increments = (await servers[0]!.paychan.store.listEvents(ch.id)).filter((e) => e.kind === 'payment');
     assert.equal(increments.reduce((s, e) => s + e.amount, 0n), stored.paid - 1_000n);
+  });
+
+  test('payments on unconfirmed channels racing across the instances never hold more than zeroConfTotalLimit together', async () => {
+    const store = servers[0]!.paychan.store;
+    assert.deepEqual((await store.listChannels()).filter((c) => !c.fundingConfirmed), [], 'nothing unconfirmed yet');
+    // 11 × 40 000 = 440 000 held of the default 500 000: room for six raises of 10 000, each within the per-channel 50 000.
+    const chans = [];
+    for (let i = 0; i < 11; i++) chans.push(await syntheticChannel(store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 40_000n, confirmed: false }));
+    const answers = await Promise.all(chans.map((ch) => post(`${next().endpoint}/channels/${ch.id}/payments`, encodePayment(ch.sign(50_000n)))));
+    assert.ok(answers.every((a) => a.status === 200 || a.body.code === 'UNCONFIRMED_LIMIT'), JSON.stringify(answers.map((a) => a.body.code)));
+    assert.equal(answers.filter((a) => a.status === 200).length, 6);
+    const unconfirmed = (await servers[1]!.paychan.store.listChannels()).filter((c) => !c.fundingConfirmed);
+    assert.equal(unconfirmed.reduce((s, c) => s + c.paid, 0n), 500_000n);
+    // Their fundings confirm, so the tests after this one start with nothing unconfirmed.
+    for (const ch of chans) await store.updateChannel(ch.id, (c) => ({ channel: { ...c, fundingConfirmed: true }, result: null }));
   });
 
   test('open at one instance, fund at the next, pay at the third; each sees what the others stored', async () => {
