@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes sure a browser or tool from Debian's packages is installed, for the browser tests, the demo and
-# the benchmarks: `sh scripts/ensure-browser.sh chromium|firefox|zbar|unzip`.
+# the benchmarks: `sh scripts/ensure-browser.sh chromium|firefox|zbar|unzip|postgres`. `postgres` is
+# PostgreSQL's server binaries (initdb, pg_ctl), for the PostgreSQL store's tests (test/helpers/postgres.ts).
 # Playwright's own browser downloads are blocked here (and not needed): playwright-core drives the
 # distribution's Chromium through executablePath, and the Firefox test speaks WebDriver BiDi to
 # Firefox ESR itself. Prints the path and version it found.
@@ -11,7 +12,9 @@ case "${1:-}" in
   firefox) commands="firefox-esr firefox"; package=firefox-esr; name=firefox ;;
   zbar) commands="zbarimg"; package=zbar-tools; name="" ;;
   unzip) commands="unzip"; package=unzip; name=unzip ;;
-  *) echo "usage: sh scripts/ensure-browser.sh chromium|firefox|zbar|unzip" >&2; exit 2 ;;
+  # Debian keeps the server binaries off PATH, in /usr/lib/postgresql/<major>/bin.
+  postgres) commands="$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1) initdb"; package=postgresql; name=postgres ;;
+  *) echo "usage: sh scripts/ensure-browser.sh chromium|firefox|zbar|unzip|postgres" >&2; exit 2 ;;
 esac
 
 find_browser() {
@@ -33,6 +36,7 @@ if ! path=$(find_browser); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q >&2
   $SUDO apt-get install -y -q "$package" >&2
+  [ "$1" = postgres ] && commands="$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)"
   path=$(find_browser)
 fi
 # Debian's wrappers may print shell, profile or GLib warnings; keep only the version line.

@@ -28,7 +28,10 @@ export interface PaychanConfig {
   basePath: string;
   /** Public origin (e.g. https://shop.example) for the absolute endpoint in challenges; null: from the Host header. */
   publicUrl: string | null;
-  /** SQLite database file. */
+  /**
+   * The database: a SQLite file path (the embedded default), or a postgres:// URL for PostgreSQL,
+   * which several server instances can share (store/open-store.ts).
+   */
   dbPath: string;
   /** File holding the BIP32 seed as hex; PAYCHAN_SERVER_SEED (hex) takes precedence. */
   seedFile: string | null;
@@ -267,6 +270,8 @@ const ENV: Record<string, string> = {
   PAYCHAN_BASE_PATH: 'basePath',
   PAYCHAN_PUBLIC_URL: 'publicUrl',
   PAYCHAN_DB: 'dbPath',
+  // A file path or a postgres:// URL, as PAYCHAN_DB; listed after it, so it wins where both are set.
+  PAYCHAN_DATABASE_URL: 'dbPath',
   PAYCHAN_SEED_FILE: 'seedFile',
   PAYCHAN_PAYOUT_ADDRESS: 'payoutAddress',
   PAYCHAN_ZERO_CONF_LIMIT: 'zeroConfLimit',

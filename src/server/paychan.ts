@@ -26,14 +26,17 @@ import { jsonLogger, type Logger } from './logger.ts';
 import { createGate, resolvePrice, type Middleware, type Next, type Price } from './paywall.ts';
 import { pricedRoute, type PricedRoute, type RoutePattern } from './routes.ts';
 import type { ChannelStore } from './store/channel-store.ts';
-import { SqliteChannelStore } from './store/sqlite-store.ts';
+import { openChannelStore } from './store/open-store.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { isWatcherChain, SettlementWatcher, type Scheduler } from './watcher/index.ts';
 
 export interface PaychanOptions {
   /** Settings; anything left out takes its default (use loadConfig to read a file and the environment). */
   config?: ConfigInput;
-  /** Default: SQLite at config.dbPath. A store passed in is not closed by paychan.close(). */
+  /**
+   * Default: the store config.dbPath names (a SQLite file, or PostgreSQL for a postgres:// URL).
+   * A store passed in is not closed by paychan.close().
+   */
   store?: ChannelStore;
   /** Default: an EsploraClient for config.esploraUrl. */
   chain?: ChainBackend;
@@ -80,12 +83,14 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
   const chain = opts.chain ?? new EsploraClient(config.esploraUrl);
   await checkChainNetwork(chain, config.network, config.esploraUrl, logger);
   const ownsStore = !opts.store;
-  const store = opts.store ?? new SqliteChannelStore(config.dbPath, { durability: config.durability });
+  const store = opts.store ?? (await openChannelStore(config.dbPath, { durability: config.durability }));
   const ctx = createServerContext({ config, store, chain, logger, tip: opts.tip, seed: opts.seed, secp: opts.secp });
   let watcher: SettlementWatcher | null = null;
   if (config.watcher.enabled) {
     if (isWatcherChain(chain)) {
-      watcher = new SettlementWatcher({ ...ctx, chain }, opts.scheduler ? { scheduler: opts.scheduler } : {});
+      // On a shared database (PostgreSQL) the watcher's passes run on one instance at a time.
+      const lease = store.watcherLease?.();
+      watcher = new SettlementWatcher({ ...ctx, chain }, { ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(lease ? { lease } : {}) });
       watcher.start(config.watcher.intervalMs);
     } else {
       logger.warn('settlement watcher not started: the chain backend lacks getTx/getOutspend');

@@ -1,4 +1,4 @@
-/** The server's small parts on their own: configuration, keys, content negotiation, chain policies, the store. */
+/** The server's small parts on their own: configuration, keys, content negotiation, chain policies, SQLite-only store behaviour (the store contract is in test/server/store/). */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
@@ -184,16 +184,6 @@ describe('chain policies', () => {
 });
 
 describe('store', () => {
-  test('migrations run once and record the schema version', async () => {
-    const tmp = tempDbPath();
-    const a = new SqliteChannelStore(tmp.dbPath);
-    await a.close();
-    const b = new SqliteChannelStore(tmp.dbPath);
-    await b.close();
-    assert.deepEqual(snapshot(tmp.dbPath).user_version, [MIGRATIONS.length]);
-    tmp.cleanup();
-  });
-
   test('migration 3 makes a settlement sent without a bump height due for a bump, and touches nothing else', async () => {
     const tmp = tempDbPath();
     const db = new Database(tmp.dbPath);
@@ -210,17 +200,6 @@ describe('store', () => {
     const heights = Object.fromEntries((await store.listSettlements()).map((s) => [s.txid[0], s.bumpHeight]));
     assert.deepEqual(heights, { a: 0, b: 900, c: null, d: null });
     await store.close();
-    tmp.cleanup();
-  });
-
-  test('key indexes are handed out once, across restarts', async () => {
-    const tmp = tempDbPath();
-    const a = new SqliteChannelStore(tmp.dbPath);
-    assert.deepEqual([await a.allocateKeyIndex(), await a.allocateKeyIndex()], [0, 1]);
-    await a.close();
-    const b = new SqliteChannelStore(tmp.dbPath);
-    assert.equal(await b.allocateKeyIndex(), 2);
-    await b.close();
     tmp.cleanup();
   });
 

@@ -1,8 +1,7 @@
 /**
  * The watcher's decisions against a scripted chain (no node): what the devnet cannot easily
- * stage. Also its fee rule, its configuration, its timer, and the store methods it relies on.
+ * stage. Also its fee rule, its configuration and its timer (the store methods it relies on are in test/server/store/contract.ts).
  */
-import { MIGRATIONS } from '../../src/server/store/migrations.ts';
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Transaction } from 'bitcoinjs-lib';
@@ -278,72 +277,5 @@ test('createPaychan runs the watcher on its scheduler, and close() stops it', as
   assert.equal(off.watcher, null);
   await off.close();
   assert.equal(timers.length, 2);
-  tmp.cleanup();
-});
-
-test('store: updateChannels is all or nothing; settlements upsert, list and patch; the funding is kept', async () => {
-  const tmp = tempDbPath();
-  const store = new SqliteChannelStore(tmp.dbPath);
-  const keys = new ServerKeys(TEST_SEED, 'regtest');
-  const a = await syntheticChannel(store, keys, { capacity: 50_000n, expiry: 2_000, firstPayment: 1_000n });
-  const b = await syntheticChannel(store, keys, { capacity: 50_000n, expiry: 2_000, firstPayment: 1_000n });
-  assert.equal(store.db.pragma('user_version', { simple: true }), MIGRATIONS.length);
-
-  await assert.rejects(
-    store.updateChannels([a.id, b.id], ([x, y]) => {
-      void x;
-      void y;
-      throw new Error('changed my mind');
-    }),
-    /changed my mind/,
-  );
-  await assert.rejects(store.updateChannels([a.id, 'ff'.repeat(32) + ':0'], (c) => ({ channels: c, result: null })), { code: 'UNKNOWN_CHANNEL' });
-  await assert.rejects(store.updateChannels([a.id, a.id], (c) => ({ channels: c, result: null })), /twice/);
-  await assert.rejects(store.updateChannels([a.id, b.id], (c) => ({ channels: [c[1]!, c[0]!], result: null })), /in order/);
-
-  const record = {
-    txid: 'cd'.repeat(32),
-    hex: '00',
-    fee: 300n,
-    payout: 1_700n,
-    feeRate: 2n,
-    status: 'built' as const,
-    detail: null,
-    channels: [
-      { channelId: a.id, amount: 1_000n },
-      { channelId: b.id, amount: 1_000n },
-    ],
-    createdAt: 1,
-    bumpHeight: null,
-    replaces: null,
-  };
-  const settle = () =>
-    store.updateChannels([a.id, b.id], (chans) => ({
-      channels: chans.map((c) => ({ ...c, state: 'closing' as const, settlementTxid: record.txid })),
-      events: chans.map((c) => ({ channelId: c.id, kind: 'settling' as const, amount: c.paid, ref: record.txid })),
-      settlement: record,
-      result: 'ok',
-    }));
-  assert.equal(await settle(), 'ok');
-  assert.deepEqual([(await store.getChannel(a.id))!.state, (await store.getChannel(b.id))!.state], ['closing', 'closing']);
-  assert.deepEqual(await store.getSettlement(record.txid), record);
-  // A patch naming an unknown settlement refuses the whole update, and writes nothing.
-  await assert.rejects(
-    store.updateChannels([a.id], (c) => ({ channels: [{ ...c[0]!, state: 'open' }], settlementPatches: [{ txid: 'ee'.repeat(32), patch: { status: 'rejected' } }], result: null })),
-    /no settlement/,
-  );
-  assert.equal((await store.getChannel(a.id))!.state, 'closing');
-
-  await store.updateSettlement(record.txid, { status: 'rejected', detail: 'refused' });
-  await store.updateSettlement(record.txid, { bumpHeight: 77 });
-  assert.deepEqual(await store.listSettlements({ status: ['rejected'] }), [{ ...record, status: 'rejected', detail: 'refused', bumpHeight: 77 }]);
-  assert.deepEqual(await store.listSettlements({ status: ['built', 'broadcast'] }), []);
-  assert.equal((await store.listSettlements({ channelId: b.id })).length, 1);
-  // The same transaction built again (deterministic signatures) brings the record back.
-  await store.updateChannels([a.id, b.id], (chans) => ({ channels: chans, settlement: record, result: null }));
-  assert.deepEqual(await store.getSettlement(record.txid), record);
-
-  assert.equal(await store.getFundingTx(a.id), null, 'synthetic channels keep no funding');
-  await store.close();
   tmp.cleanup();
 });

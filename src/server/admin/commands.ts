@@ -6,8 +6,10 @@
  *   paychan-admin ... settle <channelId>
  *   paychan-admin ... totals
  *   paychan-admin ... export-csv [--out FILE]
+ *   paychan-admin ... migrate --to postgres://…
  *
- * The database is --db, else the config's dbPath (--config file, then PAYCHAN_* variables).
+ * The database is --db, else the config's dbPath (--config file, then PAYCHAN_* variables): a
+ * SQLite file or a postgres:// URL.
  * `settle` also needs the server's seed (PAYCHAN_SERVER_SEED or seedFile) and its Esplora.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -17,8 +19,9 @@ import { ProtocolError } from '../../core/errors.ts';
 import type { ServerChannelState } from '../../core/server-channel.ts';
 import { loadConfig, type PaychanConfig } from '../config.ts';
 import { jsonLogger } from '../logger.ts';
-import type { SettlementRecord } from '../store/channel-store.ts';
-import { SqliteChannelStore } from '../store/sqlite-store.ts';
+import type { ChannelStore, SettlementRecord } from '../store/channel-store.ts';
+import { isPostgresUrl, openChannelStore } from '../store/open-store.ts';
+import { migrateToPostgres } from './migrate.ts';
 import { channelDetail, channelTable, eventsCsv, totals, totalsText } from './report.ts';
 import { AdminError, settleNow } from './settle.ts';
 
@@ -28,12 +31,13 @@ export interface AdminIO {
   env: Record<string, string | undefined>;
 }
 
-export const USAGE = `usage: paychan-admin [--db FILE] [--config FILE] <command>
+export const USAGE = `usage: paychan-admin [--db FILE|URL] [--config FILE] <command>
   list [--state open|closing|closed]   channels, oldest first
   show <channelId>                     one channel and its event history
   settle <channelId>                   settle a channel on chain now
   totals                               earned, settled, settling, pending, unconfirmed (sat)
   export-csv [--out FILE]              every event as CSV (stdout unless --out)
+  migrate --to postgres://…            copy this SQLite site into an empty PostgreSQL database
 `;
 
 const STATES = new Set<string>(['open', 'closing', 'closed']);
@@ -59,6 +63,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
         config: { type: 'string' },
         state: { type: 'string' },
         out: { type: 'string' },
+        to: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -72,7 +77,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['list', 'show', 'settle', 'totals', 'export-csv'].includes(command)) {
+  if (!['list', 'show', 'settle', 'totals', 'export-csv', 'migrate'].includes(command)) {
     io.err(`unknown command ${command}\n${USAGE}`);
     return 2;
   }
@@ -81,7 +86,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
     return 2;
   }
 
-  let store: SqliteChannelStore | null = null;
+  let store: ChannelStore | null = null;
   try {
     const config: PaychanConfig = loadConfig({
       ...(values.config ? { file: values.config } : {}),
@@ -89,8 +94,15 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
       overrides: values.db ? { dbPath: values.db } : {},
     });
     // Opening a missing file would create an empty database and report nothing, silently.
-    if (!existsSync(config.dbPath)) throw new AdminError(`no database at ${config.dbPath} (use --db or --config)`);
-    store = new SqliteChannelStore(config.dbPath, { durability: config.durability });
+    if (!isPostgresUrl(config.dbPath) && !existsSync(config.dbPath)) throw new AdminError(`no database at ${config.dbPath} (use --db or --config)`);
+    if (command === 'migrate') {
+      if (!values.to || !isPostgresUrl(values.to)) throw new AdminError('migrate needs --to postgres://… (an empty PostgreSQL database)');
+      if (isPostgresUrl(config.dbPath)) throw new AdminError('migrate copies a SQLite file: --db must name one');
+      const r = await migrateToPostgres(config.dbPath, values.to);
+      io.out(`migrated ${r.channels} channels, ${r.events} events and ${r.settlements} settlements (paid ${r.paid} sat, spent ${r.spent} sat)\n`);
+      return 0;
+    }
+    store = await openChannelStore(config.dbPath, { durability: config.durability });
 
     switch (command) {
       case 'list': {

@@ -1,15 +1,17 @@
 /**
  * Runs the demo site until interrupted:
  *
- *   npx tsx src/server/demo/cli.ts [--port 3000] [--host 127.0.0.1] [--esplora URL] [--db FILE] [--config FILE]
+ *   npx tsx src/server/demo/cli.ts [--port 3000] [--host 127.0.0.1] [--esplora URL] [--db FILE|postgres://…] [--config FILE]
  *
  * Settings come from the config file, then PAYCHAN_* environment variables, then these flags.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
+import { redactUrl } from '../store/postgres/pool.ts';
+import { isPostgresUrl } from '../store/open-store.ts';
 import { startDemoSite } from './index.ts';
 
-const USAGE = 'usage: demo [--port N] [--host ADDR] [--esplora URL] [--db FILE] [--config FILE]';
+const USAGE = 'usage: demo [--port N] [--host ADDR] [--esplora URL] [--db FILE|URL] [--config FILE]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
     overrides: { ...(values.esplora ? { esploraUrl: values.esplora } : {}), ...(values.db ? { dbPath: values.db } : {}) },
   });
   const site = await startDemoSite({ port, host: values.host, config });
-  console.log(`The Counting House is open at ${site.url} (Esplora ${config.esploraUrl}, database ${config.dbPath})`);
+  console.log(`The Counting House is open at ${site.url} (Esplora ${config.esploraUrl}, database ${isPostgresUrl(config.dbPath) ? redactUrl(config.dbPath) : config.dbPath})`);
   const shutdown = () => {
     void site.stop().then(() => process.exit(0));
   };

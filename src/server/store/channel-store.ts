@@ -5,6 +5,7 @@
  * transaction, so a read-check-write can never interleave with another on the same channel.
  */
 import type { PendingOpen, ServerChannel } from '../../core/server-channel.ts';
+import type { WatcherLease } from './watcher-lease.ts';
 
 export interface StoredPendingOpen extends PendingOpen {
   createdAt: number;
@@ -158,5 +159,10 @@ export interface ChannelStore {
   getFundingTx(channelId: string): Promise<string | null>;
   listChannels(filter?: { state?: ServerChannel['state'] }): Promise<ServerChannel[]>;
   listEvents(channelId?: string): Promise<ChannelEvent[]>;
+  /**
+   * Only on a database several server instances share (PostgreSQL): the lease that confines the
+   * settlement watcher to one of them. Absent (SQLite): the watcher runs wherever it is enabled.
+   */
+  watcherLease?(): WatcherLease;
   close(): Promise<void>;
 }

@@ -35,6 +35,7 @@ import type {
   UpdateOptions,
 } from './channel-store.ts';
 import { migrate } from './migrations.ts';
+import { assertRoomForProposal, type UnfundedProposals } from './open-bounds.ts';
 import { assertUnconfirmedTotal } from '../zero-conf.ts';
 import {
   channelFromParts,
@@ -192,13 +193,9 @@ export class SqliteChannelStore implements ChannelStore {
       .transaction(() => {
         const now = this.now();
         this.stmt.prunePending.run(now - bounds.ttlMs);
-        const mine = this.stmt.unfundedPendingOf.get(client) as { n: number; oldest: number | null };
-        const all = this.stmt.unfundedPending.get() as { n: number; oldest: number | null };
-        for (const [count, limit, whose] of [[mine, bounds.perClient, 'from this address'], [all, bounds.total, 'on this server']] as const) {
-          if (count.n < limit) continue;
-          const retryAfter = Math.max(1, Math.ceil(((count.oldest ?? now) + bounds.ttlMs - now) / 1000));
-          throw new ProtocolError('RATE_LIMITED', `${limit} channel proposals ${whose} are waiting to be funded; retry in ${retryAfter} s`, { retryAfter });
-        }
+        const mine = this.stmt.unfundedPendingOf.get(client) as UnfundedProposals;
+        const all = this.stmt.unfundedPending.get() as UnfundedProposals;
+        assertRoomForProposal(mine, all, bounds, now);
         const { idx } = this.stmt.nextKeyIndex.get() as { idx: number };
         const open = build(idx);
         this.stmt.insertPending.run(pendingInsertParams(open, now, client));

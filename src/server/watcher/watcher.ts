@@ -28,6 +28,7 @@ import { markClosed, markFundingConfirmed, markSettling, type CloseReason, type 
 import { classifyBroadcastError, settlementFeeRate } from '../chain.ts';
 import type { ServerContext } from '../context.ts';
 import type { ChannelsChange, SettlementRecord } from '../store/channel-store.ts';
+import type { WatcherLease } from '../store/watcher-lease.ts';
 import { txStatusOrNull, type WatcherChain } from './chain.ts';
 import { bumpedFeeRate } from './fees.ts';
 import { buildSettlement, newSettlementFeeRate, recordSettlement, sendSettlement, type BroadcastOutcome } from './settlement.ts';
@@ -63,6 +64,11 @@ export interface WatcherOptions {
   /** Clock for the records' timestamps. */
   now?: () => number;
   scheduler?: Scheduler;
+  /**
+   * Several instances on one database: the timer's passes run only while this instance holds
+   * the lease, so exactly one instance watches at a time (explicit `tick()` calls are not gated).
+   */
+  lease?: WatcherLease;
 }
 
 /** What one tick did, for logs, operators and tests. */
@@ -87,6 +93,7 @@ export class SettlementWatcher {
   private readonly ctx: WatcherContext;
   private readonly now: () => number;
   private readonly scheduler: Scheduler;
+  private readonly lease: WatcherLease | null;
   private running: Promise<TickReport> | null = null;
   private timer: unknown = null;
   private started = false;
@@ -95,6 +102,7 @@ export class SettlementWatcher {
     this.ctx = ctx;
     this.now = opts.now ?? Date.now;
     this.scheduler = opts.scheduler ?? realScheduler;
+    this.lease = opts.lease ?? null;
   }
 
   /** Ticks every `intervalMs`, counted from the end of the previous tick so ticks never overlap. */
@@ -110,6 +118,7 @@ export class SettlementWatcher {
     if (this.timer !== null) this.scheduler.clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
+    await this.lease?.release();
   }
 
   /** One pass over the chain; a call while a pass runs gets that pass's report. */
@@ -123,12 +132,23 @@ export class SettlementWatcher {
   private schedule(intervalMs: number): void {
     this.timer = this.scheduler.setTimeout(() => {
       this.timer = null;
-      this.tick()
+      this.leasedTick()
         .catch((err: unknown) => this.ctx.logger.error('watcher tick failed', { error: err }))
         .finally(() => {
           if (this.started) this.schedule(intervalMs);
         });
     }, intervalMs);
+  }
+
+  /** A timer's pass: a tick where this instance holds the lease (always, without one); null where another does. */
+  private async leasedTick(): Promise<TickReport | null> {
+    if (this.lease && !(await this.lease.hold())) return null;
+    // Stopped while waiting for the lease: no new pass, and the lease goes back.
+    if (!this.started) {
+      await this.lease?.release();
+      return null;
+    }
+    return this.tick();
   }
 
   private async pass(): Promise<TickReport> {

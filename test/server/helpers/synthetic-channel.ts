@@ -29,7 +29,7 @@ export interface SyntheticChannel {
 export async function syntheticChannel(
   store: ChannelStore,
   keys: ServerKeys,
-  opts: { capacity: bigint; expiry: number; firstPayment: bigint; confirmed?: boolean },
+  opts: { capacity: bigint; expiry: number; firstPayment: bigint; confirmed?: boolean; zeroConfTotalLimit?: bigint },
 ): Promise<SyntheticChannel> {
   const clientKey = Uint8Array.from(randomBytes(32));
   const token = Uint8Array.from(randomBytes(32));
@@ -56,7 +56,7 @@ export async function syntheticChannel(
     settlementTxid: null,
     closeReason: null,
   };
-  await store.addFundedChannel(openId, channel, '');
+  await store.addFundedChannel(openId, channel, '', { zeroConfTotalLimit: opts.zeroConfTotalLimit });
   return {
     id: channel.id,
     params,
