@@ -37,19 +37,19 @@ test('wallet: receive, balances (unconfirmed → confirmed), send with RBF, bump
   assert.deepEqual([b.confirmed, b.unconfirmed, b.inChannels, b.prepaid], ['500000', '0', '0', '0']);
 
   const rates = await rig.call('wallet.feeRates', undefined);
-  assert.ok(BigInt(rates.fast) >= BigInt(rates.slow) && BigInt(rates.slow) >= 2n);
+  assert.ok(BigInt(rates.fast) >= BigInt(rates.slow) && BigInt(rates.slow) >= 2_000n);
   const dest = new KeyRing(mnemonicToSeedSync(TEST_MNEMONIC)).walletKey('regtest', 0, 7).address;
-  const sent = await rig.call('wallet.send', { address: dest, amount: '350000', feeRate: '2' });
+  const sent = await rig.call('wallet.send', { address: dest, amount: '350000', feeRateKvb: '2000' });
   const esplora = new EsploraClient(devnet.url);
   const tx = await esplora.getTx(sent.txid);
   assert.ok(tx.vin.every((i) => i.sequence < 0xfffffffe), 'signals RBF');
   assert.equal(tx.fee, BigInt(sent.fee));
-  assert.equal((await rig.raw('wallet.send', { address: dest, amount: '10000000', feeRate: '2' })).error?.code, 'INSUFFICIENT_FUNDS');
-  assert.equal((await rig.raw('wallet.send', { address: 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu', amount: '1000', feeRate: '2' })).error?.code, 'SYNTAX_ERROR');
+  assert.equal((await rig.raw('wallet.send', { address: dest, amount: '10000000', feeRateKvb: '2000' })).error?.code, 'INSUFFICIENT_FUNDS');
+  assert.equal((await rig.raw('wallet.send', { address: 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu', amount: '1000', feeRateKvb: '2000' })).error?.code, 'SYNTAX_ERROR');
 
   // bcoin 1.0.2's mempool refuses every replacement (no BIP125 replacement logic), so on the
   // devnet a bump must fail cleanly; against a node that replaces, it must take the old one's place.
-  const bump = await rig.raw('wallet.bumpFee', { txid: sent.txid, feeRate: '10' });
+  const bump = await rig.raw('wallet.bumpFee', { txid: sent.txid, feeRateKvb: '10000' });
   let finalTxid = sent.txid;
   let finalFee = BigInt(sent.fee);
   if (bump.ok) {

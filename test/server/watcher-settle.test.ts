@@ -14,7 +14,7 @@ import { fundedChannel, mineTo, watchedSuite } from './watcher-fixture.ts';
 
 const PAYOUT_SCRIPT = bytesToHex(new ServerKeys(TEST_SEED, 'regtest').defaultPayoutScript());
 /** The devnet's estimate for the default 6-block target. */
-const DEVNET_RATE = 3n;
+const DEVNET_RATE = 3_000n; // sat/kvB
 
 /**
  * The fee is the rate times the size estimated with 73-byte signatures, so it may exceed the rate
@@ -22,8 +22,8 @@ const DEVNET_RATE = 3n;
  */
 function assertFeeRate(fee: bigint, weight: number, inputs: number, rate: bigint): void {
   const vsize = Math.ceil(weight / 4);
-  assert.ok(fee >= feeForVsize(vsize, rate), `fee ${fee} below ${rate} sat/vB of ${vsize} vB`);
-  assert.ok(fee <= feeForVsize(vsize + inputs, rate), `fee ${fee} well above ${rate} sat/vB of ${vsize} vB`);
+  assert.ok(fee >= feeForVsize(vsize, rate), `fee ${fee} below ${rate} sat/kvB of ${vsize} vB`);
+  assert.ok(fee <= feeForVsize(vsize + inputs, rate), `fee ${fee} well above ${rate} sat/kvB of ${vsize} vB`);
 }
 
 describe('settlement watcher on the devnet', () => {
@@ -71,10 +71,10 @@ describe('settlement watcher on the devnet', () => {
     report = await srv.watcher.tick();
     assert.deepEqual(report.errors, []);
     assert.equal(report.settlements.length, 1);
-    const { txid, outcome, channels, feeRate } = report.settlements[0]!;
+    const { txid, outcome, channels, feeRateKvb } = report.settlements[0]!;
     assert.equal(outcome, 'broadcast');
     assert.deepEqual(channels, [alice.channelId]);
-    assert.equal(feeRate, DEVNET_RATE);
+    assert.equal(feeRateKvb, DEVNET_RATE);
     const status = await alice.status();
     assert.equal(status.state, 'closing');
     assert.equal(status.settlementTxid, txid);

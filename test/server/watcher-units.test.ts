@@ -141,16 +141,16 @@ describe('watcher decisions on a scripted chain', () => {
     await dueChannel(50_000n);
     const w = watcher({ maxFeeRate: 30n });
     const first = (await w.tick()).settlements[0]!;
-    assert.equal(first.feeRate, 3n);
+    assert.equal(first.feeRateKvb, 3_000n);
     chain.tip += 3; // three blocks, none with the settlement
     chain.estimates = { '6': 20.2 };
     const bump = (await w.tick()).bumps[0]!;
-    assert.deepEqual([bump.from, bump.feeRate, bump.outcome], [first.txid, 21n, 'broadcast']);
+    assert.deepEqual([bump.from, bump.feeRateKvb, bump.outcome], [first.txid, 20_200n, 'broadcast'], 'the estimate as it is, not rounded up to whole sat/vB');
 
     chain.tip += 3;
     chain.estimates = { '6': 100 };
     const second = (await w.tick()).bumps[0]!;
-    assert.deepEqual([second.from, second.feeRate], [bump.to, 30n], 'capped');
+    assert.deepEqual([second.from, second.feeRateKvb], [bump.to, 30_000n], 'capped');
 
     chain.tip += 3;
     const report = await w.tick();
@@ -166,8 +166,8 @@ describe('watcher decisions on a scripted chain', () => {
     chain.estimates = { '6': 150 };
     const bump = (await w.tick()).bumps[0]!;
     const replacement = (await store.getSettlement(bump.to))!;
-    assert.ok(bump.feeRate > first.feeRate && bump.feeRate < 150n, `rate ${bump.feeRate}`);
-    assert.equal(replacement.feeRate, bump.feeRate);
+    assert.ok(bump.feeRateKvb >= first.feeRateKvb + 1_000n && bump.feeRateKvb < 150_000n, `rate ${bump.feeRateKvb}`);
+    assert.equal(replacement.feeRateKvb, bump.feeRateKvb);
     assert.ok(replacement.payout >= 294n && replacement.payout < 294n + 200n, 'nearly all of it goes to the fee, leaving a payout above dust');
     assert.equal(replacement.payout + replacement.fee, 5_000n);
 
@@ -182,15 +182,15 @@ describe('watcher decisions on a scripted chain', () => {
     const ctx = context();
     const { settlementTxid: txid } = await settleChannel(ctx, ch.id);
     const sent = (await store.getSettlement(txid!))!;
-    assert.deepEqual([sent.status, sent.feeRate, sent.bumpHeight], ['broadcast', 3n, chain.tip + 3]);
+    assert.deepEqual([sent.status, sent.feeRateKvb, sent.bumpHeight], ['broadcast', 3_000n, chain.tip + 3]);
 
     const w = new SettlementWatcher(ctx);
     chain.tip += 3; // three blocks, none with the settlement
     const report = await w.tick();
     assert.deepEqual([report.settlements, report.errors], [[], []], 'closing already: not settled twice');
     assert.deepEqual(
-      report.bumps.map((b) => [b.from, b.feeRate, b.outcome]),
-      [[txid, 5n, 'broadcast']],
+      report.bumps.map((b) => [b.from, b.feeRateKvb, b.outcome]),
+      [[txid, 4_500n, 'broadcast']],
     );
     chain.txs.delete(txid!); // the replacement took its place in the mempool
     chain.mine();
@@ -306,7 +306,7 @@ test('store: updateChannels is all or nothing; settlements upsert, list and patc
     hex: '00',
     fee: 300n,
     payout: 1_700n,
-    feeRate: 2n,
+    feeRateKvb: 2_000n,
     status: 'built' as const,
     detail: null,
     channels: [

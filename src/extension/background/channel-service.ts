@@ -273,10 +273,10 @@ export class ChannelService {
     // all of it (which reserves the coins) before anything leaves the extension.
     const fundingRecord = await this.d.wallet.withCoins(async () => {
       const coins = await this.d.wallet.coins(network);
-      const feeRate = (await chain.feeRates(network)).normal;
+      const feeRateKvb = (await chain.feeRates(network)).normal;
       let chosen;
       try {
-        chosen = selectCoins(coins, shape.capacity, feeRate);
+        chosen = selectCoins(coins, shape.capacity, feeRateKvb);
       } catch (err) {
         throw new WalletError('INSUFFICIENT_FUNDS', `a ${shape.capacity} sat channel needs more coins: ${(err as Error).message}`);
       }
@@ -286,16 +286,16 @@ export class ChannelService {
         capacity: shape.capacity,
         channelOutputScript: p2wshOutputScript(scriptOf(accepted)),
         changeScript: fundChange.script,
-        feeRate,
+        feeRateKvb,
       });
       const ch = attachFunding(accepted, { txid: built.txid, vout: built.vout, hex: built.hex });
       const refundTo = await this.d.wallet.changeKey(network);
-      const refund = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: refundTo.script, feeRate });
+      const refund = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: refundTo.script, feeRateKvb });
       return this.d.book.save({
         ...record,
         channel: ch,
         fundingInputs: chosen.map((c) => ({ txid: c.txid, vout: c.vout, value: c.value, chain: c.chain, index: c.index })),
-        refund: { txid: refund.txid, hex: refund.hex, feeRate },
+        refund: { txid: refund.txid, hex: refund.hex, feeRateKvb },
       });
     }).catch(async (err) => {
       await this.d.book.abandon(record, (err as Error).message);
