@@ -158,6 +158,35 @@ describe('watcher decisions on a scripted chain', () => {
     assert.equal((await store.getSettlement(second.to))!.bumpHeight, chain.tip + 3, 'looked at again later');
   });
 
+  test('a fractional estimate is settled at as it is, and its bump still outbids it by 1 sat/vB (BIP125 rule 4)', async () => {
+    await dueChannel(50_000n);
+    chain.estimates = { '6': 2.5 };
+    const w = watcher();
+    const first = (await w.tick()).settlements[0]!;
+    assert.equal(first.feeRateKvb, 2_500n, 'not rounded up to 3 sat/vB');
+    const original = (await store.getSettlement(first.txid))!;
+    const vsize = Transaction.fromHex(original.hex).virtualSize();
+    assert.ok(original.fee >= (BigInt(vsize) * 5n + 1n) / 2n && original.fee < BigInt(vsize) * 3n, `fee ${original.fee} for ${vsize} vB at 2.5 sat/vB`);
+
+    chain.tip += 3; // not mined: bumped at 1.5 × 2.5 sat/vB
+    const bump = (await w.tick()).bumps[0]!;
+    const replacement = (await store.getSettlement(bump.to))!;
+    assert.equal(bump.feeRateKvb, 3_750n);
+    const newVsize = BigInt(Transaction.fromHex(replacement.hex).virtualSize());
+    assert.ok(replacement.fee >= original.fee + newVsize, `rule 4: ${replacement.fee} pays at least ${original.fee} + 1 sat/vB × ${newVsize} vB`);
+  });
+
+  test('the floor is the operator\'s rate or the node\'s minimum relay fee, whichever is higher, never a sub-floor estimate', async () => {
+    await dueChannel(50_000n);
+    chain.estimates = { '6': 0.25 };
+    assert.equal((await watcher().tick()).settlements[0]!.feeRateKvb, 2_000n, 'the default floor, 2 sat/vB');
+    await dueChannel(50_000n);
+    assert.equal((await watcher({ feeRate: 1n }).tick()).settlements[0]!.feeRateKvb, 1_000n, 'Esplora publishes no minimum: Core\'s default 1 sat/vB');
+    await dueChannel(50_000n);
+    chain.estimates = { '6': 1.234 };
+    assert.equal((await watcher({ feeRate: 1n }).tick()).settlements[0]!.feeRateKvb, 1_234n, 'above the floor: the estimate to the millisatoshi per vbyte');
+  });
+
   test('a bump the payout cannot afford offers what it can, then stops', async () => {
     await dueChannel(5_000n);
     const w = watcher();
@@ -230,14 +259,16 @@ describe('watcher decisions on a scripted chain', () => {
   });
 });
 
-test('bumpedFeeRate: half as much again, at least the estimate and one more, never above the cap', () => {
-  assert.equal(bumpedFeeRate(3n, 3n, 200n), 5n);
-  assert.equal(bumpedFeeRate(2n, 2n, 200n), 3n);
-  assert.equal(bumpedFeeRate(1n, 1n, 200n), 2n);
-  assert.equal(bumpedFeeRate(4n, 2n, 200n), 6n);
-  assert.equal(bumpedFeeRate(10n, 40n, 200n), 40n);
-  assert.equal(bumpedFeeRate(150n, 1n, 200n), 200n);
-  assert.equal(bumpedFeeRate(200n, 500n, 200n), null);
+test('bumpedFeeRate (sat/kvB): half as much again, at least the estimate and the 1 sat/vB incremental relay fee more, never above the cap', () => {
+  assert.equal(bumpedFeeRate(3_000n, 3_000n, 200_000n), 4_500n);
+  assert.equal(bumpedFeeRate(2_000n, 2_000n, 200_000n), 3_000n);
+  assert.equal(bumpedFeeRate(1_000n, 1_000n, 200_000n), 2_000n);
+  assert.equal(bumpedFeeRate(250n, 250n, 200_000n), 1_250n, 'a sub-1 sat/vB rate still gains the full increment');
+  assert.equal(bumpedFeeRate(4_000n, 2_000n, 200_000n), 6_000n);
+  assert.equal(bumpedFeeRate(10_000n, 40_500n, 200_000n), 40_500n);
+  assert.equal(bumpedFeeRate(150_000n, 1_000n, 200_000n), 200_000n);
+  assert.equal(bumpedFeeRate(199_500n, 500_000n, 200_000n), null, 'the cap leaves less than the increment');
+  assert.equal(bumpedFeeRate(200_000n, 500_000n, 200_000n), null);
 });
 
 test('watcher configuration: defaults, partial overrides, environment, checks', () => {
