@@ -52,7 +52,7 @@ describe('cooperative close on the devnet', () => {
     assert.deepEqual(report.errors, []);
     assert.deepEqual(
       report.settlements.map((s) => [s.channels, s.feeRateKvb, s.outcome]),
-      [[[due.channelId], 2n, 'broadcast']],
+      [[[due.channelId], 2_000n, 'broadcast']],
     );
   });
 
