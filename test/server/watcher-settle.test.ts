@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { bytesToHex } from '../../src/core/bytes.ts';
 import { feeForVsize } from '../../src/core/amounts.ts';
 import { parseChallenge } from '../../src/core/http-binding.ts';
+import { DEFAULT_BEHAVIOUR } from '../../src/devnet/index.ts';
 import { ServerKeys } from '../../src/server/keys.ts';
 import { TEST_SEED } from './helpers/server.ts';
 import { fundedChannel, mineTo, watchedSuite } from './watcher-fixture.ts';
@@ -49,6 +50,30 @@ describe('settlement watcher on the devnet', () => {
     assert.deepEqual(report.fundingConfirmed, [], 'nothing to do twice');
     assert.deepEqual(report.settlements, []);
     assert.deepEqual(report.errors, []);
+  });
+
+  test('a fractional estimate (2.5 sat/vB) settles at 2500 sat/kvB and the chain takes exactly that fee, not 3 sat/vB', async () => {
+    const { devnet, wallet } = suite;
+    const srv = await suite.server();
+    const bob = await fundedChannel(srv, wallet, { capacity: 60_000n, first: 5_000n, expiryBlocks: 20 });
+    await devnet.mine(1);
+    await mineTo(devnet, bob.channel!.request.expiry - 5);
+    devnet.setBehaviour({ feeRates: { '1': 4.75, '6': 2.5, '144': 2.1 } });
+    try {
+      const report = await srv.watcher.tick();
+      assert.deepEqual(report.errors, []);
+      const { txid, feeRateKvb, outcome } = report.settlements[0]!;
+      assert.deepEqual([feeRateKvb, outcome], [2_500n, 'broadcast']);
+      const record = (await srv.paychan.store.getSettlement(txid))!;
+      await devnet.mine(1);
+      const mined = await devnet.esplora.getTx(txid);
+      assert.ok(mined.status.confirmed, 'mined at 2.5 sat/vB');
+      assert.equal(mined.fee, record.fee, 'the fee on chain is the one recorded');
+      assertFeeRate(mined.fee, mined.weight, 1, 2_500n);
+      assert.ok(mined.fee < BigInt(Math.ceil(mined.weight / 4)) * 3n, `fee ${mined.fee}: less than 3 sat/vB would pay`);
+    } finally {
+      devnet.setBehaviour(DEFAULT_BEHAVIOUR);
+    }
   });
 
   test('a channel is settled the margin before expiry, not a block earlier, and closed once confirmed', async () => {
