@@ -8,13 +8,13 @@
  * rates, with its minimum fee), Blockstream's electrs answers 404 there and serves Esplora's
  * `GET /fee-estimates` (mempool serves that too, deprecated: 203, five levels).
  */
+import { DEFAULT_MIN_RELAY_KVB, type SatPerKvb } from '../core/amounts.ts';
 import { malformed, obj } from './esplora-parse.ts';
 
-/** Sat/kvB: 1 sat/vB is 1000. */
-export type SatPerKvb = bigint;
+export type { SatPerKvb };
 
 /** Bitcoin Core's default minimum relay fee: 1 sat/vB. */
-export const DEFAULT_MIN_RELAY: SatPerKvb = 1000n;
+export const DEFAULT_MIN_RELAY: SatPerKvb = DEFAULT_MIN_RELAY_KVB;
 
 export type FeeSource = 'mempool' | 'esplora';
 

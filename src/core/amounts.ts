@@ -56,7 +56,28 @@ export function compactSizeLength(n: number): number {
   return n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffffffff ? 5 : 9;
 }
 
-/** Fee in sats for a virtual size at a rate in sat/vB, rounded up so the rate is always met. */
-export function feeForVsize(vsize: number, satPerVb: Sats): Sats {
-  return BigInt(vsize) * satPerVb;
+/**
+ * A fee rate in sat/kvB (1 sat/vB is 1000), the one unit rates travel in: fractional and
+ * sub-1 sat/vB rates stay exact, and nothing rounds them up to whole sat/vB along the way.
+ */
+export type SatPerKvb = bigint;
+
+/** Bitcoin Core's default minimum relay fee (and incremental relay fee): 1 sat/vB. */
+export const DEFAULT_MIN_RELAY_KVB: SatPerKvb = 1000n;
+
+/** Fee in sats for a virtual size at a rate in sat/kvB: ceil(vsize × rate / 1000), so the rate is always met. */
+export function feeForVsize(vsize: number, rateKvb: SatPerKvb): Sats {
+  return (BigInt(vsize) * rateKvb + 999n) / 1000n;
+}
+
+/** A whole sat/vB rate (as an operator configures it) in sat/kvB. */
+export function kvbFromSatPerVb(satPerVb: bigint): SatPerKvb {
+  return satPerVb * 1000n;
+}
+
+/** A sat/kvB rate as sat/vB for people to read: up to three decimals, no trailing zeros ("0.25", "2"). */
+export function formatSatPerVb(rateKvb: SatPerKvb): string {
+  const whole = rateKvb / 1000n;
+  const frac = (rateKvb % 1000n).toString().padStart(3, '0').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : `${whole}`;
 }

@@ -1,6 +1,6 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { hashFromTxid, txidFromHash } from './bytes.ts';
-import { dustThreshold, feeForVsize } from './amounts.ts';
+import { dustThreshold, feeForVsize, type SatPerKvb } from './amounts.ts';
 import type { ChannelParams } from './channel.ts';
 import { ProtocolError } from './errors.ts';
 import {
@@ -68,7 +68,7 @@ export function buildWalletTx(opts: {
   coins: readonly WalletCoin[];
   outputs: readonly TxOutput[];
   changeScript: Uint8Array;
-  feeRate: bigint;
+  feeRateKvb: SatPerKvb;
   secp?: Secp;
 }): BuiltTx & { changeVout: number | null } {
   const secp = opts.secp ?? nobleSecp;
@@ -83,7 +83,7 @@ export function buildWalletTx(opts: {
 
   const inputTotal = opts.coins.reduce((sum, c) => sum + c.value, 0n);
   const outputTotal = opts.outputs.reduce((sum, o) => sum + o.value, 0n);
-  const feeWithChange = feeForVsize(tx.virtualSize(), opts.feeRate);
+  const feeWithChange = feeForVsize(tx.virtualSize(), opts.feeRateKvb);
   const change = inputTotal - outputTotal - feeWithChange;
   let fee = feeWithChange;
   let finalChangeVout: number | null = changeVout;
@@ -93,7 +93,7 @@ export function buildWalletTx(opts: {
     tx.outs.pop();
     finalChangeVout = null;
     fee = inputTotal - outputTotal;
-    if (fee < feeForVsize(tx.virtualSize(), opts.feeRate)) {
+    if (fee < feeForVsize(tx.virtualSize(), opts.feeRateKvb)) {
       throw new ProtocolError('SYNTAX_ERROR', `coins worth ${inputTotal} sat do not cover ${outputTotal} sat plus the fee`);
     }
   }
@@ -102,7 +102,7 @@ export function buildWalletTx(opts: {
 }
 
 /** Largest-first selection of enough coins to pay `target` plus the fee of spending them. */
-export function selectCoins<C extends { value: bigint }>(coins: readonly C[], target: bigint, feeRate: bigint): C[] {
+export function selectCoins<C extends { value: bigint }>(coins: readonly C[], target: bigint, feeRateKvb: SatPerKvb): C[] {
   // Per P2WPKH input ~68 vB; fixed part with two outputs ~ 11 + 43 + 31 vB.
   const sorted = [...coins].sort((a, b) => (b.value > a.value ? 1 : b.value < a.value ? -1 : 0));
   const chosen: C[] = [];
@@ -110,7 +110,7 @@ export function selectCoins<C extends { value: bigint }>(coins: readonly C[], ta
   for (const coin of sorted) {
     chosen.push(coin);
     total += coin.value;
-    const fee = feeForVsize(11 + 43 + 31 + 68 * chosen.length, feeRate);
+    const fee = feeForVsize(11 + 43 + 31 + 68 * chosen.length, feeRateKvb);
     if (total >= target + fee) return chosen;
   }
   throw new ProtocolError('SYNTAX_ERROR', `not enough funds: need ${target} sat plus fees, have ${total} sat`);
@@ -122,14 +122,14 @@ export function buildFundingTx(opts: {
   capacity: bigint;
   channelOutputScript: Uint8Array;
   changeScript: Uint8Array;
-  feeRate: bigint;
+  feeRateKvb: SatPerKvb;
   secp?: Secp;
 }): BuiltTx & { vout: number } {
   const built = buildWalletTx({
     coins: opts.coins,
     outputs: [{ script: opts.channelOutputScript, value: opts.capacity }],
     changeScript: opts.changeScript,
-    feeRate: opts.feeRate,
+    feeRateKvb: opts.feeRateKvb,
     ...(opts.secp ? { secp: opts.secp } : {}),
   });
   return { ...built, vout: 0 };
@@ -141,7 +141,7 @@ export function buildFundingTx(opts: {
  */
 export function buildRefundTx(
   params: ChannelParams,
-  opts: { clientPrivateKey: Uint8Array; destinationScript: Uint8Array; feeRate: bigint; secp?: Secp },
+  opts: { clientPrivateKey: Uint8Array; destinationScript: Uint8Array; feeRateKvb: SatPerKvb; secp?: Secp },
 ): BuiltTx {
   const secp = opts.secp ?? nobleSecp;
   const script = channelScript(params);
@@ -151,7 +151,7 @@ export function buildRefundTx(
   tx.addInput(hashFromTxid(params.funding.txid), params.funding.vout, RBF_SEQUENCE);
   tx.addOutput(opts.destinationScript, 0n);
   tx.setWitness(0, [MAX_SIG, new Uint8Array(0), script]);
-  const fee = feeForVsize(tx.virtualSize(), opts.feeRate);
+  const fee = feeForVsize(tx.virtualSize(), opts.feeRateKvb);
   const value = params.capacity - fee;
   if (value < dustThreshold(opts.destinationScript)) {
     throw new ProtocolError('SYNTAX_ERROR', `refund of ${params.capacity} sat cannot pay a ${fee} sat fee`);
@@ -180,7 +180,7 @@ export interface SettlementChannel {
 export function buildSettlementTx(opts: {
   channels: readonly SettlementChannel[];
   payoutScript: Uint8Array;
-  feeRate: bigint;
+  feeRateKvb: SatPerKvb;
   feeCoins?: readonly WalletCoin[];
   secp?: Secp;
 }): BuiltTx & { payout: bigint; order: string[] } {
@@ -214,7 +214,7 @@ export function buildSettlementTx(opts: {
   ordered.forEach((ch, i) => tx.setWitness(i, [ch.clientSignature, MAX_SIG, Uint8Array.of(1), scripts[i]!]));
   feeCoins.forEach((_, i) => tx.setWitness(ordered.length + i, [MAX_SIG, DUMMY_PUBKEY]));
 
-  const fee = feeForVsize(tx.virtualSize(), opts.feeRate);
+  const fee = feeForVsize(tx.virtualSize(), opts.feeRateKvb);
   const earned = ordered.reduce((sum, ch) => sum + ch.amount, 0n) + feeCoins.reduce((sum, c) => sum + c.value, 0n);
   const payout = earned - fee;
   if (payout < dustThreshold(opts.payoutScript)) {

@@ -5,7 +5,7 @@
  */
 import type { EsploraTxStatus } from '../chain/esplora.ts';
 import type { FeeOracle } from '../chain/fee-oracle.ts';
-import { DEFAULT_MIN_RELAY, minRelayOf, rateFor, type FeeRates } from '../chain/fee-rates.ts';
+import { DEFAULT_MIN_RELAY, minRelayOf, rateFor, type FeeRates, type SatPerKvb } from '../chain/fee-rates.ts';
 import { GENESIS_HASHES, networkOfGenesis, type NetworkName } from '../core/network.ts';
 import type { Logger } from './logger.ts';
 
@@ -82,18 +82,18 @@ export function fixedTip(initial: number): TipSource & { set(height: number): vo
 }
 
 /**
- * The settlement fee rate in whole sat/vB: the estimate for `targetBlocks` (or the nearest
- * faster target), rounded up, never below `floor` nor the backend's minimum fee. When the
+ * The settlement fee rate in sat/kvB: the estimate for `targetBlocks` (or the nearest faster
+ * target), never below `floorKvb` (the operator's) nor the backend's minimum fee. Fractional
+ * and sub-1 sat/vB rates are kept as they are. When the
  * backend cannot answer, the last good estimate is used and its age logged; with none ever,
  * this throws (the watcher tries again next tick) rather than guess a rate. An empty table (a
  * quiet regtest) is an answer: the floor. Estimates are read again at each new `tip`.
  */
-export async function settlementFeeRate(fees: FeeOracle, targetBlocks: number, floor: bigint, logger: Logger, tip?: number): Promise<bigint> {
+export async function settlementFeeRate(fees: FeeOracle, targetBlocks: number, floorKvb: SatPerKvb, logger: Logger, tip?: number): Promise<SatPerKvb> {
   const reading = await fees.current(tip);
   if (!reading.fresh) logger.warn('fee estimate unavailable: using the last good one', { ageSeconds: Math.round(reading.ageMs / 1000), source: reading.rates.source });
-  const floorKvb = maxOf(floor * 1000n, minRelayOf(reading.rates, DEFAULT_MIN_RELAY));
-  const rate = rateFor(reading.rates, targetBlocks, floorKvb) ?? floorKvb;
-  return (rate + 999n) / 1000n;
+  const floor = maxOf(floorKvb, minRelayOf(reading.rates, DEFAULT_MIN_RELAY));
+  return rateFor(reading.rates, targetBlocks, floor) ?? floor;
 }
 
 function maxOf(a: bigint, b: bigint): bigint {

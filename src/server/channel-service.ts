@@ -285,10 +285,10 @@ export async function settleChannel(ctx: ServerContext, channelId: string, payme
   if (existing.state === 'closed') throw new ProtocolError('CHANNEL_CLOSED', `channel ${channelId} is closed`);
   let record: SettlementRecord | null = null;
   if (existing.state === 'open') {
-    const feeRate = await newSettlementFeeRate(ctx);
+    const feeRateKvb = await newSettlementFeeRate(ctx);
     const { minFirstPayment } = ctx.config.terms;
     record = await withFundingRecheck(ctx, channelId, (confirmed) =>
-      recordSettlement(ctx, [channelId], feeRate, (ch) => ch.state === 'open', Date.now(), (ch) => {
+      recordSettlement(ctx, [channelId], feeRateKvb, (ch) => ch.state === 'open', Date.now(), (ch) => {
         const current = confirmed ? markFundingConfirmed(ch) : ch;
         return payment ? acceptClosePayment(current, payment, minFirstPayment, ctx.policy) : current;
       }),

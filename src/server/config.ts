@@ -47,13 +47,13 @@ export interface PaychanConfig {
   zeroConfTotalLimit: bigint;
   /** Stop taking payments this many blocks before a channel's expiry. */
   settleMarginBlocks: number;
-  /** Settlement fee rate floor and fallback (sat/vB) when Esplora gives no estimate. */
+  /** Settlement fee rate floor and fallback when Esplora gives no estimate, whole sat/vB (used as × 1000 sat/kvB). */
   feeRate: bigint;
   /** Confirmation target looked up in Esplora's fee estimates. */
   feeTargetBlocks: number;
   /** A settlement still unconfirmed this many blocks after its broadcast is rebuilt at a higher fee (RBF). */
   feeBumpAfterBlocks: number;
-  /** Fee bumps never go above this rate (sat/vB). */
+  /** Fee bumps never go above this rate, whole sat/vB (used as × 1000 sat/kvB). */
   maxFeeRate: bigint;
   watcher: WatcherConfig;
   /** How long a chain tip read stays fresh. */

@@ -63,7 +63,7 @@ export function fundingFor(pending: server.PendingOpen, capacity = pending.reque
     capacity,
     channelOutputScript: p2wshOutputScript(script),
     changeScript: p2wpkhOutputScript(nobleSecp.publicKey(WALLET_KEY)),
-    feeRate: 2n,
+    feeRateKvb: 2000n,
   });
 }
 

@@ -153,7 +153,7 @@ test('random message sequences keep both sides honest and the books exact', () =
       const st = buildSettlementTx({
         channels: [{ params, amount: sv.paid, clientSignature: sv.signature, serverPrivateKey: SERVER_KEY }],
         payoutScript: p2wpkhOutputScript(nobleSecp.publicKey(SERVER_KEY)),
-        feeRate: 1n,
+        feeRateKvb: 1000n,
       });
       const tx = Transaction.fromHex(st.hex);
       const change = sv.paid < params.capacity ? tx.outs[0]!.value : 0n;

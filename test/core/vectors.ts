@@ -97,12 +97,12 @@ export function computeVectors(inp: VectorInputs) {
   const settlement = buildSettlementTx({
     channels: [{ params, amount: BigInt(first.amount), clientSignature: hexToBytes(first.signature), serverPrivateKey: serverPriv }],
     payoutScript: p2wpkhOutputScript(serverPubkey),
-    feeRate: BigInt(inp.feeRate),
+    feeRateKvb: BigInt(inp.feeRate) * 1000n,
   });
   const refund = buildRefundTx(params, {
     clientPrivateKey: clientPriv,
     destinationScript: p2wpkhOutputScript(clientPubkey),
-    feeRate: BigInt(inp.feeRate),
+    feeRateKvb: BigInt(inp.feeRate) * 1000n,
   });
   const token = hexToBytes(inp.accessToken);
   return {

@@ -38,7 +38,7 @@ async function openChannel(label: string, capacity: bigint, expiresIn: number): 
     capacity,
     channelOutputScript: p2wshOutputScript(script),
     changeScript: client.script,
-    feeRate: 2n,
+    feeRateKvb: 2000n,
   });
   assert.equal(await esplora.broadcast(funding.hex), funding.txid);
   await devnet.mine(1);
@@ -67,7 +67,7 @@ test('a settlement with the client payment and the server signature is accepted 
   const settlement = buildSettlementTx({
     channels: [{ params, amount, clientSignature: signPayment(params, amount, client.privateKey), serverPrivateKey: server.privateKey }],
     payoutScript: payout.script,
-    feeRate: 2n,
+    feeRateKvb: 2000n,
   });
   assert.equal(await esplora.broadcast(settlement.hex), settlement.txid);
   assert.equal((await esplora.getOutspend(params.funding.txid, params.funding.vout)).txid, settlement.txid);
@@ -92,7 +92,7 @@ test('a settlement of the whole capacity (no change output) is accepted', async 
       { params, amount: params.capacity, clientSignature: signPayment(params, params.capacity, client.privateKey), serverPrivateKey: server.privateKey },
     ],
     payoutScript: payout.script,
-    feeRate: 2n,
+    feeRateKvb: 2000n,
   });
   assert.equal(await esplora.broadcast(settlement.hex), settlement.txid);
   await devnet.mine(1);
@@ -107,7 +107,7 @@ test('a settlement signed with the wrong server key fails script verification', 
       { params, amount, clientSignature: signPayment(params, amount, client.privateKey), serverPrivateKey: testKey('not-the-server').privateKey },
     ],
     payoutScript: payout.script,
-    feeRate: 2n,
+    feeRateKvb: 2000n,
   });
   await assertEsploraError(esplora.broadcast(forged.hex), 400, /^mandatory-script-verify-flag-failed/);
   assert.deepEqual(await esplora.getOutspend(params.funding.txid, params.funding.vout), { spent: false });
@@ -115,7 +115,7 @@ test('a settlement signed with the wrong server key fails script verification', 
 
 test('a refund is non-final before the expiry height and accepted once the tip reaches it', async () => {
   const { client, params } = await openChannel('refund', 50_000n, 5);
-  const refund = buildRefundTx(params, { clientPrivateKey: client.privateKey, destinationScript: client.script, feeRate: 2n });
+  const refund = buildRefundTx(params, { clientPrivateKey: client.privateKey, destinationScript: client.script, feeRateKvb: 2000n });
 
   await assertEsploraError(esplora.broadcast(refund.hex), 400, /^non-final$/);
   // nLockTime = expiry: the transaction may first go into block `expiry`, the one after tip expiry - 1.

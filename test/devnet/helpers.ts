@@ -35,7 +35,7 @@ export function spend(key: TestKey, coin: Utxo, outputs: TxOutput[]): BuiltTx {
     coins: [{ txid: coin.txid, vout: coin.vout, value: coin.value, privateKey: key.privateKey }],
     outputs,
     changeScript: key.script,
-    feeRate: 2n,
+    feeRateKvb: 2000n,
   });
 }
 

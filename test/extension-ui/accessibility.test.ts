@@ -67,7 +67,7 @@ const WALLET_FAKES = {
   'channels.list': CHANNELS,
   'paywall.sites': SITES,
   'paywall.history': HISTORY,
-  'wallet.feeRates': { fast: '20', normal: '5', slow: '1' },
+  'wallet.feeRates': { fast: '20000', normal: '5000', slow: '250' },
   'wallet.send': { txid: 'e'.repeat(64), fee: '141', vsize: 141 },
 };
 

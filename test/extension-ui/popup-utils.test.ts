@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { itemsToCsv } from '../../src/extension/popup/csv.ts';
-import { bip21, fmtBlocks, fmtSats, parseSatsInput, satsToBtc } from '../../src/extension/popup/format.ts';
+import { bip21, fmtBlocks, fmtFeeRate, fmtSats, parseSatsInput, satsToBtc } from '../../src/extension/popup/format.ts';
 import { encodeQr } from '../../src/extension/popup/qr.ts';
 import { chromeManifest, crc32, firefoxManifest, zip } from '../../vite.config.ts';
 
@@ -25,6 +25,12 @@ describe('amount formatting', () => {
     assert.equal(fmtBlocks(6), '6 blocks (~60 min)');
     assert.equal(fmtBlocks(1008), '1008 blocks (~7 days)');
     assert.equal(fmtBlocks(0), 'expired');
+  });
+  it('shows sat/kvB fee rates as sat/vB with up to three decimals, not rounded up', () => {
+    assert.equal(fmtFeeRate('250'), '0.25 sat/vB');
+    assert.equal(fmtFeeRate('2500'), '2.5 sat/vB');
+    assert.equal(fmtFeeRate('2000'), '2 sat/vB');
+    assert.equal(fmtFeeRate('1234'), '1.234 sat/vB');
   });
   it('builds BIP21 URIs', () => {
     assert.equal(bip21('bc1qxyz'), 'bitcoin:bc1qxyz');

@@ -34,7 +34,7 @@ export function fixtureChannel(ring: KeyRing, network: NetworkName, index: numbe
   tx.addOutput(p2wshOutputScript(channelScript({ serverPubkey, clientPubkey: key.publicKey, expiry: request.expiry })), capacity);
   let ch: ClientChannel = { ...propose(endpoint, request, index, 20_000n), state: 'open', openId: 'fixture', serverPubkey, funding: { txid: tx.getId(), vout: 0, hex: tx.toHex() } };
   ch = acknowledge(signNext(ch, 1_000n, key.privateKey).channel, 1_000n, 10n);
-  const refund = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: change, feeRate: 2n });
+  const refund = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: change, feeRateKvb: 2000n });
   return {
     id: `${network}/${index}`,
     network,
@@ -44,7 +44,7 @@ export function fixtureChannel(ring: KeyRing, network: NetworkName, index: numbe
     zeroConfLimit: 10_000n,
     fundingConfirmed: true,
     abandoned: false,
-    refund: { txid: refund.txid, hex: refund.hex, feeRate: 2n },
+    refund: { txid: refund.txid, hex: refund.hex, feeRateKvb: 2000n },
     createdAt: 1_700_000_000_000,
     updatedAt: 1_700_000_000_000,
     lastError: null,

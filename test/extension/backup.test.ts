@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { generateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english';
 import type { NetworkName } from '../../src/core/network.ts';
+import { bytesToHex, fromBase64Url, parseHex, toBase64Url } from '../../src/core/bytes.ts';
+import { BACKUP_FORMAT, BACKUP_VERSION } from '../../src/extension/background/channel-backup.ts';
 import { channelKeyCounter } from '../../src/extension/background/keys.ts';
+import { Vault } from '../../src/extension/background/vault.ts';
 import type { ChannelRecord } from '../../src/extension/background/storage/records.ts';
 import { fixtureChannel } from './backup-fixture.ts';
 import { makeRig, PASSWORD, TEST_MNEMONIC, type Rig } from './helpers.ts';
@@ -163,5 +166,43 @@ test('channel backup: a channel opened after the seed restore keeps its id; the 
   assert.equal(out.added[0]!.endpoint, 'https://one.example/paychan/v1');
   assert.deepEqual((await b.bg.store.getChannel('regtest/0'))!.channel, mine.channel, 'the newer channel is untouched');
   assert.equal((await b.bg.store.channels()).length, 2);
+  b.db.close();
+});
+
+test('channel backup: a file from before sat/kvB rates (refund `feeRate` in whole sat/vB) restores its refund at that rate × 1000', async () => {
+  const a = await walletRig(TEST_MNEMONIC);
+  await withChannels(a, (ring) => [fixtureChannel(ring, 'regtest', 0, 'https://one.example/paychan/v1')]);
+  const file = await a.call('channels.backup', { password: PASSWORD });
+  a.db.close();
+  // Rewrite the sealed contents as an older wallet wrote them, and seal them again.
+  const f = JSON.parse(file.contents) as Record<string, string> & { iterations: number; check: { iv: string; ciphertext: string } };
+  const aad = new TextEncoder().encode(`${BACKUP_FORMAT}-v${BACKUP_VERSION}`);
+  const vault = new Vault();
+  const record = {
+    version: 1 as const,
+    kdf: 'PBKDF2-SHA256' as const,
+    iterations: f.iterations,
+    salt: parseHex(f.salt, 'salt'),
+    iv: parseHex(f.iv, 'iv'),
+    check: { iv: parseHex(f.check.iv, 'check.iv'), ciphertext: parseHex(f.check.ciphertext, 'check') },
+    ciphertext: fromBase64Url(f.ciphertext!, 'ciphertext'),
+  };
+  const inner = JSON.parse(new TextDecoder().decode(await vault.openChecked(record, PASSWORD, aad))) as { channels: { refund: Record<string, string> }[] };
+  const { feeRateKvb, ...refund } = inner.channels[0]!.refund;
+  assert.equal(feeRateKvb, '2000', 'written in sat/kvB');
+  inner.channels[0]!.refund = { ...refund, feeRate: '2' };
+  const sealed = await vault.sealChecked(new TextEncoder().encode(JSON.stringify(inner)), PASSWORD, aad);
+  const old = {
+    ...f,
+    salt: bytesToHex(sealed.salt),
+    iv: bytesToHex(sealed.iv),
+    check: { iv: bytesToHex(sealed.check.iv), ciphertext: bytesToHex(sealed.check.ciphertext) },
+    ciphertext: toBase64Url(sealed.ciphertext),
+  };
+
+  const b = await walletRig(TEST_MNEMONIC);
+  const out = await b.call('channels.restoreBackup', { contents: JSON.stringify(old), password: PASSWORD });
+  assert.equal(out.added.length, 1);
+  assert.equal((await b.bg.store.getChannel('regtest/0'))!.refund!.feeRateKvb, 2_000n);
   b.db.close();
 });

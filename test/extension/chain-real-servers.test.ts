@@ -37,22 +37,22 @@ test('sync, balances and a send go through while a seeded quarter of requests is
   const balances = await rig.call('wallet.sync', undefined);
   assert.equal(balances.confirmed, '400000');
   const rates = await rig.call('wallet.feeRates', undefined);
-  assert.deepEqual([rates.fast, rates.normal, rates.slow, rates.minimum], ['2', '2', '2', '2'], "sub-1 estimates are floored at the devnet's minimum fee");
+  assert.deepEqual([rates.fast, rates.normal, rates.slow, rates.minimum], ['2000', '2000', '2000', '2000'], "sub-1 estimates (sat/kvB) are floored at the devnet's minimum fee");
   assert.equal(typeof rates.ageSeconds, 'number');
-  await assert.rejects(rig.call('wallet.send', { address: PAYEE, amount: '10000', feeRate: '1' }), /fee rate must be from 2/);
-  const sent = await rig.call('wallet.send', { address: PAYEE, amount: '100000', feeRate: rates.normal });
+  await assert.rejects(rig.call('wallet.send', { address: PAYEE, amount: '10000', feeRateKvb: '1000' }), /fee rate must be from 2/);
+  const sent = await rig.call('wallet.send', { address: PAYEE, amount: '100000', feeRateKvb: rates.normal });
   devnet.setBehaviour(DEFAULT_BEHAVIOUR);
   await devnet.mine(1);
   const tx = await new EsploraClient(devnet.url).getTx(sent.txid);
   assert.ok(tx.status.confirmed, 'mined: the node took its fee');
-  assert.ok(tx.fee >= feeForVsize(Math.ceil(tx.weight / 4), 2n), `fee ${tx.fee} for ${tx.weight} WU`);
+  assert.ok(tx.fee >= feeForVsize(Math.ceil(tx.weight / 4), 2_000n), `fee ${tx.fee} for ${tx.weight} WU`);
   rig.db.close();
 });
 
 test('a send whose broadcast meets a 429 says CHAIN_UNAVAILABLE (not a refusal) and keeps the signed transaction', async () => {
   const rig = await fundedRig(devnet, 200_000n, null);
   devnet.setBehaviour({ rateLimit: { fraction: 1, status: 429, retryAfterSeconds: 0, match: 'POST /tx' } });
-  const answer = await rig.raw('wallet.send', { address: PAYEE, amount: '50000', feeRate: '3' });
+  const answer = await rig.raw('wallet.send', { address: PAYEE, amount: '50000', feeRateKvb: '3000' });
   assert.equal(answer.error?.code, 'CHAIN_UNAVAILABLE', JSON.stringify(answer));
   const kept = await rig.bg.store.sent('regtest');
   assert.equal(kept.length, 1, 'stored before the broadcast, kept after it');

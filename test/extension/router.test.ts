@@ -15,7 +15,7 @@ test('router: one envelope for success and error; content scripts only reach the
   const garbage = await rig.bg.router('nonsense', { fromExtensionPage: true });
   assert.equal(!garbage.ok && garbage.error.code, 'INVALID_REQUEST');
 
-  const forbidden = await rig.raw('wallet.send', { address: 'x', amount: '1', feeRate: '1' }, false);
+  const forbidden = await rig.raw('wallet.send', { address: 'x', amount: '1', feeRateKvb: '1000' }, false);
   assert.equal(forbidden.error?.code, 'FORBIDDEN');
   const forbiddenAllow = await rig.raw('sites.allow', { endpoint: 'https://a.example/p', allowance: '1000000' }, false);
   assert.equal(forbiddenAllow.error?.code, 'FORBIDDEN', 'a page cannot grant itself an allowance');

@@ -30,3 +30,20 @@ test('storage: bigints and bytes round-trip exactly; counters are monotonic', as
   assert.deepEqual(counts.sort(), [0, 1, 2]);
   store.db.close();
 });
+
+test('storage: v3 turns the whole sat/vB fee rates of sends and refunds into sat/kvB', async () => {
+  const name = freshDbName();
+  const v2 = await openPaychanDb(name, 2);
+  const bytes = Uint8Array.of(0, 20);
+  await v2.put('sent', { txid: 'aa'.repeat(32), network: 'regtest', hex: '00', coins: [], outputs: [], changeScript: bytes, feeRate: 3n, fee: 423n, createdAt: 1, replacedBy: null } as never);
+  await v2.put('channels', { id: 'regtest/1', network: 'regtest', refund: { txid: 'bb'.repeat(32), hex: '00', feeRate: 2n } } as never);
+  await v2.put('channels', { id: 'regtest/2', network: 'regtest', refund: null } as never);
+  v2.close();
+
+  const db = await openPaychanDb(name);
+  const sent = (await db.get('sent', 'aa'.repeat(32))) as unknown as Record<string, unknown>;
+  assert.deepEqual([sent.feeRateKvb, 'feeRate' in sent, sent.fee], [3_000n, false, 423n]);
+  assert.deepEqual((await db.get('channels', 'regtest/1'))!.refund, { txid: 'bb'.repeat(32), hex: '00', feeRateKvb: 2_000n });
+  assert.equal((await db.get('channels', 'regtest/2'))!.refund, null);
+  db.close();
+});

@@ -227,9 +227,9 @@ describe('bad input', () => {
 
     test('a funding output that does not pay the channel script, or not the agreed amount', async () => {
       const coin = await coinFor();
-      const wrongScript = buildFundingTx({ coins: [coin], capacity: 60_000n, channelOutputScript: p2wshOutputScript(Uint8Array.of(0x51)), changeScript: wallet.script, feeRate: 2n, secp: tinySecp });
-      const wrongAmount = buildFundingTx({ coins: [coin], capacity: 59_999n, channelOutputScript: channelOutput(), changeScript: wallet.script, feeRate: 2n, secp: tinySecp });
-      const right = buildFundingTx({ coins: [coin], capacity: 60_000n, channelOutputScript: channelOutput(), changeScript: wallet.script, feeRate: 2n, secp: tinySecp });
+      const wrongScript = buildFundingTx({ coins: [coin], capacity: 60_000n, channelOutputScript: p2wshOutputScript(Uint8Array.of(0x51)), changeScript: wallet.script, feeRateKvb: 2000n, secp: tinySecp });
+      const wrongAmount = buildFundingTx({ coins: [coin], capacity: 59_999n, channelOutputScript: channelOutput(), changeScript: wallet.script, feeRateKvb: 2000n, secp: tinySecp });
+      const right = buildFundingTx({ coins: [coin], capacity: 60_000n, channelOutputScript: channelOutput(), changeScript: wallet.script, feeRateKvb: 2000n, secp: tinySecp });
       const first = firstPaymentFor(bob, right.txid, 1_000n);
       const body = (hex: string, vout: number, payment = first) => encodeFundRequest({ fundingTx: Buffer.from(hex, 'hex'), fundingVout: vout, payment });
       await refused(() => post(fundUrl, body(wrongScript.hex, 0)), 400, 'FUNDING_MISMATCH');
@@ -245,15 +245,15 @@ describe('bad input', () => {
 
     test('a funding transaction the node refuses as invalid stores nothing', async () => {
       const coin = { ...(await coinFor()), privateKey: Uint8Array.from(randomBytes(32)) };
-      const badSig = buildFundingTx({ coins: [coin], capacity: 60_000n, channelOutputScript: channelOutput(), changeScript: wallet.script, feeRate: 2n, secp: tinySecp });
+      const badSig = buildFundingTx({ coins: [coin], capacity: 60_000n, channelOutputScript: channelOutput(), changeScript: wallet.script, feeRateKvb: 2000n, secp: tinySecp });
       const body = encodeFundRequest({ fundingTx: Buffer.from(badSig.hex, 'hex'), fundingVout: 0, payment: firstPaymentFor(bob, badSig.txid, 1_000n) });
       await refused(() => post(fundUrl, body), 400, 'FUNDING_MISMATCH');
     });
 
     test('a funding transaction double-spent before it confirms is refused and nothing is stored', async () => {
       const coin = await coinFor();
-      const funding = buildFundingTx({ coins: [coin], capacity: 60_000n, channelOutputScript: channelOutput(), changeScript: wallet.script, feeRate: 2n, secp: tinySecp });
-      const conflict = buildWalletTx({ coins: [coin], outputs: [], changeScript: wallet.script, feeRate: 10n, secp: tinySecp });
+      const funding = buildFundingTx({ coins: [coin], capacity: 60_000n, channelOutputScript: channelOutput(), changeScript: wallet.script, feeRateKvb: 2000n, secp: tinySecp });
+      const conflict = buildWalletTx({ coins: [coin], outputs: [], changeScript: wallet.script, feeRateKvb: 10000n, secp: tinySecp });
       await new EsploraClient(devnet.url).broadcast(conflict.hex);
       const body = encodeFundRequest({ fundingTx: Buffer.from(funding.hex, 'hex'), fundingVout: 0, payment: firstPaymentFor(bob, funding.txid, 1_000n) });
       await refused(() => post(fundUrl, body), 409, 'FUNDING_DOUBLE_SPENT');

@@ -16,7 +16,7 @@ import { snapshot } from './helpers/snapshot.ts';
 import { chainWithBroadcast, fundedChannel, mineTo, watchedSuite } from './watcher-fixture.ts';
 
 /** The devnet's estimate for the default 6-block target. */
-const DEVNET_RATE = 3n;
+const DEVNET_RATE = 3_000n; // sat/kvB
 const PAYOUT_DUST = dustThreshold(new ServerKeys(TEST_SEED, 'regtest').defaultPayoutScript());
 
 type Row = Record<string, unknown>;
@@ -41,18 +41,18 @@ describe('cooperative close on the devnet', () => {
     assert.equal(answer.body.state, 'closing');
     const txid = answer.body.settlementTxid as string;
     const record = (await srv.paychan.store.getSettlement(txid))!;
-    assert.deepEqual([record.status, record.feeRate], ['broadcast', 2n]);
+    assert.deepEqual([record.status, record.feeRateKvb], ['broadcast', 2_000n]);
     const tx = await devnet.esplora.getTx(txid);
     assert.equal(tx.fee, record.fee);
     const vsize = Math.ceil(tx.weight / 4);
-    assert.ok(tx.fee >= feeForVsize(vsize, 2n) && tx.fee < feeForVsize(vsize, DEVNET_RATE), `fee ${tx.fee} for ${vsize} vB`);
+    assert.ok(tx.fee >= feeForVsize(vsize, 2_000n) && tx.fee < feeForVsize(vsize, DEVNET_RATE), `fee ${tx.fee} for ${vsize} vB`);
 
     await mineTo(devnet, due.channel!.request.expiry - 5);
     const report = await srv.watcher.tick();
     assert.deepEqual(report.errors, []);
     assert.deepEqual(
-      report.settlements.map((s) => [s.channels, s.feeRate, s.outcome]),
-      [[[due.channelId], 2n, 'broadcast']],
+      report.settlements.map((s) => [s.channels, s.feeRateKvb, s.outcome]),
+      [[[due.channelId], 2_000n, 'broadcast']],
     );
   });
 
@@ -66,7 +66,7 @@ describe('cooperative close on the devnet', () => {
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     const txid = answer.body.settlementTxid as string;
     const record = (await srv.paychan.store.getSettlement(txid))!;
-    assert.ok(record.feeRate >= 1n && record.feeRate < DEVNET_RATE, `rate ${record.feeRate}`);
+    assert.ok(record.feeRateKvb >= 1_000n && record.feeRateKvb < DEVNET_RATE, `rate ${record.feeRateKvb}`);
     assert.equal(record.payout + record.fee, 500n);
     assert.ok(record.payout >= PAYOUT_DUST, `payout ${record.payout} above dust`);
     assert.equal((await devnet.esplora.getTx(txid)).fee, record.fee, 'the node took it');
@@ -76,8 +76,8 @@ describe('cooperative close on the devnet', () => {
     assert.deepEqual(report.errors, []);
     assert.deepEqual(report.confirmed, [txid], 'the close confirmed in the blocks mined since');
     assert.deepEqual(
-      report.settlements.map((s) => [s.channels, s.feeRate, s.outcome]),
-      [[[due.channelId], record.feeRate, 'broadcast']],
+      report.settlements.map((s) => [s.channels, s.feeRateKvb, s.outcome]),
+      [[[due.channelId], record.feeRateKvb, 'broadcast']],
     );
     const ch = (await srv.paychan.store.getChannel(closed.channelId))!;
     assert.deepEqual([ch.state, ch.closeReason, ch.settlementTxid], ['closed', 'settled', txid]);

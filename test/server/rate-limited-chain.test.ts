@@ -142,7 +142,7 @@ describe('server on a rate-limited chain backend', () => {
     let report = await srv.watcher.tick();
     const settled = report.settlements.find((s) => s.channels.includes(dave.channelId));
     assert.equal(settled?.outcome, 'broadcast', JSON.stringify(report.errors));
-    assert.ok(settled.feeRate >= 2n, `fee rate ${settled.feeRate}: the devnet's minimum is 2 sat/vB, whatever the estimates say`);
+    assert.ok(settled.feeRateKvb >= 2_000n, `fee rate ${settled.feeRateKvb} sat/kvB: the devnet's minimum is 2 sat/vB, whatever the estimates say`);
     await devnet.mine(1);
     report = await srv.watcher.tick();
     assert.ok(report.confirmed.includes(settled.txid), 'mined: the node took its fee');

@@ -136,15 +136,15 @@ describe('chain policies', () => {
     assert.equal(await tip.height(), 2);
   });
 
-  test('settlement fee rate: the estimate for the target, rounded up, never below the floor nor the backend minimum', async () => {
+  test('settlement fee rate (sat/kvB): the estimate for the target as it is, never below the floor nor the backend minimum', async () => {
     const est = (e: Record<string, number>) => new FeeOracle(async () => parseEsploraFees(e));
-    assert.equal(await settlementFeeRate(est({ '1': 20, '6': 4.2, '144': 1 }), 6, 2n, silentLogger), 5n);
-    assert.equal(await settlementFeeRate(est({ '1': 20, '3': 7, '144': 1 }), 6, 2n, silentLogger), 7n);
-    assert.equal(await settlementFeeRate(est({ '6': 1.1 }), 6, 2n, silentLogger), 2n);
-    assert.equal(await settlementFeeRate(est({}), 6, 3n, silentLogger), 3n);
+    assert.equal(await settlementFeeRate(est({ '1': 20, '6': 4.2, '144': 1 }), 6, 2_000n, silentLogger), 4_200n, 'not rounded up to 5 sat/vB');
+    assert.equal(await settlementFeeRate(est({ '1': 20, '3': 7, '144': 1 }), 6, 2_000n, silentLogger), 7_000n);
+    assert.equal(await settlementFeeRate(est({ '6': 1.1 }), 6, 2_000n, silentLogger), 2_000n);
+    assert.equal(await settlementFeeRate(est({}), 6, 3_000n, silentLogger), 3_000n);
     // mempool's minimum fee is a floor too.
-    const mempool = new FeeOracle(async () => parseMempoolFees({ fastestFee: 3, halfHourFee: 2, hourFee: 1.5, economyFee: 1, minimumFee: 4 }));
-    assert.equal(await settlementFeeRate(mempool, 6, 2n, silentLogger), 4n);
+    const mempool = new FeeOracle(async () => parseMempoolFees({ fastestFee: 3, halfHourFee: 2, hourFee: 1.5, economyFee: 1, minimumFee: 4.5 }));
+    assert.equal(await settlementFeeRate(mempool, 6, 2_000n, silentLogger), 4_500n);
   });
 
   test('settlement fee rate: no silent floor when estimates fail; the last good one, its age logged', async () => {
@@ -160,12 +160,12 @@ describe('chain policies', () => {
       60_000,
       () => now,
     );
-    await assert.rejects(settlementFeeRate(oracle, 6, 2n, logger), FeeRatesUnavailable);
+    await assert.rejects(settlementFeeRate(oracle, 6, 2_000n, logger), FeeRatesUnavailable);
     down = false;
-    assert.equal(await settlementFeeRate(oracle, 6, 2n, logger), 9n);
+    assert.equal(await settlementFeeRate(oracle, 6, 2_000n, logger), 9_000n);
     down = true;
     now += 300_000;
-    assert.equal(await settlementFeeRate(oracle, 6, 2n, logger), 9n);
+    assert.equal(await settlementFeeRate(oracle, 6, 2_000n, logger), 9_000n);
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0]!.ageSeconds, 300);
   });
@@ -199,6 +199,21 @@ describe('store', () => {
     const store = new SqliteChannelStore(tmp.dbPath);
     const heights = Object.fromEntries((await store.listSettlements()).map((s) => [s.txid[0], s.bumpHeight]));
     assert.deepEqual(heights, { a: 0, b: 900, c: null, d: null });
+    await store.close();
+    tmp.cleanup();
+  });
+
+  test('migration 5 keeps settlement fee rates in sat/kvB: stored whole sat/vB rates are multiplied by 1000', async () => {
+    const tmp = tempDbPath();
+    const db = new Database(tmp.dbPath);
+    db.exec(MIGRATIONS.slice(0, 4).join(';'));
+    db.pragma('user_version = 4');
+    db.prepare(`INSERT INTO settlements (txid, hex, fee, payout, fee_rate, status, detail, created_at, updated_at, bump_height)
+      VALUES (?, '00', 423, 1000, 3, 'broadcast', NULL, 0, 0, 900)`).run('a'.repeat(64));
+    db.close();
+    const store = new SqliteChannelStore(tmp.dbPath);
+    const [s] = await store.listSettlements();
+    assert.deepEqual([s!.feeRateKvb, s!.fee, s!.bumpHeight], [3_000n, 423n, 900]);
     await store.close();
     tmp.cleanup();
   });

@@ -28,7 +28,7 @@ describe('watcher: refunds and double spends', () => {
     const txid = Buffer.from(input.hash).reverse().toString('hex');
     const prev = await devnet.esplora.getTx(txid);
     const coin = { txid, vout: input.index, value: prev.vout[input.index]!.value, privateKey: wallet.privateKey };
-    const conflict = buildWalletTx({ coins: [coin], outputs: [], changeScript: wallet.script, feeRate: 5n, secp: tinySecp });
+    const conflict = buildWalletTx({ coins: [coin], outputs: [], changeScript: wallet.script, feeRateKvb: 5000n, secp: tinySecp });
     devnet.evict(client.funding!.txid);
     assert.equal(await devnet.esplora.broadcast(conflict.hex), conflict.txid);
     return conflict.txid;
@@ -51,7 +51,7 @@ describe('watcher: refunds and double spends', () => {
 
     // The server was away the whole time; the chain reaches expiry and the client takes its deposit back.
     await mineTo(devnet, params.expiry);
-    const refund = buildRefundTx(params, { clientPrivateKey: alice.key, destinationScript: wallet.script, feeRate: 3n, secp: tinySecp });
+    const refund = buildRefundTx(params, { clientPrivateKey: alice.key, destinationScript: wallet.script, feeRateKvb: 3000n, secp: tinySecp });
     assert.equal(await devnet.esplora.broadcast(refund.hex), refund.txid);
 
     let report = await srv.watcher.tick();

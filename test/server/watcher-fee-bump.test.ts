@@ -42,7 +42,7 @@ describe('watcher: fee bumps', () => {
     assert.equal(sent.length, 1);
     original = (await srv.paychan.store.getSettlement(sent[0]!.txid))!;
     const sentAt = await devnet.tipHeight();
-    assert.equal(original.feeRate, 3n);
+    assert.equal(original.feeRateKvb, 3_000n);
     assert.equal(original.bumpHeight, sentAt + 3);
 
     await devnet.mineWithout([original.txid], 2);
@@ -55,7 +55,7 @@ describe('watcher: fee bumps', () => {
     assert.equal(report.bumps.length, 1);
     const bump = report.bumps[0]!;
     // max(estimate 3, ⌈3 × 1.5⌉ = 5, 3 + 1)
-    assert.deepEqual([bump.from, bump.feeRate, bump.outcome], [original.txid, 5n, 'rejected']);
+    assert.deepEqual([bump.from, bump.feeRateKvb, bump.outcome], [original.txid, 4_500n, 'rejected']);
     replacement = (await srv.paychan.store.getSettlement(bump.to))!;
     assert.equal(replacement.status, 'rejected');
     assert.match(replacement.detail!, /bad-txns-inputs-spent/);
@@ -101,7 +101,7 @@ describe('watcher: fee bumps', () => {
     assert.equal(replacement.payout + replacement.fee, original.payout + original.fee);
     // BIP125: more in total, by at least 1 sat/vB of its own size; and at the rate it claims.
     assert.ok(replacement.fee >= original.fee + BigInt(r.virtualSize()));
-    assert.ok(replacement.fee >= feeForVsize(r.virtualSize(), 5n));
+    assert.ok(replacement.fee >= feeForVsize(r.virtualSize(), 4_500n));
 
     const prevouts = [];
     for (const input of r.ins) {
@@ -125,7 +125,7 @@ describe('watcher: fee bumps', () => {
     assert.deepEqual(report.errors, []);
     assert.equal(report.bumps.length, 1);
     // Deterministic signatures: the same replacement as before, now accepted.
-    assert.deepEqual(report.bumps[0], { from: original.txid, to: replacement.txid, feeRate: 5n, outcome: 'broadcast' });
+    assert.deepEqual(report.bumps[0], { from: original.txid, to: replacement.txid, feeRateKvb: 4_500n, outcome: 'broadcast' });
     assert.deepEqual(rbf.replaced, [original.txid]);
     await assert.rejects(devnet.esplora.getTx(original.txid), { status: 404 });
     const tip = await devnet.tipHeight();

@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { bytesToHex } from '../../src/core/bytes.ts';
 import { feeForVsize } from '../../src/core/amounts.ts';
 import { parseChallenge } from '../../src/core/http-binding.ts';
+import { DEFAULT_BEHAVIOUR } from '../../src/devnet/index.ts';
 import { ServerKeys } from '../../src/server/keys.ts';
 import { TEST_SEED } from './helpers/server.ts';
 import { fundedChannel, mineTo, watchedSuite } from './watcher-fixture.ts';
 
 const PAYOUT_SCRIPT = bytesToHex(new ServerKeys(TEST_SEED, 'regtest').defaultPayoutScript());
 /** The devnet's estimate for the default 6-block target. */
-const DEVNET_RATE = 3n;
+const DEVNET_RATE = 3_000n; // sat/kvB
 
 /**
  * The fee is the rate times the size estimated with 73-byte signatures, so it may exceed the rate
@@ -22,8 +23,8 @@ const DEVNET_RATE = 3n;
  */
 function assertFeeRate(fee: bigint, weight: number, inputs: number, rate: bigint): void {
   const vsize = Math.ceil(weight / 4);
-  assert.ok(fee >= feeForVsize(vsize, rate), `fee ${fee} below ${rate} sat/vB of ${vsize} vB`);
-  assert.ok(fee <= feeForVsize(vsize + inputs, rate), `fee ${fee} well above ${rate} sat/vB of ${vsize} vB`);
+  assert.ok(fee >= feeForVsize(vsize, rate), `fee ${fee} below ${rate} sat/kvB of ${vsize} vB`);
+  assert.ok(fee <= feeForVsize(vsize + inputs, rate), `fee ${fee} well above ${rate} sat/kvB of ${vsize} vB`);
 }
 
 describe('settlement watcher on the devnet', () => {
@@ -51,6 +52,30 @@ describe('settlement watcher on the devnet', () => {
     assert.deepEqual(report.errors, []);
   });
 
+  test('a fractional estimate (2.5 sat/vB) settles at 2500 sat/kvB and the chain takes exactly that fee, not 3 sat/vB', async () => {
+    const { devnet, wallet } = suite;
+    const srv = await suite.server();
+    const bob = await fundedChannel(srv, wallet, { capacity: 60_000n, first: 5_000n, expiryBlocks: 20 });
+    await devnet.mine(1);
+    await mineTo(devnet, bob.channel!.request.expiry - 5);
+    devnet.setBehaviour({ feeRates: { '1': 4.75, '6': 2.5, '144': 2.1 } });
+    try {
+      const report = await srv.watcher.tick();
+      assert.deepEqual(report.errors, []);
+      const { txid, feeRateKvb, outcome } = report.settlements[0]!;
+      assert.deepEqual([feeRateKvb, outcome], [2_500n, 'broadcast']);
+      const record = (await srv.paychan.store.getSettlement(txid))!;
+      await devnet.mine(1);
+      const mined = await devnet.esplora.getTx(txid);
+      assert.ok(mined.status.confirmed, 'mined at 2.5 sat/vB');
+      assert.equal(mined.fee, record.fee, 'the fee on chain is the one recorded');
+      assertFeeRate(mined.fee, mined.weight, 1, 2_500n);
+      assert.ok(mined.fee < BigInt(Math.ceil(mined.weight / 4)) * 3n, `fee ${mined.fee}: less than 3 sat/vB would pay`);
+    } finally {
+      devnet.setBehaviour(DEFAULT_BEHAVIOUR);
+    }
+  });
+
   test('a channel is settled the margin before expiry, not a block earlier, and closed once confirmed', async () => {
     const { devnet, wallet } = suite;
     const srv = await suite.server();
@@ -71,10 +96,10 @@ describe('settlement watcher on the devnet', () => {
     report = await srv.watcher.tick();
     assert.deepEqual(report.errors, []);
     assert.equal(report.settlements.length, 1);
-    const { txid, outcome, channels, feeRate } = report.settlements[0]!;
+    const { txid, outcome, channels, feeRateKvb } = report.settlements[0]!;
     assert.equal(outcome, 'broadcast');
     assert.deepEqual(channels, [alice.channelId]);
-    assert.equal(feeRate, DEVNET_RATE);
+    assert.equal(feeRateKvb, DEVNET_RATE);
     const status = await alice.status();
     assert.equal(status.state, 'closing');
     assert.equal(status.settlementTxid, txid);

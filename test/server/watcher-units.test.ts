@@ -140,21 +140,50 @@ describe('watcher decisions on a scripted chain', () => {
     await dueChannel(50_000n);
     const w = watcher({ maxFeeRate: 30n });
     const first = (await w.tick()).settlements[0]!;
-    assert.equal(first.feeRate, 3n);
+    assert.equal(first.feeRateKvb, 3_000n);
     chain.tip += 3; // three blocks, none with the settlement
     chain.estimates = { '6': 20.2 };
     const bump = (await w.tick()).bumps[0]!;
-    assert.deepEqual([bump.from, bump.feeRate, bump.outcome], [first.txid, 21n, 'broadcast']);
+    assert.deepEqual([bump.from, bump.feeRateKvb, bump.outcome], [first.txid, 20_200n, 'broadcast'], 'the estimate as it is, not rounded up to whole sat/vB');
 
     chain.tip += 3;
     chain.estimates = { '6': 100 };
     const second = (await w.tick()).bumps[0]!;
-    assert.deepEqual([second.from, second.feeRate], [bump.to, 30n], 'capped');
+    assert.deepEqual([second.from, second.feeRateKvb], [bump.to, 30_000n], 'capped');
 
     chain.tip += 3;
     const report = await w.tick();
     assert.deepEqual(report.bumps, [], 'at the cap already');
     assert.equal((await store.getSettlement(second.to))!.bumpHeight, chain.tip + 3, 'looked at again later');
+  });
+
+  test('a fractional estimate is settled at as it is, and its bump still outbids it by 1 sat/vB (BIP125 rule 4)', async () => {
+    await dueChannel(50_000n);
+    chain.estimates = { '6': 2.5 };
+    const w = watcher();
+    const first = (await w.tick()).settlements[0]!;
+    assert.equal(first.feeRateKvb, 2_500n, 'not rounded up to 3 sat/vB');
+    const original = (await store.getSettlement(first.txid))!;
+    const vsize = Transaction.fromHex(original.hex).virtualSize();
+    assert.ok(original.fee >= (BigInt(vsize) * 5n + 1n) / 2n && original.fee < BigInt(vsize) * 3n, `fee ${original.fee} for ${vsize} vB at 2.5 sat/vB`);
+
+    chain.tip += 3; // not mined: bumped at 1.5 × 2.5 sat/vB
+    const bump = (await w.tick()).bumps[0]!;
+    const replacement = (await store.getSettlement(bump.to))!;
+    assert.equal(bump.feeRateKvb, 3_750n);
+    const newVsize = BigInt(Transaction.fromHex(replacement.hex).virtualSize());
+    assert.ok(replacement.fee >= original.fee + newVsize, `rule 4: ${replacement.fee} pays at least ${original.fee} + 1 sat/vB × ${newVsize} vB`);
+  });
+
+  test('the floor is the operator\'s rate or the node\'s minimum relay fee, whichever is higher, never a sub-floor estimate', async () => {
+    await dueChannel(50_000n);
+    chain.estimates = { '6': 0.25 };
+    assert.equal((await watcher().tick()).settlements[0]!.feeRateKvb, 2_000n, 'the default floor, 2 sat/vB');
+    await dueChannel(50_000n);
+    assert.equal((await watcher({ feeRate: 1n }).tick()).settlements[0]!.feeRateKvb, 1_000n, 'Esplora publishes no minimum: Core\'s default 1 sat/vB');
+    await dueChannel(50_000n);
+    chain.estimates = { '6': 1.234 };
+    assert.equal((await watcher({ feeRate: 1n }).tick()).settlements[0]!.feeRateKvb, 1_234n, 'above the floor: the estimate to the millisatoshi per vbyte');
   });
 
   test('a bump the payout cannot afford offers what it can, then stops', async () => {
@@ -165,8 +194,8 @@ describe('watcher decisions on a scripted chain', () => {
     chain.estimates = { '6': 150 };
     const bump = (await w.tick()).bumps[0]!;
     const replacement = (await store.getSettlement(bump.to))!;
-    assert.ok(bump.feeRate > first.feeRate && bump.feeRate < 150n, `rate ${bump.feeRate}`);
-    assert.equal(replacement.feeRate, bump.feeRate);
+    assert.ok(bump.feeRateKvb >= first.feeRateKvb + 1_000n && bump.feeRateKvb < 150_000n, `rate ${bump.feeRateKvb}`);
+    assert.equal(replacement.feeRateKvb, bump.feeRateKvb);
     assert.ok(replacement.payout >= 294n && replacement.payout < 294n + 200n, 'nearly all of it goes to the fee, leaving a payout above dust');
     assert.equal(replacement.payout + replacement.fee, 5_000n);
 
@@ -181,15 +210,15 @@ describe('watcher decisions on a scripted chain', () => {
     const ctx = context();
     const { settlementTxid: txid } = await settleChannel(ctx, ch.id);
     const sent = (await store.getSettlement(txid!))!;
-    assert.deepEqual([sent.status, sent.feeRate, sent.bumpHeight], ['broadcast', 3n, chain.tip + 3]);
+    assert.deepEqual([sent.status, sent.feeRateKvb, sent.bumpHeight], ['broadcast', 3_000n, chain.tip + 3]);
 
     const w = new SettlementWatcher(ctx);
     chain.tip += 3; // three blocks, none with the settlement
     const report = await w.tick();
     assert.deepEqual([report.settlements, report.errors], [[], []], 'closing already: not settled twice');
     assert.deepEqual(
-      report.bumps.map((b) => [b.from, b.feeRate, b.outcome]),
-      [[txid, 5n, 'broadcast']],
+      report.bumps.map((b) => [b.from, b.feeRateKvb, b.outcome]),
+      [[txid, 4_500n, 'broadcast']],
     );
     chain.txs.delete(txid!); // the replacement took its place in the mempool
     chain.mine();
@@ -229,14 +258,16 @@ describe('watcher decisions on a scripted chain', () => {
   });
 });
 
-test('bumpedFeeRate: half as much again, at least the estimate and one more, never above the cap', () => {
-  assert.equal(bumpedFeeRate(3n, 3n, 200n), 5n);
-  assert.equal(bumpedFeeRate(2n, 2n, 200n), 3n);
-  assert.equal(bumpedFeeRate(1n, 1n, 200n), 2n);
-  assert.equal(bumpedFeeRate(4n, 2n, 200n), 6n);
-  assert.equal(bumpedFeeRate(10n, 40n, 200n), 40n);
-  assert.equal(bumpedFeeRate(150n, 1n, 200n), 200n);
-  assert.equal(bumpedFeeRate(200n, 500n, 200n), null);
+test('bumpedFeeRate (sat/kvB): half as much again, at least the estimate and the 1 sat/vB incremental relay fee more, never above the cap', () => {
+  assert.equal(bumpedFeeRate(3_000n, 3_000n, 200_000n), 4_500n);
+  assert.equal(bumpedFeeRate(2_000n, 2_000n, 200_000n), 3_000n);
+  assert.equal(bumpedFeeRate(1_000n, 1_000n, 200_000n), 2_000n);
+  assert.equal(bumpedFeeRate(250n, 250n, 200_000n), 1_250n, 'a sub-1 sat/vB rate still gains the full increment');
+  assert.equal(bumpedFeeRate(4_000n, 2_000n, 200_000n), 6_000n);
+  assert.equal(bumpedFeeRate(10_000n, 40_500n, 200_000n), 40_500n);
+  assert.equal(bumpedFeeRate(150_000n, 1_000n, 200_000n), 200_000n);
+  assert.equal(bumpedFeeRate(199_500n, 500_000n, 200_000n), null, 'the cap leaves less than the increment');
+  assert.equal(bumpedFeeRate(200_000n, 500_000n, 200_000n), null);
 });
 
 test('watcher configuration: defaults, partial overrides, environment, checks', () => {

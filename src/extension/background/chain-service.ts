@@ -6,7 +6,7 @@
 import { classifyBroadcastError } from '../../chain/broadcast-verdict.ts';
 import { EsploraClient, type FetchLike } from '../../chain/esplora.ts';
 import { FeeOracle, FeeRatesUnavailable, type FeeReading } from '../../chain/fee-oracle.ts';
-import { minRelayOf, rateFor } from '../../chain/fee-rates.ts';
+import { minRelayOf, rateFor, type SatPerKvb } from '../../chain/fee-rates.ts';
 import { GENESIS_HASHES, networkOfGenesis, type NetworkName } from '../../core/network.ts';
 import type { FeeRates } from '../shared/types.ts';
 import { WalletError } from './errors.ts';
@@ -16,17 +16,17 @@ import type { SettingsService } from './settings.ts';
  * The floor when the backend publishes no minimum fee, in sat/kvB: Bitcoin Core's default relay
  * minimum; on the devnet 2 sat/vB, since bcoin's miner leaves cheaper transactions out (toolchain notes).
  */
-const MIN_RELAY: Record<NetworkName, bigint> = { mainnet: 1000n, testnet4: 1000n, testnet3: 1000n, signet: 1000n, regtest: 2000n };
+const MIN_RELAY: Record<NetworkName, SatPerKvb> = { mainnet: 1000n, testnet4: 1000n, testnet3: 1000n, signet: 1000n, regtest: 2000n };
 
 const TIP_CACHE_MS = 10_000;
 
-/** Fee rates the wallet offers, in whole sat/vB, with how old the estimate behind them is. */
+/** Fee rates the wallet offers, in sat/kvB as the backend gave them, with how old the estimate behind them is. */
 export interface WalletFeeRates {
-  fast: bigint;
-  normal: bigint;
-  slow: bigint;
-  /** The backend's floor, sat/vB rounded up. */
-  minimum: bigint;
+  fast: SatPerKvb;
+  normal: SatPerKvb;
+  slow: SatPerKvb;
+  /** The backend's floor. */
+  minimum: SatPerKvb;
   /** Seconds since the estimate was read; more than a minute or two means the backend is not answering. */
   ageSeconds: number;
 }
@@ -68,7 +68,7 @@ export class ChainService {
   }
 
   /**
-   * Fee rates in sat/vB (rounded up from the backend's sat/kvB), never below its minimum fee. A
+   * Fee rates in sat/kvB (fractional sat/vB kept, not rounded up), never below its minimum fee. A
    * backend that cannot answer gets the last good estimate, its age shown; with none ever, this
    * refuses (CHAIN_ERROR) rather than guess a rate the reader has not seen.
    */
@@ -87,8 +87,8 @@ export class ChainService {
       throw err;
     }
     const floor = minRelayOf(reading.rates, MIN_RELAY[network]);
-    const at = (target: number) => satPerVb(rateFor(reading.rates, target, floor) ?? floor);
-    return { fast: at(1), normal: at(6), slow: at(144), minimum: satPerVb(floor), ageSeconds: Math.round(reading.ageMs / 1000) };
+    const at = (target: number) => rateFor(reading.rates, target, floor) ?? floor;
+    return { fast: at(1), normal: at(6), slow: at(144), minimum: floor, ageSeconds: Math.round(reading.ageMs / 1000) };
   }
 
   static asDto(r: WalletFeeRates): FeeRates {
@@ -96,8 +96,8 @@ export class ChainService {
   }
 
   /** The lowest rate a send may choose: the backend's minimum fee when known, else the network's. */
-  async minFeeRate(network: NetworkName): Promise<bigint> {
-    return (await this.feeRates(network).catch(() => null))?.minimum ?? satPerVb(MIN_RELAY[network]);
+  async minFeeRate(network: NetworkName): Promise<SatPerKvb> {
+    return (await this.feeRates(network).catch(() => null))?.minimum ?? MIN_RELAY[network];
   }
 
   /**
@@ -116,10 +116,6 @@ export class ChainService {
       throw err;
     }
   }
-}
-
-function satPerVb(kvb: bigint): bigint {
-  return (kvb + 999n) / 1000n;
 }
 
 /** Refuses a server whose block 0 is not `network`'s: a testnet3 server for a testnet4 wallet, say. */

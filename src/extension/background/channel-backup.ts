@@ -214,7 +214,7 @@ function encodeRecord(r: ChannelRecord): Record<string, unknown> {
     zeroConfLimit: String(r.zeroConfLimit),
     fundingConfirmed: r.fundingConfirmed,
     abandoned: r.abandoned,
-    refund: r.refund && { txid: r.refund.txid, hex: r.refund.hex, feeRate: String(r.refund.feeRate) },
+    refund: r.refund && { txid: r.refund.txid, hex: r.refund.hex, feeRateKvb: String(r.refund.feeRateKvb) },
   };
 }
 
@@ -274,7 +274,9 @@ function decodeRecord(value: unknown, i: number, network: NetworkName, now: numb
 /** The pre-signed refund must spend this channel's funding output, valid from its expiry. */
 function refundOf(value: unknown, ch: ClientChannel): NonNullable<ChannelRecord['refund']> {
   const o = obj(value, 'refund');
-  const refund = { txid: txid(o.txid, 'refund.txid'), hex: str(o.hex, 'refund.hex'), feeRate: sat(o.feeRate, 'refund.feeRate') };
+  // Backups written before fee rates were kept in sat/kvB carry `feeRate` in whole sat/vB.
+  const feeRateKvb = o.feeRateKvb !== undefined ? sat(o.feeRateKvb, 'refund.feeRateKvb') : sat(o.feeRate, 'refund.feeRate') * 1000n;
+  const refund = { txid: txid(o.txid, 'refund.txid'), hex: str(o.hex, 'refund.hex'), feeRateKvb };
   const tx = Transaction.fromHex(refund.hex);
   const input = tx.ins[0];
   const funding = ch.funding!;

@@ -310,10 +310,10 @@ export class ChannelService {
     let fees = 0n;
     const fundingRecord = await this.d.wallet.withCoins(async () => {
       const coins = await this.d.wallet.coins(network);
-      const feeRate = (await chain.feeRates(network)).normal;
+      const feeRateKvb = (await chain.feeRates(network)).normal;
       let chosen;
       try {
-        chosen = selectCoins(coins, shape.capacity, feeRate);
+        chosen = selectCoins(coins, shape.capacity, feeRateKvb);
       } catch (err) {
         throw new WalletError('INSUFFICIENT_FUNDS', `a ${shape.capacity} sat channel needs more coins: ${(err as Error).message}`);
       }
@@ -323,11 +323,11 @@ export class ChannelService {
         capacity: shape.capacity,
         channelOutputScript: p2wshOutputScript(scriptOf(accepted)),
         changeScript: fundChange.script,
-        feeRate,
+        feeRateKvb,
       });
       const ch = attachFunding(accepted, { txid: built.txid, vout: built.vout, hex: built.hex });
       const refundTo = await this.d.wallet.changeKey(network);
-      const refund = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: refundTo.script, feeRate });
+      const refund = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: refundTo.script, feeRateKvb });
       fees = built.fee + refund.fee;
       if (feesCount) {
         // The fees leave the wallet for this site too: what is left of the allowance after them
@@ -348,7 +348,7 @@ export class ChannelService {
         ...record,
         channel: { ...ch, approved },
         fundingInputs: chosen.map((c) => ({ txid: c.txid, vout: c.vout, value: c.value, chain: c.chain, index: c.index })),
-        refund: { txid: refund.txid, hex: refund.hex, feeRate },
+        refund: { txid: refund.txid, hex: refund.hex, feeRateKvb },
       });
     }).catch(async (err) => {
       await this.d.book.abandon(record, (err as Error).message);

@@ -169,12 +169,12 @@ export class ChannelWatcher {
     let refund = r.refund;
     if (ch.state !== 'refunding' || !refund || ch.closingTxid !== refund.txid) {
       const rate = (await this.deps.chain.feeRates(r.network)).normal;
-      if (ring && (!refund || rate > refund.feeRate)) {
+      if (ring && (!refund || rate > refund.feeRateKvb)) {
         // A channel restored from a backup without its refund pays back to its change script (ours).
         const destination = refund ? Transaction.fromHex(refund.hex).outs[0]!.script : ch.request.changeScript;
         const key = ring.channelKey(r.network, ch.clientKeyIndex);
-        const built = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: destination, feeRate: rate });
-        refund = { txid: built.txid, hex: built.hex, feeRate: rate };
+        const built = buildRefundTx(channelParams(ch), { clientPrivateKey: key.privateKey, destinationScript: destination, feeRateKvb: rate });
+        refund = { txid: built.txid, hex: built.hex, feeRateKvb: rate };
       }
       if (!refund) throw new Error(`channel ${r.id} has no refund transaction`);
       r = await book.save({ ...r, refund, channel: beginRefund(ch, refund.txid, tip) });

@@ -1,5 +1,6 @@
 /** On-chain sends with a chosen fee rate; every send signals RBF and can be bumped later. */
 import { Transaction } from 'bitcoinjs-lib';
+import { DEFAULT_MIN_RELAY_KVB, formatSatPerVb, type SatPerKvb } from '../../core/amounts.ts';
 import { ProtocolError } from '../../core/errors.ts';
 import { addressToOutputScript } from '../../core/script.ts';
 import { buildWalletTx, selectCoins, type BuiltTx } from '../../core/transactions.ts';
@@ -12,31 +13,31 @@ import type { SentRecord } from './storage/records.ts';
 import type { Store } from './storage/store.ts';
 import type { WalletService } from './wallet-service.ts';
 
-/** Nobody wants a 10,000 sat/vB fee; a typo here costs real money. */
-const MAX_FEE_RATE = 5_000n;
+/** Nobody wants a 10,000 sat/vB fee; a typo here costs real money. Sat/kvB, as every rate here. */
+const MAX_FEE_RATE_KVB: SatPerKvb = 5_000_000n;
 
 export class SendService {
   constructor(
     private readonly d: { wallet: WalletService; chain: ChainService; session: SessionService; store: Store; clock: Clock },
   ) {}
 
-  async send(address: string, amount: bigint, feeRate: bigint): Promise<SendResult> {
+  async send(address: string, amount: bigint, feeRateKvb: SatPerKvb): Promise<SendResult> {
     const network = await this.d.wallet.network();
     const script = addressToOutputScript(address, network);
-    await this.checkFeeRate(network, feeRate);
+    await this.checkFeeRate(network, feeRateKvb);
     if (amount <= 0n) throw new WalletError('INVALID_REQUEST', 'amount must be positive');
     return this.d.wallet.withCoins(async () => {
       const coins = await this.d.wallet.coins(network);
       let chosen;
       try {
-        chosen = selectCoins(coins, amount, feeRate);
+        chosen = selectCoins(coins, amount, feeRateKvb);
       } catch (err) {
         if (err instanceof ProtocolError) throw new WalletError('INSUFFICIENT_FUNDS', err.message);
         throw err;
       }
       const change = await this.d.wallet.changeKey(network);
       const outputs = [{ script, value: amount }];
-      const built = this.build(() => buildWalletTx({ coins: chosen, outputs, changeScript: change.script, feeRate }));
+      const built = this.build(() => buildWalletTx({ coins: chosen, outputs, changeScript: change.script, feeRateKvb }));
       const record: SentRecord = {
         txid: built.txid,
         network,
@@ -44,7 +45,7 @@ export class SendService {
         coins: chosen.map((c) => ({ txid: c.txid, vout: c.vout, value: c.value, chain: c.chain, index: c.index })),
         outputs,
         changeScript: change.script,
-        feeRate,
+        feeRateKvb,
         fee: built.fee,
         createdAt: this.d.clock.now(),
         replacedBy: null,
@@ -57,19 +58,21 @@ export class SendService {
   }
 
   /** Re-signs the same coins and outputs at a higher rate; the extra fee comes out of change. */
-  async bumpFee(txid: string, feeRate: bigint): Promise<SendResult> {
+  async bumpFee(txid: string, feeRateKvb: SatPerKvb): Promise<SendResult> {
     const old = await this.d.store.getSent(txid);
     if (!old) throw new WalletError('NOT_FOUND', 'not a transaction this wallet sent');
     if (old.replacedBy) throw new WalletError('INVALID_REQUEST', `already replaced by ${old.replacedBy}`);
-    await this.checkFeeRate(old.network, feeRate);
-    if (feeRate <= old.feeRate) throw new WalletError('INVALID_REQUEST', `the new fee rate must be above ${old.feeRate} sat/vB`);
+    await this.checkFeeRate(old.network, feeRateKvb);
+    // BIP125 rule 4: the replacement (same size) must pay the incremental relay fee on top.
+    const least = old.feeRateKvb + DEFAULT_MIN_RELAY_KVB;
+    if (feeRateKvb < least) throw new WalletError('INVALID_REQUEST', `the new fee rate must be at least ${formatSatPerVb(least)} sat/vB`);
     const status = await (await this.d.chain.client(old.network)).getTxStatus(txid);
     if (status.confirmed) throw new WalletError('INVALID_REQUEST', 'the transaction is already confirmed');
     const ring = await this.d.session.keys();
     return this.d.wallet.withCoins(async () => {
       const coins = old.coins.map((c) => ({ ...c, privateKey: ring.walletKey(old.network, c.chain, c.index).privateKey }));
-      const built = this.build(() => buildWalletTx({ coins, outputs: old.outputs, changeScript: old.changeScript, feeRate }));
-      const next: SentRecord = { ...old, txid: built.txid, hex: built.hex, feeRate, fee: built.fee, createdAt: this.d.clock.now(), replacedBy: null };
+      const built = this.build(() => buildWalletTx({ coins, outputs: old.outputs, changeScript: old.changeScript, feeRateKvb }));
+      const next: SentRecord = { ...old, txid: built.txid, hex: built.hex, feeRateKvb, fee: built.fee, createdAt: this.d.clock.now(), replacedBy: null };
       await this.d.store.putSent(next);
       try {
         await this.d.chain.broadcast(old.network, built.hex, built.txid);
@@ -95,10 +98,10 @@ export class SendService {
   }
 
   /** No send pays below the backend's minimum fee: the node would not relay it. */
-  private async checkFeeRate(network: Parameters<ChainService['minFeeRate']>[0], feeRate: bigint): Promise<void> {
+  private async checkFeeRate(network: Parameters<ChainService['minFeeRate']>[0], feeRateKvb: SatPerKvb): Promise<void> {
     const min = await this.d.chain.minFeeRate(network);
-    if (feeRate < min || feeRate > MAX_FEE_RATE) {
-      throw new WalletError('INVALID_REQUEST', `fee rate must be from ${min} to ${MAX_FEE_RATE} sat/vB`);
+    if (feeRateKvb < min || feeRateKvb > MAX_FEE_RATE_KVB) {
+      throw new WalletError('INVALID_REQUEST', `fee rate must be from ${formatSatPerVb(min)} to ${formatSatPerVb(MAX_FEE_RATE_KVB)} sat/vB`);
     }
   }
 }

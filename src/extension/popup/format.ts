@@ -1,4 +1,5 @@
 /** Formatting and parsing of amounts for people; bigint inside, never floating point. */
+import { formatSatPerVb } from '../../core/amounts.ts';
 
 const SATS = /^(0|[1-9][0-9]{0,15})$/;
 
@@ -9,6 +10,11 @@ export function fmtSats(v: string | bigint, unit = true): string {
   const digits = neg ? s.slice(1) : s;
   const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${neg ? '−' : ''}${grouped}${unit ? ' sat' : ''}`;
+}
+
+/** A sat/kvB rate (decimal string) as sat/vB with up to 3 decimals: "250" → "0.25 sat/vB". */
+export function fmtFeeRate(kvb: string): string {
+  return `${formatSatPerVb(BigInt(kvb))} sat/vB`;
 }
 
 /** Sats as a BTC decimal string without trailing zeros: 150000 → "0.0015". */

@@ -5,7 +5,7 @@ import { ESPLORA_URLS } from '../../chain/esplora.ts';
 import type { ChannelSummary, Settings, WalletStatus } from '../shared/types.ts';
 import { activeTabId, call, devnetFaucet } from './api.ts';
 import { channelEnding, closeConfirmText } from './channel-text.ts';
-import { bip21, fmtBlocks, fmtSats, hostOf, parseSatsInput } from './format.ts';
+import { bip21, fmtBlocks, fmtFeeRate, fmtSats, hostOf, parseSatsInput } from './format.ts';
 import { encodeQr, qrSvgPath } from './qr.ts';
 import { Copy, Empty, ErrorBox, Field, ScreenHeading, useAction, useLoad } from './ui.tsx';
 
@@ -161,9 +161,9 @@ export function Send({ onSent }: { onSent: () => void }) {
   const sats = parseSatsInput(amount);
   const send = useAction(async () => {
     // Never a rate the reader has not seen: without estimates there is nothing to send at.
-    const feeRate = fees.data?.[speed];
-    if (feeRate === undefined) throw new Error('no fee estimate from the chain server yet; try again in a minute');
-    const res = await call('wallet.send', { address: address.trim(), amount: String(sats), feeRate });
+    const feeRateKvb = fees.data?.[speed];
+    if (feeRateKvb === undefined) throw new Error('no fee estimate from the chain server yet; try again in a minute');
+    const res = await call('wallet.send', { address: address.trim(), amount: String(sats), feeRateKvb });
     onSent();
     return res;
   });
@@ -206,9 +206,9 @@ export function Send({ onSent }: { onSent: () => void }) {
         </Field>
         <Field label="Fee">
           <select value={speed} disabled={confirming} onChange={(e) => setSpeed((e.target as HTMLSelectElement).value as 'fast')}>
-            <option value="fast">Fast{fees.data ? ` (${fees.data.fast} sat/vB)` : ''}</option>
-            <option value="normal">Normal{fees.data ? ` (${fees.data.normal} sat/vB)` : ''}</option>
-            <option value="slow">Slow{fees.data ? ` (${fees.data.slow} sat/vB)` : ''}</option>
+            <option value="fast">Fast{fees.data ? ` (${fmtFeeRate(fees.data.fast)})` : ''}</option>
+            <option value="normal">Normal{fees.data ? ` (${fmtFeeRate(fees.data.normal)})` : ''}</option>
+            <option value="slow">Slow{fees.data ? ` (${fmtFeeRate(fees.data.slow)})` : ''}</option>
           </select>
           {/* Estimates are read at most once a minute: an older one means the server stopped answering. */}
           {fees.data && fees.data.ageSeconds >= 60 && (

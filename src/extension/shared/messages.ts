@@ -35,9 +35,9 @@ export interface MessageMap {
   'wallet.balances': { req: void; res: Balances };
   'wallet.receiveAddress': { req: void; res: { address: string } };
   'wallet.feeRates': { req: void; res: FeeRates };
-  'wallet.send': { req: { address: string; amount: SatString; feeRate: SatString }; res: SendResult };
+  'wallet.send': { req: { address: string; amount: SatString; feeRateKvb: SatString }; res: SendResult };
   /** Replaces an unconfirmed send with the same payment at a higher fee rate (BIP125). */
-  'wallet.bumpFee': { req: { txid: string; feeRate: SatString }; res: SendResult };
+  'wallet.bumpFee': { req: { txid: string; feeRateKvb: SatString }; res: SendResult };
   'wallet.history': { req: void; res: TxSummary[] };
   'channels.list': { req: void; res: ChannelSummary[] };
   'channels.close': { req: { id: string }; res: ChannelSummary };

@@ -70,11 +70,11 @@ export interface Balances {
 }
 
 export interface FeeRates {
-  /** sat/vB */
+  /** Sat/kvB (1 sat/vB is 1000), as decimal strings; shown as sat/vB with up to 3 decimals. */
   fast: SatString;
   normal: SatString;
   slow: SatString;
-  /** The backend's minimum fee, sat/vB: no send may pay less. */
+  /** The backend's minimum fee, sat/kvB: no send may pay less. */
   minimum: SatString;
   /** How old the estimate is; a stale one (the server not answering) is shown with its age. */
   ageSeconds: number;

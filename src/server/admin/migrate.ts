@@ -27,7 +27,7 @@ const TABLES: { name: string; columns: string[]; order: string }[] = [
   },
   { name: 'channel_events', order: 'id', columns: ['id', 'channel_id', 'at', 'kind', 'amount', 'paid', 'spent', 'ref'] },
   // Read in the SQLite store's listing order, so PostgreSQL's seq keeps it.
-  { name: 'settlements', order: 'created_at, rowid', columns: ['txid', 'hex', 'fee', 'payout', 'fee_rate', 'status', 'detail', 'created_at', 'updated_at', 'bump_height', 'replaces'] },
+  { name: 'settlements', order: 'created_at, rowid', columns: ['txid', 'hex', 'fee', 'payout', 'fee_rate_kvb', 'status', 'detail', 'created_at', 'updated_at', 'bump_height', 'replaces'] },
 ];
 
 export interface MigrationReport {

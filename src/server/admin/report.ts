@@ -2,6 +2,7 @@
  * What paychan-admin prints: channel tables, one channel's record and history, the money
  * totals, and the event log as CSV. Pure formatting over store records; amounts are whole sats.
  */
+import { formatSatPerVb } from '../../core/amounts.ts';
 import { outputScriptToAddress } from '../../core/script.ts';
 import type { ServerChannel } from '../../core/server-channel.ts';
 import type { ChannelEvent, SettlementRecord } from '../store/channel-store.ts';
@@ -63,7 +64,7 @@ export function channelDetail(c: ServerChannel, events: ChannelEvent[], settleme
   if (settlement) {
     fields.push(
       ['settlement status', settlement.status + (settlement.detail ? ` (${settlement.detail})` : '')],
-      ['settlement fee', `${settlement.fee} sat at ${settlement.feeRate} sat/vB`],
+      ['settlement fee', `${settlement.fee} sat at ${formatSatPerVb(settlement.feeRateKvb)} sat/vB`],
       ['settlement payout', `${settlement.payout} sat (${settlement.channels.length} channel${settlement.channels.length === 1 ? '' : 's'})`],
     );
   }

@@ -4,6 +4,7 @@
  * change to a channel goes through `updateChannel`, whose callback runs inside one write
  * transaction, so a read-check-write can never interleave with another on the same channel.
  */
+import type { SatPerKvb } from '../../core/amounts.ts';
 import type { PendingOpen, ServerChannel } from '../../core/server-channel.ts';
 import type { WatcherLease } from './watcher-lease.ts';
 
@@ -46,7 +47,8 @@ export interface SettlementRecord {
   hex: string;
   fee: bigint;
   payout: bigint;
-  feeRate: bigint;
+  /** Sat/kvB (1 sat/vB is 1000). */
+  feeRateKvb: SatPerKvb;
   status: SettlementStatus;
   /** Why it was rejected, when it was. */
   detail: string | null;

@@ -107,6 +107,13 @@ export const MIGRATIONS: readonly string[] = [
   -- What is held on channels whose funding has not confirmed, summed for the zero-conf total limit.
   CREATE INDEX channels_unconfirmed ON channels (paid) WHERE funding_confirmed = 0 AND state <> 'closed';
   `,
+  // 5 (settlement fee rates in sat/kvB): rates were whole sat/vB, rounded up; they are now kept
+  // in sat/kvB so fractional and sub-1 sat/vB rates are exact. The column is renamed so no
+  // reader can mistake one unit for the other.
+  `
+  ALTER TABLE settlements RENAME COLUMN fee_rate TO fee_rate_kvb;
+  UPDATE settlements SET fee_rate_kvb = fee_rate_kvb * 1000;
+  `,
 ];
 
 /** Brings a database up to the newest schema; safe when several processes start at once. */

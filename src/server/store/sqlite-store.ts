@@ -74,7 +74,7 @@ interface SettlementRow {
   hex: string;
   fee: number;
   payout: number;
-  fee_rate: number;
+  fee_rate_kvb: number;
   status: SettlementStatus;
   detail: string | null;
   created_at: number;
@@ -158,9 +158,9 @@ export class SqliteChannelStore implements ChannelStore {
       deleteEvents: db.prepare('DELETE FROM channel_events WHERE channel_id = ?'),
       listEvents: db.prepare('SELECT * FROM channel_events ORDER BY id'),
       listEventsOf: db.prepare('SELECT * FROM channel_events WHERE channel_id = ? ORDER BY id'),
-      insertSettlement: db.prepare(`INSERT INTO settlements (txid, hex, fee, payout, fee_rate, status, detail, created_at, updated_at,
+      insertSettlement: db.prepare(`INSERT INTO settlements (txid, hex, fee, payout, fee_rate_kvb, status, detail, created_at, updated_at,
         bump_height, replaces)
-        VALUES (@txid, @hex, @fee, @payout, @fee_rate, @status, @detail, @created_at, @created_at, @bump_height, @replaces)
+        VALUES (@txid, @hex, @fee, @payout, @fee_rate_kvb, @status, @detail, @created_at, @created_at, @bump_height, @replaces)
         ON CONFLICT (txid) DO UPDATE SET status = excluded.status, detail = excluded.detail, bump_height = excluded.bump_height,
         replaces = excluded.replaces, updated_at = excluded.updated_at`),
       insertSettlementChannel: db.prepare('INSERT OR IGNORE INTO settlement_channels (txid, channel_id, amount) VALUES (?, ?, ?)'),
@@ -402,7 +402,7 @@ export class SqliteChannelStore implements ChannelStore {
       hex: s.hex,
       fee: s.fee,
       payout: s.payout,
-      fee_rate: s.feeRate,
+      fee_rate_kvb: s.feeRateKvb,
       status: s.status,
       detail: s.detail,
       created_at: s.createdAt,
@@ -446,7 +446,7 @@ export class SqliteChannelStore implements ChannelStore {
       hex: row.hex,
       fee: BigInt(row.fee),
       payout: BigInt(row.payout),
-      feeRate: BigInt(row.fee_rate),
+      feeRateKvb: BigInt(row.fee_rate_kvb),
       status: row.status,
       detail: row.detail,
       channels,

@@ -5,7 +5,7 @@
  * pay it), recorded in the store transaction that marks its channels closing, and only then
  * broadcast; what the node answers is recorded in one store transaction too.
  */
-import { dustThreshold } from '../../core/amounts.ts';
+import { DEFAULT_MIN_RELAY_KVB, dustThreshold, kvbFromSatPerVb, type SatPerKvb } from '../../core/amounts.ts';
 import { markSettling, type ServerChannel } from '../../core/server-channel.ts';
 import { buildSettlementTx, type BuiltTx, type SettlementChannel } from '../../core/transactions.ts';
 import { classifyBroadcastError, settlementFeeRate } from '../chain.ts';
@@ -19,17 +19,17 @@ export type BroadcastOutcome = 'broadcast' | 'rejected' | 'pending';
 /** Refused or pending, with the reason: the node's refusal, or the error that left it unsent. */
 export type SendResult = { outcome: 'broadcast' } | { outcome: 'rejected' | 'pending'; reason: string };
 
-/** The rate a new settlement is built at: the chain's estimate, never above the operator's cap. */
-export async function newSettlementFeeRate(ctx: ServerContext, tip?: number): Promise<bigint> {
+/** The rate a new settlement is built at (sat/kvB): the chain's estimate, never above the operator's cap. */
+export async function newSettlementFeeRate(ctx: ServerContext, tip?: number): Promise<SatPerKvb> {
   const { config } = ctx;
-  return capped(await settlementFeeRate(ctx.fees, config.feeTargetBlocks, config.feeRate, ctx.logger, tip), config.maxFeeRate);
+  return capped(await settlementFeeRate(ctx.fees, config.feeTargetBlocks, kvbFromSatPerVb(config.feeRate), ctx.logger, tip), kvbFromSatPerVb(config.maxFeeRate));
 }
 
 /**
- * Builds and signs a settlement of `chans` at `feeRate`, or at the highest rate below it that
+ * Builds and signs a settlement of `chans` at `feeRateKvb`, or at the highest rate below it that
  * what they paid can cover while leaving a payout above dust.
  */
-export function buildSettlement(ctx: ServerContext, chans: ServerChannel[], feeRate: bigint, replaces: string | null, createdAt: number): SettlementRecord {
+export function buildSettlement(ctx: ServerContext, chans: ServerChannel[], feeRateKvb: SatPerKvb, replaces: string | null, createdAt: number): SettlementRecord {
   const { keys, payoutScript, policy } = ctx;
   const parts: SettlementChannel[] = chans.map((c) => ({
     params: c.params,
@@ -37,18 +37,19 @@ export function buildSettlement(ctx: ServerContext, chans: ServerChannel[], feeR
     clientSignature: c.signature,
     serverPrivateKey: keys.channelKey(c.serverKeyIndex).privateKey,
   }));
-  const build = (rate: bigint) => buildSettlementTx({ channels: parts, payoutScript, feeRate: rate, secp: policy.secp });
+  const build = (rate: SatPerKvb) => buildSettlementTx({ channels: parts, payoutScript, feeRateKvb: rate, secp: policy.secp });
   let built: BuiltTx & { payout: bigint; order: string[] };
-  let rate = feeRate;
+  let rate = feeRateKvb;
   try {
     built = build(rate);
   } catch (err) {
     // What the channels paid cannot cover this rate and still leave a payout above dust. The
     // most they can pay is still worth more than a refund at expiry, which pays the server nothing.
-    const vsize = build(1n).fee; // the fee at 1 sat/vB is the vsize the fee is reckoned on
+    const vsize = Number(build(1000n).fee); // the fee at 1 sat/vB is the vsize the fee is reckoned on
     const earned = parts.reduce((sum, p) => sum + p.amount, 0n);
-    const affordable = (earned - dustThreshold(payoutScript)) / BigInt(vsize);
-    if (affordable >= rate || affordable < 1n) throw err;
+    // The highest rate whose fee, ceil(vsize × rate / 1000), still leaves a payout above dust.
+    const affordable = ((earned - dustThreshold(payoutScript)) * 1000n) / BigInt(vsize);
+    if (affordable >= rate || affordable < DEFAULT_MIN_RELAY_KVB) throw err;
     rate = affordable;
     built = build(rate);
   }
@@ -58,7 +59,7 @@ export function buildSettlement(ctx: ServerContext, chans: ServerChannel[], feeR
     hex: built.hex,
     fee: built.fee,
     payout: built.payout,
-    feeRate: rate,
+    feeRateKvb: rate,
     status: 'built',
     detail: null,
     channels: built.order.map((channelId) => ({ channelId, amount: paid.get(channelId)! })),
@@ -78,7 +79,7 @@ export function buildSettlement(ctx: ServerContext, chans: ServerChannel[], feeR
 export function recordSettlement(
   ctx: ServerContext,
   ids: string[],
-  feeRate: bigint,
+  feeRateKvb: SatPerKvb,
   ready: (channel: ServerChannel) => boolean,
   createdAt: number,
   prepare: (channel: ServerChannel) => ServerChannel = (c) => c,
@@ -87,7 +88,7 @@ export function recordSettlement(
     const due = chans.filter(ready);
     if (due.length === 0) return { channels: chans, result: null };
     const settled = due.map(prepare);
-    const record = buildSettlement(ctx, settled, feeRate, null, createdAt);
+    const record = buildSettlement(ctx, settled, feeRateKvb, null, createdAt);
     const raised = settled.flatMap((c, i) => (c.paid > due[i]!.paid ? [{ channelId: c.id, kind: 'payment' as const, amount: c.paid - due[i]!.paid }] : []));
     return {
       channels: chans.map((c) => {
@@ -124,7 +125,7 @@ export async function sendSettlement(ctx: ServerContext, rec: SettlementRecord, 
   if (rec.status !== 'broadcast' || rec.bumpHeight === null || rec.bumpHeight === undefined) {
     await ctx.store.updateSettlement(rec.txid, { status: 'broadcast', bumpHeight: rec.bumpHeight ?? tip + ctx.config.feeBumpAfterBlocks });
   }
-  ctx.logger.info('settlement broadcast', { txid: rec.txid, channels: rec.channels.length, feeRate: rec.feeRate, replaces: rec.replaces ?? null });
+  ctx.logger.info('settlement broadcast', { txid: rec.txid, channels: rec.channels.length, feeRateKvb: rec.feeRateKvb, replaces: rec.replaces ?? null });
   return { outcome: 'broadcast' };
 }
 

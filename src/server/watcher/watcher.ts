@@ -23,6 +23,7 @@
  * A failure on one channel or settlement is logged and reported, and the others still go ahead.
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { kvbFromSatPerVb, type SatPerKvb } from '../../core/amounts.ts';
 import { txidFromHash } from '../../core/bytes.ts';
 import { markClosed, markFundingConfirmed, markSettling, type CloseReason, type ServerChannel } from '../../core/server-channel.ts';
 import { classifyBroadcastError, settlementFeeRate } from '../chain.ts';
@@ -30,7 +31,7 @@ import type { ServerContext } from '../context.ts';
 import type { ChannelsChange, SettlementRecord } from '../store/channel-store.ts';
 import type { WatcherLease } from '../store/watcher-lease.ts';
 import { txStatusOrNull, type WatcherChain } from './chain.ts';
-import { bumpedFeeRate } from './fees.ts';
+import { bumpedFeeRate, isValidReplacementRate } from './fees.ts';
 import { buildSettlement, newSettlementFeeRate, recordSettlement, sendSettlement, type BroadcastOutcome } from './settlement.ts';
 
 /**
@@ -77,10 +78,10 @@ export interface TickReport {
   fundingConfirmed: string[];
   doubleSpent: string[];
   /** New settlements this tick built and sent. */
-  settlements: { txid: string; channels: string[]; feeRate: bigint; outcome: BroadcastOutcome }[];
+  settlements: { txid: string; channels: string[]; feeRateKvb: SatPerKvb; outcome: BroadcastOutcome }[];
   /** Settlements sent again: recorded but never sent, or forgotten by the node. */
   resent: { txid: string; outcome: BroadcastOutcome }[];
-  bumps: { from: string; to: string; feeRate: bigint; outcome: BroadcastOutcome }[];
+  bumps: { from: string; to: string; feeRateKvb: SatPerKvb; outcome: BroadcastOutcome }[];
   /** Settlements seen confirmed; their channels are now closed. */
   confirmed: string[];
   refunded: string[];
@@ -380,10 +381,10 @@ export class SettlementWatcher {
 
   private async bump(rec: SettlementRecord, tip: number, report: TickReport): Promise<void> {
     const { config, store } = this.ctx;
-    const estimate = await settlementFeeRate(this.ctx.fees, config.feeTargetBlocks, config.feeRate, this.ctx.logger, tip);
-    const feeRate = bumpedFeeRate(rec.feeRate, estimate, config.maxFeeRate);
-    if (feeRate === null) {
-      this.ctx.logger.warn('settlement stuck at the maximum fee rate', { txid: rec.txid, feeRate: rec.feeRate, maxFeeRate: config.maxFeeRate });
+    const estimate = await settlementFeeRate(this.ctx.fees, config.feeTargetBlocks, kvbFromSatPerVb(config.feeRate), this.ctx.logger, tip);
+    const feeRateKvb = bumpedFeeRate(rec.feeRateKvb, estimate, kvbFromSatPerVb(config.maxFeeRate));
+    if (feeRateKvb === null) {
+      this.ctx.logger.warn('settlement stuck at the maximum fee rate', { txid: rec.txid, feeRateKvb: rec.feeRateKvb, maxFeeRate: config.maxFeeRate });
       await store.updateSettlement(rec.txid, { bumpHeight: tip + this.bumpAfter });
       return;
     }
@@ -392,8 +393,9 @@ export class SettlementWatcher {
       (chans): ChannelsChange<SettlementRecord | 'unaffordable' | null> => {
         // Every channel must still wait on this very settlement; otherwise the chain moved on and the other steps handle it.
         if (!chans.every((c) => c.state === 'closing' && c.settlementTxid === rec.txid)) return { channels: chans, result: null };
-        const record = buildSettlement(this.ctx, chans, feeRate, rec.txid, this.now());
-        if (record.feeRate <= rec.feeRate) return { channels: chans, result: 'unaffordable' };
+        const record = buildSettlement(this.ctx, chans, feeRateKvb, rec.txid, this.now());
+        // Lowered to what the channels can afford, it may no longer outbid the original by enough.
+        if (!isValidReplacementRate(rec.feeRateKvb, record.feeRateKvb)) return { channels: chans, result: 'unaffordable' };
         return {
           channels: chans.map((c) => markSettling(c, record.txid)),
           events: chans.map((c) => ({ channelId: c.id, kind: 'fee_bumped' as const, amount: c.paid, ref: record.txid })),
@@ -404,12 +406,12 @@ export class SettlementWatcher {
     );
     if (!replacement) return;
     if (replacement === 'unaffordable') {
-      this.ctx.logger.warn('settlement stuck: what it earns cannot pay a higher fee', { txid: rec.txid, feeRate: rec.feeRate, payout: rec.payout });
+      this.ctx.logger.warn('settlement stuck: what it earns cannot pay a higher fee', { txid: rec.txid, feeRateKvb: rec.feeRateKvb, payout: rec.payout });
       await store.updateSettlement(rec.txid, { bumpHeight: tip + this.bumpAfter });
       return;
     }
     const outcome = await this.send(replacement, tip, report);
-    report.bumps.push({ from: rec.txid, to: replacement.txid, feeRate: replacement.feeRate, outcome });
+    report.bumps.push({ from: rec.txid, to: replacement.txid, feeRateKvb: replacement.feeRateKvb, outcome });
   }
 
   // ---- 5. due channels
@@ -417,13 +419,13 @@ export class SettlementWatcher {
   private async settleDue(tip: number, open: ServerChannel[], report: TickReport): Promise<void> {
     const due = open.filter((c) => this.isDue(c, tip));
     if (due.length === 0) return;
-    const feeRate = await newSettlementFeeRate(this.ctx, tip);
+    const feeRateKvb = await newSettlementFeeRate(this.ctx, tip);
     for (let i = 0; i < due.length; i += MAX_BATCH_CHANNELS) {
       const ids = due.slice(i, i + MAX_BATCH_CHANNELS).map((c) => c.id);
-      const outcome = await this.attempt(report, 'settle', ids.join(' '), () => this.settleBatch(ids, feeRate, tip, report));
+      const outcome = await this.attempt(report, 'settle', ids.join(' '), () => this.settleBatch(ids, feeRateKvb, tip, report));
       if (outcome === 'rejected' && ids.length > 1) {
         // One channel can spoil a whole batch (its funding gone, say); one by one, it cannot hold back the rest.
-        for (const id of ids) await this.attempt(report, 'settle', id, () => this.settleBatch([id], feeRate, tip, report));
+        for (const id of ids) await this.attempt(report, 'settle', id, () => this.settleBatch([id], feeRateKvb, tip, report));
       }
     }
   }
@@ -433,11 +435,11 @@ export class SettlementWatcher {
   }
 
   /** Settles those of `ids` still open and due when their store transaction runs, then broadcasts the settlement. */
-  private async settleBatch(ids: string[], feeRate: bigint, tip: number, report: TickReport): Promise<BroadcastOutcome | null> {
-    const rec = await recordSettlement(this.ctx, ids, feeRate, (c) => c.state === 'open' && this.isDue(c, tip), this.now());
+  private async settleBatch(ids: string[], feeRateKvb: SatPerKvb, tip: number, report: TickReport): Promise<BroadcastOutcome | null> {
+    const rec = await recordSettlement(this.ctx, ids, feeRateKvb, (c) => c.state === 'open' && this.isDue(c, tip), this.now());
     if (!rec) return null;
     const outcome = await this.send(rec, tip, report);
-    report.settlements.push({ txid: rec.txid, channels: rec.channels.map((c) => c.channelId), feeRate: rec.feeRate, outcome });
+    report.settlements.push({ txid: rec.txid, channels: rec.channels.map((c) => c.channelId), feeRateKvb: rec.feeRateKvb, outcome });
     return outcome;
   }
 }

@@ -86,7 +86,7 @@ export class ChannelClient {
       capacity: ch.request.capacity,
       channelOutputScript: p2wshOutputScript(script),
       changeScript,
-      feeRate: 2n,
+      feeRateKvb: 2000n,
       secp: tinySecp,
     });
     this.funding = built;

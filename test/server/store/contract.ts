@@ -193,7 +193,7 @@ export function storeContract(factory: StoreFactory): void {
         hex: '00',
         fee: 300n,
         payout: 1_700n,
-        feeRate: 2n,
+        feeRateKvb: 2_000n,
         status: 'built',
         detail: null,
         channels: [

@@ -27,7 +27,8 @@ export interface SentRecord {
   coins: SpentCoin[];
   outputs: { script: Uint8Array; value: bigint }[];
   changeScript: Uint8Array;
-  feeRate: bigint;
+  /** Sat/kvB (schema v3; v1–v2 records had `feeRate` in whole sat/vB, converted by the v3 migration). */
+  feeRateKvb: bigint;
   fee: bigint;
   createdAt: number;
   replacedBy: string | null;
@@ -55,7 +56,7 @@ export interface ChannelRecord {
    * The refund, signed when the funding was built: after expiry it can be broadcast even while
    * the wallet is locked or the browser was restarted without unlocking.
    */
-  refund: { txid: string; hex: string; feeRate: bigint } | null;
+  refund: { txid: string; hex: string; feeRateKvb: bigint } | null;
   createdAt: number;
   updatedAt: number;
   lastError: string | null;

@@ -107,6 +107,11 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX pending_opens_unfunded_by_client ON pending_opens (client, created_at) WHERE channel_id IS NULL;
   CREATE INDEX channels_unconfirmed ON channels (paid) WHERE funding_confirmed = 0 AND state <> 'closed';
   `,
+  // 5: as SQLite's 5: settlement fee rates in sat/kvB (they were whole sat/vB).
+  `
+  ALTER TABLE settlements RENAME COLUMN fee_rate TO fee_rate_kvb;
+  UPDATE settlements SET fee_rate_kvb = fee_rate_kvb * 1000;
+  `,
 ];
 
 /** The advisory lock key that serialises migrations across every instance starting at once. */

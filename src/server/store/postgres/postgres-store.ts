@@ -57,7 +57,7 @@ interface SettlementRow {
   hex: string;
   fee: string;
   payout: string;
-  fee_rate: string;
+  fee_rate_kvb: string;
   status: SettlementStatus;
   detail: string | null;
   created_at: string;
@@ -322,7 +322,7 @@ export class PostgresChannelStore implements ChannelStore {
       hex: row.hex,
       fee: BigInt(row.fee),
       payout: BigInt(row.payout),
-      feeRate: BigInt(row.fee_rate),
+      feeRateKvb: BigInt(row.fee_rate_kvb),
       status: row.status,
       detail: row.detail,
       channels: rows.map((c) => ({ channelId: c.channel_id, amount: BigInt(c.amount) })),
@@ -414,11 +414,11 @@ async function insertEvent(c: PgQueryable, ch: ServerChannel, e: NewChannelEvent
 /** As SQLite's: a settlement rebuilt identically (RFC 6979 signatures) brings its record back rather than duplicating it. */
 async function insertSettlement(c: PgQueryable, s: SettlementRecord): Promise<void> {
   await c.query(
-    `INSERT INTO settlements (txid, hex, fee, payout, fee_rate, status, detail, created_at, updated_at, bump_height, replaces)
+    `INSERT INTO settlements (txid, hex, fee, payout, fee_rate_kvb, status, detail, created_at, updated_at, bump_height, replaces)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)
      ON CONFLICT (txid) DO UPDATE SET status = excluded.status, detail = excluded.detail, bump_height = excluded.bump_height,
      replaces = excluded.replaces, updated_at = excluded.updated_at`,
-    [s.txid, s.hex, s.fee, s.payout, s.feeRate, s.status, s.detail, s.createdAt, s.bumpHeight ?? null, s.replaces ?? null],
+    [s.txid, s.hex, s.fee, s.payout, s.feeRateKvb, s.status, s.detail, s.createdAt, s.bumpHeight ?? null, s.replaces ?? null],
   );
   for (const [i, ch] of s.channels.entries()) {
     await c.query('INSERT INTO settlement_channels (txid, channel_id, amount, position) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
