@@ -22,6 +22,8 @@ export interface WatcherConfig {
 
 export interface PaychanConfig {
   network: NetworkName;
+  /** Mainnet is refused unless this is set: real money is only at stake when the operator says so. */
+  allowMainnet: boolean;
   /** Esplora REST API the server reads the chain through and broadcasts to. */
   esploraUrl: string;
   /** Where the channel API is mounted. */
@@ -89,6 +91,7 @@ export interface PaychanConfig {
 
 export const DEFAULT_CONFIG: PaychanConfig = {
   network: 'regtest',
+  allowMainnet: false,
   esploraUrl: ESPLORA_URLS.regtest,
   basePath: '/paychan/v1',
   publicUrl: null,
@@ -223,6 +226,7 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
         break;
       case 'caseInsensitivePaths':
       case 'trustProxy':
+      case 'allowMainnet':
         out[key] = flag(value, field);
         break;
       case 'logLevel':
@@ -284,6 +288,7 @@ const ENV: Record<string, string> = {
   PAYCHAN_OPEN_RATE_LIMIT: 'openRateLimit',
   PAYCHAN_PAYMENT_RATE_LIMIT: 'paymentRateLimit',
   PAYCHAN_TRUST_PROXY: 'trustProxy',
+  PAYCHAN_ALLOW_MAINNET: 'allowMainnet',
 };
 
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
@@ -305,6 +310,9 @@ function merge(base: PaychanConfig, layer: ConfigInput): PaychanConfig {
 
 /** Checks a finished configuration for settings that cannot work together. */
 export function checkConfig(c: PaychanConfig): PaychanConfig {
+  if (c.network === 'mainnet' && !c.allowMainnet) {
+    throw new ConfigError('network is mainnet but allowMainnet is not true: set "allowMainnet": true in the config (or PAYCHAN_ALLOW_MAINNET=1) to take real bitcoin');
+  }
   checkTermsConsistent(c.terms);
   if (!c.basePath.startsWith('/') || c.basePath.endsWith('/')) throw new ConfigError('basePath must start with / and not end with /');
   if (c.feeRate < 1n) throw new ConfigError('feeRate must be at least 1 sat/vB');
