@@ -337,6 +337,8 @@ export interface LoadConfigOptions {
   file?: string;
   env?: Record<string, string | undefined>;
   overrides?: ConfigInput;
+  /** Settings of the file that another reader takes (the proxy's upstream, listen, routes): skipped here, not refused. */
+  otherKeys?: ReadonlySet<string>;
 }
 
 export function loadConfig(opts: LoadConfigOptions = {}): PaychanConfig {
@@ -349,7 +351,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): PaychanConfig {
       throw new ConfigError(`cannot read config file ${opts.file}: ${(err as Error).message}`);
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${opts.file} must hold a JSON object`);
-    config = merge(config, normalise(parsed as Record<string, unknown>, opts.file));
+    const own = Object.entries(parsed as Record<string, unknown>).filter(([k]) => !opts.otherKeys?.has(k));
+    config = merge(config, normalise(Object.fromEntries(own), opts.file));
   }
   config = merge(config, normalise(fromEnv(opts.env ?? process.env), 'environment'));
   if (opts.overrides) config = merge(config, normalise(opts.overrides as Record<string, unknown>, 'overrides'));

@@ -17,9 +17,10 @@ import { ProtocolError } from '../../core/errors.ts';
 import type { ServerChannelState } from '../../core/server-channel.ts';
 import { loadConfig, type PaychanConfig } from '../config.ts';
 import { jsonLogger } from '../logger.ts';
+import { PROXY_KEYS } from '../proxy/config.ts';
 import type { SettlementRecord } from '../store/channel-store.ts';
 import { SqliteChannelStore } from '../store/sqlite-store.ts';
-import { channelDetail, channelTable, eventsCsv, totals, totalsText } from './report.ts';
+import { channelDetail, channelTable, eventsCsv, totals, totalsCsv, totalsText } from './report.ts';
 import { AdminError, settleNow } from './settle.ts';
 
 export interface AdminIO {
@@ -32,7 +33,7 @@ export const USAGE = `usage: paychan-admin [--db FILE] [--config FILE] <command>
   list [--state open|closing|closed]   channels, oldest first
   show <channelId>                     one channel and its event history
   settle <channelId>                   settle a channel on chain now
-  totals                               earned, settled, settling, pending, unconfirmed (sat)
+  totals [--csv]                       delivered, unused credit, settled, fees, pending, zero-conf exposure (sat)
   export-csv [--out FILE]              every event as CSV (stdout unless --out)
 `;
 
@@ -59,6 +60,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
         config: { type: 'string' },
         state: { type: 'string' },
         out: { type: 'string' },
+        csv: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -85,6 +87,8 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
   try {
     const config: PaychanConfig = loadConfig({
       ...(values.config ? { file: values.config } : {}),
+      // The same file as paychan-server's: its proxy settings are not the admin's to check.
+      otherKeys: PROXY_KEYS,
       env: io.env,
       overrides: values.db ? { dbPath: values.db } : {},
     });
@@ -121,7 +125,8 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
           const s = await store.getSettlement(c.settlementTxid);
           if (s) settlements.set(s.txid, s);
         }
-        io.out(totalsText(totals(channels, settlements), config.zeroConfTotalLimit));
+        const t = totals(channels, settlements);
+        io.out(values.csv ? totalsCsv(t) : totalsText(t, config.zeroConfTotalLimit));
         break;
       }
       case 'export-csv': {
