@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { EsploraClient } from '../../src/chain/esplora.ts';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { runAdmin } from '../../src/server/admin/commands.ts';
+import { SqliteChannelStore } from '../../src/server/store/sqlite-store.ts';
 import { ChannelClient } from './helpers/channel-client.ts';
 import { startServer, TEST_SEED, tempDbPath, type TestServer } from './helpers/server.ts';
 import { TestWallet } from './helpers/wallet.ts';
@@ -126,6 +127,27 @@ describe('paychan-admin', () => {
     );
   });
 
+  test('backup makes a consistent copy of the live database while the server runs', async () => {
+    const copy = join(tmp.dir, 'backup.db');
+    const r = await admin([...db(), 'backup', copy]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /backed up .* \(\d+ pages\)/);
+    const restored = new SqliteChannelStore(copy);
+    try {
+      assert.deepEqual(await restored.listChannels(), await srv.paychan.store.listChannels());
+      assert.deepEqual(await restored.listEvents(), await srv.paychan.store.listEvents());
+    } finally {
+      await restored.close();
+    }
+    // The server still takes payments after the backup.
+    const res = await fetch(`${srv.url}/item/after-backup`, { headers: { authorization: alice.credential() } });
+    assert.equal(res.status, 200);
+    await res.text();
+    const again = await admin([...db(), 'backup', copy]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /already exists/);
+  });
+
   test('paychan-admin --config reads paychan-server\'s own config file', async () => {
     const file = join(tmp.dir, 'paychan.json');
     writeFileSync(file, JSON.stringify({ upstream: 'http://127.0.0.1:8080', listen: { port: 8402 }, routes: [{ path: '/a/*', price: 10 }], network: 'regtest', esploraUrl: devnet.url, dbPath: tmp.dbPath, seedFile: join(tmp.dir, 'absent.seed') }));
@@ -193,7 +215,7 @@ describe('paychan-admin', () => {
     assert.match(r.out, /pending settlement\s+0 sat/);
     assert.match(r.out, /pending settlement fees\s+0 sat/);
     assert.match(r.out, /unused credit\s+0 sat/);
-    assert.match(r.out, /delivered\s+40 sat/);
+    assert.match(r.out, /delivered\s+50 sat/, 'the 4 items before and the one during the backup test');
     assert.match(r.out, /zero conf exposure\s+0 sat/);
   });
 

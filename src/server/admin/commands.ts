@@ -6,6 +6,7 @@
  *   paychan-admin ... settle <channelId>
  *   paychan-admin ... totals
  *   paychan-admin ... export-csv [--out FILE]
+ *   paychan-admin ... backup FILE
  *
  * The database is --db, else the config's dbPath (--config file, then PAYCHAN_* variables).
  * `settle` also needs the server's seed (PAYCHAN_SERVER_SEED or seedFile) and its Esplora.
@@ -20,6 +21,7 @@ import { jsonLogger } from '../logger.ts';
 import { PROXY_KEYS } from '../proxy/config.ts';
 import type { SettlementRecord } from '../store/channel-store.ts';
 import { SqliteChannelStore } from '../store/sqlite-store.ts';
+import { backupDatabase } from './backup.ts';
 import { channelDetail, channelTable, eventsCsv, totals, totalsCsv, totalsText } from './report.ts';
 import { AdminError, settleNow } from './settle.ts';
 
@@ -35,6 +37,7 @@ export const USAGE = `usage: paychan-admin [--db FILE] [--config FILE] <command>
   settle <channelId>                   settle a channel on chain now
   totals [--csv]                       delivered, unused credit, settled, fees, pending, zero-conf exposure (sat)
   export-csv [--out FILE]              every event as CSV (stdout unless --out)
+  backup FILE                          a consistent copy of the live database (SQLite online backup)
 `;
 
 const STATES = new Set<string>(['open', 'closing', 'closed']);
@@ -74,7 +77,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['list', 'show', 'settle', 'totals', 'export-csv'].includes(command)) {
+  if (!['list', 'show', 'settle', 'totals', 'export-csv', 'backup'].includes(command)) {
     io.err(`unknown command ${command}\n${USAGE}`);
     return 2;
   }
@@ -94,6 +97,12 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
     });
     // Opening a missing file would create an empty database and report nothing, silently.
     if (!existsSync(config.dbPath)) throw new AdminError(`no database at ${config.dbPath} (use --db or --config)`);
+    if (command === 'backup') {
+      if (!arg) throw new AdminError('backup needs a target file: paychan-admin backup FILE');
+      const { pages } = await backupDatabase(config.dbPath, arg);
+      io.out(`backed up ${config.dbPath} to ${arg} (${pages} pages)\n`);
+      return 0;
+    }
     store = new SqliteChannelStore(config.dbPath, { durability: config.durability });
 
     switch (command) {
