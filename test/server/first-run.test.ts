@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -119,7 +119,8 @@ describe('paychan-server init, check and start', () => {
   });
 
   test('the server refuses to start on a dead chain backend or a missing key, and makes no key', async () => {
-    const config = JSON.parse(readFileSync(join(root, 'site', 'paychan.json'), 'utf8'));
+    const config = { upstream: 'http://127.0.0.1:9', routes: [], network: 'regtest', esploraUrl: devnet.url, dbPath: join(root, 'start.db'), seedFile: join(root, 'start.key') };
+    writeFileSync(config.seedFile, 'ab'.repeat(32));
     const dead = join(root, 'dead-start.json');
     writeFileSync(dead, JSON.stringify({ ...config, esploraUrl: 'http://127.0.0.1:1', listen: { port: 0 } }));
     const down = await server(['--config', dead]);
@@ -132,5 +133,6 @@ describe('paychan-server init, check and start', () => {
     const nokey = await server(['--config', keyless]);
     assert.equal(nokey.code, 1);
     assert.ok(nokey.err.includes(missing) && nokey.err.includes('paychan-server init'), nokey.err);
+    assert.equal(existsSync(missing), false);
   });
 });
