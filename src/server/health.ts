@@ -29,7 +29,8 @@ export interface HealthReport {
   network: string;
   tip: number | null;
   watcher: { enabled: boolean; lastRunAt: string | null; lastRunTip: number | null; lastRunError: string | null };
-  nextSettlement: { channelId: string; dueAtHeight: number; inBlocks: number | null } | null;
+  /** No channel id: the endpoint is public, and an id would tie a reader's funding outpoint to this site. */
+  nextSettlement: { dueAtHeight: number; inBlocks: number | null; openChannels: number } | null;
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
@@ -58,12 +59,12 @@ export async function healthReport(d: HealthDeps): Promise<HealthReport> {
   } else if (d.config.watcher.enabled) {
     reasons.push('settlement watcher not running: the chain backend cannot serve it');
   }
+  const open = await d.store.listChannels({ state: 'open' });
   let next: HealthReport['nextSettlement'] = null;
-  for (const c of await d.store.listChannels({ state: 'open' })) {
-    const due = c.params.expiry - d.config.settleMarginBlocks;
-    if (next === null || due < next.dueAtHeight) next = { channelId: c.id, dueAtHeight: due, inBlocks: null };
+  if (open.length > 0) {
+    const due = Math.min(...open.map((c) => c.params.expiry - d.config.settleMarginBlocks));
+    next = { dueAtHeight: due, inBlocks: tip === null ? null : Math.max(0, due - tip), openChannels: open.length };
   }
-  if (next && tip !== null) next.inBlocks = Math.max(0, next.dueAtHeight - tip);
   return {
     status: reasons.length === 0 ? 'ok' : 'unavailable',
     reasons,

@@ -56,7 +56,8 @@ describe('GET {base}/health', () => {
     assert.ok(Date.now() - Date.parse(body.watcher.lastRunAt!) < 5_000);
     const channel = (await srv.paychan.store.getChannel(c.channelId))!;
     const due = channel.params.expiry - srv.paychan.config.settleMarginBlocks;
-    assert.deepEqual(body.nextSettlement, { channelId: c.channelId, dueAtHeight: due, inBlocks: due - tip });
+    assert.deepEqual(body.nextSettlement, { dueAtHeight: due, inBlocks: due - tip, openChannels: 1 });
+    assert.ok(!JSON.stringify(body).includes(c.channelId.slice(0, 64)), 'no funding outpoint on a public endpoint');
   });
 
   test('503 naming the stalled watcher when no pass ran for three intervals; 200 again after one', async () => {
