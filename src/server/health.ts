@@ -48,7 +48,8 @@ export async function healthReport(d: HealthDeps): Promise<HealthReport> {
   try {
     tip = await withTimeout(d.getTipHeight(), HEALTH_CHAIN_TIMEOUT_MS);
   } catch (err) {
-    reasons.push(`chain backend ${d.config.esploraUrl} unreachable: ${(err as Error).message}`);
+    // Not the URL: it may carry an API key, and this answer is public.
+    reasons.push(`chain backend unreachable: ${(err as Error).message}`);
   }
   const w = d.watcher;
   if (w) {

@@ -78,7 +78,7 @@ describe('GET {base}/health', () => {
       const { status, body } = await health(dead);
       assert.equal(status, 503);
       assert.equal(body.tip, null);
-      assert.match(body.reasons.join('\n'), /chain backend http:\/\/127\.0\.0\.1:1 unreachable/);
+      assert.match(body.reasons.join('\n'), /chain backend unreachable/);
     } finally {
       await dead.stop();
       other.cleanup();

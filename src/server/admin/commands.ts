@@ -96,7 +96,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
       overrides: values.db ? { dbPath: values.db } : {},
     });
     // Opening a missing file would create an empty database and report nothing, silently.
-    if (!existsSync(config.dbPath)) throw new AdminError(`no database at ${config.dbPath} (use --db or --config)`);
+    if (!existsSync(config.dbPath)) throw new AdminError(`no database at ${config.dbPath} (use --db or --config; paychan-server creates it on its first start)`);
     if (command === 'backup') {
       if (!arg) throw new AdminError('backup needs a target file: paychan-admin backup FILE');
       const { pages } = await backupDatabase(config.dbPath, arg);
