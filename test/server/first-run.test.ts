@@ -116,6 +116,12 @@ describe('paychan-server init, check and start', () => {
     const other = await server(['check', '--config', wrong]);
     assert.equal(other.code, 1);
     assert.match(other.err, /serves regtest, not signet/);
+
+    const keyless = join(root, 'keyless-check.json');
+    writeFileSync(keyless, JSON.stringify({ ...config, seedFile: join(root, 'no.key') }));
+    const nokey = await server(['check', '--config', keyless]);
+    assert.equal(nokey.code, 1);
+    assert.ok(nokey.err.includes(join(root, 'no.key')) && nokey.err.includes('paychan-server init'), nokey.err);
   });
 
   test('the server refuses to start on a dead chain backend or a missing key, and makes no key', async () => {

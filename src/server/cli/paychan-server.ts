@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { ESPLORA_URLS } from '../../chain/esplora.ts';
 import { checkChainBackend } from '../chain-check.ts';
 import { askInit, DEFAULT_UPSTREAM, INIT_NETWORK, initReport, parseInitNetwork, parsePayout, parseRoute, writeInit, type InitAnswers } from '../init.ts';
+import { loadSeed, SEED_ENV } from '../keys.ts';
 import { loadProxyConfig, startProxy } from '../proxy/index.ts';
 
 const USAGE = `usage: paychan-server --config FILE [--port N] [--host ADDR]
@@ -75,9 +76,11 @@ async function init(values: Values): Promise<void> {
 async function check(values: Values): Promise<void> {
   if (!values.config) throw new Error(`check needs --config\n${USAGE}`);
   const config = loadProxyConfig({ file: values.config });
-  const { network, esploraUrl } = config.paychan;
+  const { network, esploraUrl, seedFile } = config.paychan;
+  // The key first, as the start reads it: a missing key stops the start as surely as a dead chain.
+  loadSeed({ network, seedFile });
   const tip = await checkChainBackend(esploraUrl, network);
-  console.log(`ok: ${esploraUrl} serves ${network}, tip at block ${tip.tipHeight} (${tip.tipHash})`);
+  console.log(`ok: key ${process.env[SEED_ENV] ? SEED_ENV : seedFile} readable; ${esploraUrl} serves ${network}, tip at block ${tip.tipHeight} (${tip.tipHash})`);
 }
 
 async function serve(values: Values): Promise<void> {
