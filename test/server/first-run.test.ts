@@ -98,6 +98,21 @@ describe('paychan-server init, check and start', () => {
     assert.ok(asked.some((q) => q.startsWith('Payout')));
   });
 
+  test('init on a real terminal (a pty from util-linux script) asks its questions and writes the config', async () => {
+    const dir = join(root, 'tty');
+    const answers = [dir, '', '', 'http://127.0.0.1:8081', '/x/*=3', '', ''].join('\n') + '\n';
+    const child = execFile('script', ['-qec', `${process.execPath} --import tsx src/server/cli/paychan-server.ts init`, '/dev/null'], { timeout: 60_000 });
+    child.stdin!.end(answers);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, out);
+    for (const q of ['Network (signet, testnet4, mainnet) [signet]', 'Esplora URL [https://mempool.space/signet/api]', 'upstream URL', 'A priced route', 'Payout address']) assert.ok(out.includes(q), q);
+    const config = JSON.parse(readFileSync(join(dir, 'paychan.json'), 'utf8'));
+    assert.deepEqual([config.network, config.upstream, config.routes], ['signet', 'http://127.0.0.1:8081', [{ path: '/x/*', price: '3' }]]);
+    assert.ok(out.includes(readFileSync(config.seedFile, 'utf8').trim()), 'the phrase is shown');
+  });
+
   test('check passes against the devnet and fails on a dead port and on another network', async () => {
     const file = join(root, 'site', 'paychan.json');
     const ok = await server(['check', '--config', file]);

@@ -64,8 +64,15 @@ async function init(values: Values): Promise<void> {
   } else {
     if (!process.stdin.isTTY) throw new Error(`init asks its questions on a terminal; in a script, pass --yes with the settings\n${USAGE}`);
     const rl = createInterface({ input: process.stdin, output: process.stdout });
+    // Lines read through the iterator are buffered, so answers pasted ahead of their questions are kept.
+    const lines = rl[Symbol.asyncIterator]();
     try {
-      answers = await askInit(async (q, fallback) => (await rl.question(`${q} [${fallback}]: `)).trim() || fallback, given);
+      answers = await askInit(async (q, fallback) => {
+        process.stdout.write(`${q} [${fallback}]: `);
+        const line = await lines.next();
+        if (line.done) throw new Error('init: no answer (input closed)');
+        return (line.value as string).trim() || fallback;
+      }, given);
     } finally {
       rl.close();
     }
