@@ -35,9 +35,15 @@ export async function checkChainNetwork(chain: ChainBackend & { getBlockHash?(he
     logger.warn('cannot check the chain backend\'s network now', { esplora: url, error: err });
     return;
   }
-  if (genesis === GENESIS_HASHES[network]) return;
+  const wrong = wrongChainMessage(genesis, network, url);
+  if (wrong) throw new Error(wrong);
+}
+
+/** Why a backend whose block 0 is `genesis` cannot serve `network`; null when it can. */
+export function wrongChainMessage(genesis: string, network: NetworkName, url: string): string | null {
+  if (genesis === GENESIS_HASHES[network]) return null;
   const actual = networkOfGenesis(genesis);
-  throw new Error(`the chain backend ${url} serves ${actual ?? `an unknown chain (genesis ${genesis})`}, not ${network}: fix esploraUrl or network in the config`);
+  return `the chain backend ${url} serves ${actual ?? `an unknown chain (genesis ${genesis})`}, not ${network}: fix esploraUrl or network in the config`;
 }
 
 export interface TipSource {

@@ -22,6 +22,8 @@ export interface WatcherConfig {
 
 export interface PaychanConfig {
   network: NetworkName;
+  /** Mainnet is refused unless this is set: real money is only at stake when the operator says so. */
+  allowMainnet: boolean;
   /** Esplora REST API the server reads the chain through and broadcasts to. */
   esploraUrl: string;
   /** Where the channel API is mounted. */
@@ -92,6 +94,7 @@ export interface PaychanConfig {
 
 export const DEFAULT_CONFIG: PaychanConfig = {
   network: 'regtest',
+  allowMainnet: false,
   esploraUrl: ESPLORA_URLS.regtest,
   basePath: '/paychan/v1',
   publicUrl: null,
@@ -226,6 +229,7 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
         break;
       case 'caseInsensitivePaths':
       case 'trustProxy':
+      case 'allowMainnet':
         out[key] = flag(value, field);
         break;
       case 'logLevel':
@@ -289,6 +293,7 @@ const ENV: Record<string, string> = {
   PAYCHAN_OPEN_RATE_LIMIT: 'openRateLimit',
   PAYCHAN_PAYMENT_RATE_LIMIT: 'paymentRateLimit',
   PAYCHAN_TRUST_PROXY: 'trustProxy',
+  PAYCHAN_ALLOW_MAINNET: 'allowMainnet',
 };
 
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
@@ -310,6 +315,9 @@ function merge(base: PaychanConfig, layer: ConfigInput): PaychanConfig {
 
 /** Checks a finished configuration for settings that cannot work together. */
 export function checkConfig(c: PaychanConfig): PaychanConfig {
+  if (c.network === 'mainnet' && !c.allowMainnet) {
+    throw new ConfigError('network is mainnet but allowMainnet is not true: set "allowMainnet": true in the config (or PAYCHAN_ALLOW_MAINNET=1) to take real bitcoin');
+  }
   checkTermsConsistent(c.terms);
   if (!c.basePath.startsWith('/') || c.basePath.endsWith('/')) throw new ConfigError('basePath must start with / and not end with /');
   if (c.feeRate < 1n) throw new ConfigError('feeRate must be at least 1 sat/vB');
@@ -334,6 +342,8 @@ export interface LoadConfigOptions {
   file?: string;
   env?: Record<string, string | undefined>;
   overrides?: ConfigInput;
+  /** Settings of the file that another reader takes (the proxy's upstream, listen, routes): skipped here, not refused. */
+  otherKeys?: ReadonlySet<string>;
 }
 
 export function loadConfig(opts: LoadConfigOptions = {}): PaychanConfig {
@@ -346,7 +356,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): PaychanConfig {
       throw new ConfigError(`cannot read config file ${opts.file}: ${(err as Error).message}`);
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${opts.file} must hold a JSON object`);
-    config = merge(config, normalise(parsed as Record<string, unknown>, opts.file));
+    const own = Object.entries(parsed as Record<string, unknown>).filter(([k]) => !opts.otherKeys?.has(k));
+    config = merge(config, normalise(Object.fromEntries(own), opts.file));
   }
   config = merge(config, normalise(fromEnv(opts.env ?? process.env), 'environment'));
   if (opts.overrides) config = merge(config, normalise(opts.overrides as Record<string, unknown>, 'overrides'));

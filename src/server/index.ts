@@ -4,7 +4,9 @@ export { loadConfig, DEFAULT_CONFIG, type PaychanConfig, type ConfigInput, type 
 export type { Price, Middleware, Next, PaidRequest } from './paywall.ts';
 export type { RoutePattern } from './routes.ts';
 export { jsonLogger, silentLogger, type Logger, type LogLevel } from './logger.ts';
-export { ServerKeys, loadSeed, SEED_ENV } from './keys.ts';
+export { ServerKeys, loadSeed, createKeyFile, SEED_ENV } from './keys.ts';
+export { checkChainBackend, ChainCheckError, type ChainCheckResult } from './chain-check.ts';
+export { healthReport, type HealthReport } from './health.ts';
 export { cachedTip, fixedTip, type ChainBackend, type TipSource } from './chain.ts';
 export type * from './store/channel-store.ts';
 export { SqliteChannelStore } from './store/sqlite-store.ts';

@@ -1,11 +1,13 @@
 /**
  * The server's keys, all from one BIP32 seed: a fresh hardened key per channel at
  * m/1017'/<coin>'/0'/<index>', and a default payout key at m/1017'/<coin>'/1'/0'.
+ * The seed is a BIP39 recovery phrase's (createKeyFile), or a hex seed in files made before that.
  * A fresh key per channel means a leaked channel key exposes one channel, and channels cannot
  * be linked on chain by a shared key.
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { generateMnemonic, mnemonicToSeedSync, validateMnemonic } from '@scure/bip39';
+import { wordlist } from '@scure/bip39/wordlists/english';
 import { HDKey } from '@scure/bip32';
 import { coinType, type NetworkName } from '../core/network.ts';
 import { p2wpkhOutputScript } from '../core/script.ts';
@@ -53,14 +55,41 @@ function pair(node: HDKey): KeyPair {
 
 function parseSeedHex(text: string, where: string): Uint8Array {
   const hex = text.trim().toLowerCase();
-  if (!/^(?:[0-9a-f]{2}){16,64}$/.test(hex)) throw new Error(`${where} must hold a 16 to 64 byte seed as hex`);
+  if (!/^(?:[0-9a-f]{2}){16,64}$/.test(hex)) throw new Error(`${where} must hold a BIP39 recovery phrase or a 16 to 64 byte seed as hex`);
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }
 
+/** A key file's text: a BIP39 recovery phrase (what init writes), or a hex seed (files made before it). */
+export function parseKeyText(text: string, where: string): Uint8Array {
+  const words = text.trim().toLowerCase().split(/\s+/).join(' ');
+  if (/^[a-z]+(?: [a-z]+)+$/.test(words)) {
+    if (!validateMnemonic(words, wordlist)) throw new Error(`${where} does not hold a valid BIP39 recovery phrase (a word or the checksum is wrong)`);
+    return mnemonicToSeedSync(words);
+  }
+  return parseSeedHex(text, where);
+}
+
 /**
- * The seed from PAYCHAN_SERVER_SEED, else from `seedFile`. On regtest only, a missing seed file
- * is created with a random seed so the devnet works with no setup; elsewhere a missing seed is an
- * error, because a seed nobody backed up loses every channel's settlement key.
+ * Creates the server key at `file` as a new 24-word BIP39 recovery phrase, readable by its owner
+ * only (mode 0600), and returns the phrase so the caller can show it once. Never overwrites: an
+ * existing key file holds every channel's settlement key.
+ */
+export function createKeyFile(file: string): string {
+  const phrase = generateMnemonic(wordlist, 256);
+  writeFileSync(file, phrase + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return phrase;
+}
+
+/** What to tell an operator whose key file is missing or unreadable. */
+export function missingKeyMessage(file: string, reason: string): string {
+  return `cannot read the server key ${file} (${reason}): create one with \`paychan-server init\`, or point seedFile at the existing key; the server does not make a new key by itself, since one nobody wrote down loses every channel's settlement key`;
+}
+
+/**
+ * The seed from PAYCHAN_SERVER_SEED (hex), else from `seedFile` (a recovery phrase or hex). A
+ * missing or unreadable key is an error on every network: a key made silently, where nobody
+ * backed it up, loses every channel's settlement key (and moves the payout address).
  */
 export function loadSeed(opts: {
   network: NetworkName;
@@ -69,12 +98,13 @@ export function loadSeed(opts: {
 }): Uint8Array {
   const fromEnv = (opts.env ?? process.env)[SEED_ENV];
   if (fromEnv) return parseSeedHex(fromEnv, SEED_ENV);
-  if (opts.seedFile && existsSync(opts.seedFile)) return parseSeedHex(readFileSync(opts.seedFile, 'utf8'), opts.seedFile);
-  if (opts.network === 'regtest' && opts.seedFile) {
-    const seed = randomBytes(32);
-    writeFileSync(opts.seedFile, seed.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-    chmodSync(opts.seedFile, 0o600);
-    return Uint8Array.from(seed);
+  if (!opts.seedFile) throw new Error(`no server key: set seedFile in the config (\`paychan-server init\` creates one) or ${SEED_ENV}`);
+  let text: string;
+  try {
+    text = readFileSync(opts.seedFile, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(missingKeyMessage(opts.seedFile, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message));
   }
-  throw new Error(`no server seed: set ${SEED_ENV} or seedFile (back it up: it holds every channel key)`);
+  return parseKeyText(text, opts.seedFile);
 }

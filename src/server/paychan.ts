@@ -22,6 +22,7 @@ import { nativeSecp, serverSecp } from './native-secp.ts';
 import { asProtocolError, sendProblem } from './http/respond.ts';
 import { requestPath } from './http/negotiate.ts';
 import { matchPath, normalizeRequest } from './http/path.ts';
+import { sendHealth } from './health.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { createGate, resolvePrice, type Middleware, type Next, type Price } from './paywall.ts';
 import { pricedRoute, type PricedRoute, type RoutePattern } from './routes.ts';
@@ -117,6 +118,9 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
     if (path === null) {
       sendProblem(res, new ProtocolError('SYNTAX_ERROR', 'request target not accepted (encoded slash, backslash or NUL)'), { Connection: 'close' }, 400);
       return;
+    }
+    if (path === base + '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      return guard(req, res, sendHealth(res, { config, store, getTipHeight: () => chain.getTipHeight(), watcher }));
     }
     if (path === base || path.startsWith(base + '/')) return guard(req, res, api(req, res, path.slice(base.length)));
     const method = req.method ?? 'GET';

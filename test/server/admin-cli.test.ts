@@ -6,12 +6,13 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EsploraClient } from '../../src/chain/esplora.ts';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { runAdmin } from '../../src/server/admin/commands.ts';
+import { SqliteChannelStore } from '../../src/server/store/sqlite-store.ts';
 import { ChannelClient } from './helpers/channel-client.ts';
 import { startServer, TEST_SEED, tempDbPath, type TestServer } from './helpers/server.ts';
 import { TestWallet } from './helpers/wallet.ts';
@@ -98,17 +99,66 @@ describe('paychan-admin', () => {
     assert.equal((await admin([...db(), 'show', 'not-an-id'])).code, 1);
   });
 
-  test('totals add up earned, delivered, settling and pending', async () => {
+  test('totals separate delivered, unused credit, settled, fees paid, pending settlement and zero-conf exposure', async () => {
     const r = await admin([...db(), 'totals']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /channels\s+2 \(1 open, 1 closing, 0 closed\)/);
     assert.match(r.out, /earned\s+3500 sat/);
     assert.match(r.out, /delivered\s+40 sat/);
-    assert.match(r.out, /settling\s+2000 sat/);
-    assert.match(r.out, /pending\s+1500 sat/);
+    // Alice's 1500 paid less 30 spent; Bob's leftover credit went into his settlement, so is not owed.
+    assert.match(r.out, /unused credit\s+1470 sat/);
+    assert.match(r.out, /pending settlement\s+3500 sat/);
+    assert.match(r.out, /pending open\s+1500 sat/);
+    assert.match(r.out, /pending settling\s+2000 sat/);
     assert.match(r.out, /settled\s+0 sat/);
+    // Bob's settlement is broadcast, not confirmed: its fee is pending, not paid (it was counted as paid before #15).
     const fee = (await srv.paychan.store.getSettlement((await bob.status()).settlementTxid!))!.fee;
-    assert.match(r.out, new RegExp(`settlement fees\\s+${fee} sat`));
+    assert.match(r.out, /settlement fees paid\s+0 sat/);
+    assert.match(r.out, new RegExp(`pending settlement fees\\s+${fee} sat`));
+    const unconfirmed = (await srv.paychan.store.listChannels()).filter((c) => !c.fundingConfirmed).reduce((a, c) => a + c.paid, 0n);
+    assert.match(r.out, new RegExp(`zero conf exposure\\s+${unconfirmed} sat of 500000 sat allowed`));
+    const csv = await admin([...db(), 'totals', '--csv']);
+    assert.equal(csv.code, 0, csv.err);
+    const rows = new Map(csv.out.trimEnd().split('\r\n').slice(1).map((l) => l.split(',') as [string, string]));
+    assert.equal(csv.out.split('\r\n')[0], 'category,sat,meaning');
+    assert.deepEqual(
+      ['delivered', 'unused_credit', 'settled', 'settlement_fees_paid', 'pending_settlement', 'zero_conf_exposure'].map((k) => rows.get(k)),
+      ['40', '1470', '0', '0', '3500', unconfirmed.toString()],
+    );
+  });
+
+  test('backup makes a consistent copy of the live database while the server runs', async () => {
+    const copy = join(tmp.dir, 'backup.db');
+    const r = await admin([...db(), 'backup', copy]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /backed up .* \(\d+ pages\)/);
+    const restored = new SqliteChannelStore(copy);
+    try {
+      assert.deepEqual(await restored.listChannels(), await srv.paychan.store.listChannels());
+      assert.deepEqual(await restored.listEvents(), await srv.paychan.store.listEvents());
+    } finally {
+      await restored.close();
+    }
+    // The server still takes payments after the backup.
+    const res = await fetch(`${srv.url}/item/after-backup`, { headers: { authorization: alice.credential() } });
+    assert.equal(res.status, 200);
+    await res.text();
+    const again = await admin([...db(), 'backup', copy]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /already exists/);
+  });
+
+  test('paychan-admin --config reads paychan-server\'s own config file', async () => {
+    const file = join(tmp.dir, 'paychan.json');
+    writeFileSync(file, JSON.stringify({ upstream: 'http://127.0.0.1:8080', listen: { port: 8402 }, routes: [{ path: '/a/*', price: 10 }], network: 'regtest', esploraUrl: devnet.url, dbPath: tmp.dbPath, seedFile: join(tmp.dir, 'absent.seed') }));
+    const r = await admin(['--config', file, 'list']);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(r.out.includes(alice.channelId));
+    // A typo in the library's settings is still refused.
+    writeFileSync(file, JSON.stringify({ upstream: 'http://127.0.0.1:8080', routes: [], dbPath: tmp.dbPath, dbPth: 'x' }));
+    const typo = await admin(['--config', file, 'list']);
+    assert.equal(typo.code, 1);
+    assert.match(typo.err, /dbPth is not a setting/);
   });
 
   test('export-csv writes one row per event', async () => {
@@ -149,12 +199,29 @@ describe('paychan-admin', () => {
     assert.equal(res.status, 402);
     const totals = await admin([...db(), 'totals']);
     assert.match(totals.out, /settling\s+3500 sat/);
-    assert.match(totals.out, /pending\s+0 sat/);
+    assert.match(totals.out, /pending open\s+0 sat/);
+  });
+
+  test('once the settlements confirm, totals show them settled with their fees paid, nothing pending or owed', async () => {
+    await devnet.mine(1);
+    await srv.paychan.watcher!.tick();
+    const channels = await srv.paychan.store.listChannels();
+    assert.deepEqual(channels.map((c) => c.state), ['closed', 'closed']);
+    let fees = 0n;
+    for (const txid of new Set(channels.map((c) => c.settlementTxid!))) fees += (await srv.paychan.store.getSettlement(txid))!.fee;
+    const r = await admin([...db(), 'totals']);
+    assert.match(r.out, /settled\s+3500 sat/);
+    assert.match(r.out, new RegExp(`settlement fees paid\\s+${fees} sat`));
+    assert.match(r.out, /pending settlement\s+0 sat/);
+    assert.match(r.out, /pending settlement fees\s+0 sat/);
+    assert.match(r.out, /unused credit\s+0 sat/);
+    assert.match(r.out, /delivered\s+50 sat/, 'the 4 items before and the one during the backup test');
+    assert.match(r.out, /zero conf exposure\s+0 sat/);
   });
 
   test('the CLI runs as a subprocess', async () => {
     const { stdout } = await run('npx', ['tsx', 'src/server/cli/paychan-admin.ts', '--db', tmp.dbPath, 'totals'], { env: { ...process.env, PAYCHAN_SEED_FILE: '' } });
-    assert.match(stdout, /earned\s+3500 sat/);
+    assert.match(stdout, /settled\s+3500 sat/);
     await assert.rejects(run('npx', ['tsx', 'src/server/cli/paychan-admin.ts', '--db', join(tmp.dir, 'none.db'), 'list']), (e: { code: number; stderr: string }) => {
       assert.equal(e.code, 1);
       assert.match(e.stderr, /no database/);

@@ -3,6 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mnemonicToSeedSync } from '@scure/bip39';
 import { join } from 'node:path';
 import { EsploraError } from '../../src/chain/esplora.ts';
 import { FeeOracle, FeeRatesUnavailable } from '../../src/chain/fee-oracle.ts';
@@ -10,7 +11,7 @@ import { parseEsploraFees, parseMempoolFees } from '../../src/chain/fee-rates.ts
 import { ProtocolError } from '../../src/core/errors.ts';
 import { cachedTip, classifyBroadcastError, settlementFeeRate } from '../../src/server/chain.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../../src/server/config.ts';
-import { loadSeed, ServerKeys } from '../../src/server/keys.ts';
+import { createKeyFile, loadSeed, ServerKeys } from '../../src/server/keys.ts';
 import { jsonLogger, silentLogger, type Logger } from '../../src/server/logger.ts';
 import { prefersJson } from '../../src/server/http/negotiate.ts';
 import { SqliteChannelStore } from '../../src/server/store/sqlite-store.ts';
@@ -81,16 +82,30 @@ describe('keys', () => {
     assert.throws(() => a.channelKey(2 ** 31));
   });
 
-  test('the seed comes from the environment, else a file; regtest creates a missing file', () => {
+  test('the seed comes from the environment, else a key file; a missing key is refused on every network, never made', () => {
     const tmp = tempDbPath();
     const file = join(tmp.dir, 'seed');
     assert.deepEqual(loadSeed({ network: 'mainnet', seedFile: null, env: { PAYCHAN_SERVER_SEED: 'ab'.repeat(32) } }), new Uint8Array(32).fill(0xab));
-    assert.throws(() => loadSeed({ network: 'mainnet', seedFile: file, env: {} }), /no server seed/);
-    const created = loadSeed({ network: 'regtest', seedFile: file, env: {} });
+    for (const network of ['mainnet', 'regtest'] as const) {
+      assert.throws(() => loadSeed({ network, seedFile: file, env: {} }), (err: Error) => err.message.includes(file) && err.message.includes('paychan-server init'));
+    }
+    assert.equal(existsSync(file), false, 'no key file was made');
+    // init's key: a 24-word recovery phrase, owner-only, never overwritten.
+    const phrase = createKeyFile(file);
+    assert.equal(phrase.split(' ').length, 24);
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    assert.deepEqual(loadSeed({ network: 'mainnet', seedFile: file, env: {} }), created);
-    writeFileSync(file, 'not hex');
-    assert.throws(() => loadSeed({ network: 'regtest', seedFile: file, env: {} }), /hex/);
+    assert.throws(() => createKeyFile(file), /EEXIST/);
+    const fromPhrase = loadSeed({ network: 'signet', seedFile: file, env: {} });
+    assert.deepEqual(fromPhrase, mnemonicToSeedSync(phrase));
+    // Hex seed files made before recovery phrases still load.
+    writeFileSync(file, 'cd'.repeat(32) + '\n');
+    assert.deepEqual(loadSeed({ network: 'mainnet', seedFile: file, env: {} }), new Uint8Array(32).fill(0xcd));
+    writeFileSync(file, 'not-hex');
+    assert.throws(() => loadSeed({ network: 'regtest', seedFile: file, env: {} }), /recovery phrase or .*hex/);
+    writeFileSync(file, phrase.replace(/^\w+/, 'zoo zoo'));
+    assert.throws(() => loadSeed({ network: 'regtest', seedFile: file, env: {} }), /not hold a valid BIP39/);
+    // Unreadable (a directory here, since tests may run as root): refused, naming the path.
+    assert.throws(() => loadSeed({ network: 'regtest', seedFile: tmp.dir, env: {} }), (err: Error) => err.message.includes(tmp.dir) && err.message.includes('paychan-server init'));
     tmp.cleanup();
   });
 });

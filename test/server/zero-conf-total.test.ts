@@ -46,7 +46,7 @@ describe('zero-conf exposure across channels', () => {
     // 4 000 is within B's own limit of 5 000, but would hold 9 000 unconfirmed in all.
     const refused = await refusedWithoutTrace(tmp.dbPath, () => post(b.paymentsUrl(), encodePayment(b.sign(4_000n))), 402, 'UNCONFIRMED_LIMIT');
     assert.match(refused.body.detail!, /across all channels/);
-    assert.match(await adminTotals(), /unconfirmed\s+8000 sat of 8000 sat allowed/);
+    assert.match(await adminTotals(), /zero conf exposure\s+8000 sat of 8000 sat allowed/);
   });
 
   test('a new unconfirmed funding whose first payment would pass the total is refused before it is broadcast', async () => {
@@ -62,6 +62,6 @@ describe('zero-conf exposure across channels', () => {
     await devnet.mine(1);
     const accepted = await post(b.paymentsUrl(), encodePayment(b.sign(6_000n)));
     assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
-    assert.match(await adminTotals(), /unconfirmed\s+5000 sat of 8000 sat allowed/, 'A is still unconfirmed in the store until the watcher looks');
+    assert.match(await adminTotals(), /zero conf exposure\s+5000 sat of 8000 sat allowed/, 'A is still unconfirmed in the store until the watcher looks');
   });
 });

@@ -7,6 +7,7 @@
  *   paychan-admin ... totals
  *   paychan-admin ... export-csv [--out FILE]
  *   paychan-admin ... migrate --to postgres://…
+ *   paychan-admin ... backup FILE
  *
  * The database is --db, else the config's dbPath (--config file, then PAYCHAN_* variables): a
  * SQLite file or a postgres:// URL.
@@ -19,10 +20,12 @@ import { ProtocolError } from '../../core/errors.ts';
 import type { ServerChannelState } from '../../core/server-channel.ts';
 import { loadConfig, type PaychanConfig } from '../config.ts';
 import { jsonLogger } from '../logger.ts';
+import { PROXY_KEYS } from '../proxy/config.ts';
 import type { ChannelStore, SettlementRecord } from '../store/channel-store.ts';
 import { isPostgresUrl, openChannelStore } from '../store/open-store.ts';
+import { backupDatabase } from './backup.ts';
 import { migrateToPostgres } from './migrate.ts';
-import { channelDetail, channelTable, eventsCsv, totals, totalsText } from './report.ts';
+import { channelDetail, channelTable, eventsCsv, totals, totalsCsv, totalsText } from './report.ts';
 import { AdminError, settleNow } from './settle.ts';
 
 export interface AdminIO {
@@ -35,9 +38,10 @@ export const USAGE = `usage: paychan-admin [--db FILE|URL] [--config FILE] <comm
   list [--state open|closing|closed]   channels, oldest first
   show <channelId>                     one channel and its event history
   settle <channelId>                   settle a channel on chain now
-  totals                               earned, settled, settling, pending, unconfirmed (sat)
+  totals [--csv]                       delivered, unused credit, settled, fees, pending, zero-conf exposure (sat)
   export-csv [--out FILE]              every event as CSV (stdout unless --out)
   migrate --to postgres://…            copy this SQLite site into an empty PostgreSQL database
+  backup FILE                          a consistent copy of the live database (SQLite online backup)
 `;
 
 const STATES = new Set<string>(['open', 'closing', 'closed']);
@@ -64,6 +68,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
         state: { type: 'string' },
         out: { type: 'string' },
         to: { type: 'string' },
+        csv: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -77,7 +82,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['list', 'show', 'settle', 'totals', 'export-csv', 'migrate'].includes(command)) {
+  if (!['list', 'show', 'settle', 'totals', 'export-csv', 'migrate', 'backup'].includes(command)) {
     io.err(`unknown command ${command}\n${USAGE}`);
     return 2;
   }
@@ -90,16 +95,25 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
   try {
     const config: PaychanConfig = loadConfig({
       ...(values.config ? { file: values.config } : {}),
+      // The same file as paychan-server's: its proxy settings are not the admin's to check.
+      otherKeys: PROXY_KEYS,
       env: io.env,
       overrides: values.db ? { dbPath: values.db } : {},
     });
     // Opening a missing file would create an empty database and report nothing, silently.
-    if (!isPostgresUrl(config.dbPath) && !existsSync(config.dbPath)) throw new AdminError(`no database at ${config.dbPath} (use --db or --config)`);
+    if (!isPostgresUrl(config.dbPath) && !existsSync(config.dbPath)) throw new AdminError(`no database at ${config.dbPath} (use --db or --config; paychan-server creates it on its first start)`);
     if (command === 'migrate') {
       if (!values.to || !isPostgresUrl(values.to)) throw new AdminError('migrate needs --to postgres://… (an empty PostgreSQL database)');
       if (isPostgresUrl(config.dbPath)) throw new AdminError('migrate copies a SQLite file: --db must name one');
       const r = await migrateToPostgres(config.dbPath, values.to);
       io.out(`migrated ${r.channels} channels, ${r.events} events and ${r.settlements} settlements (paid ${r.paid} sat, spent ${r.spent} sat)\n`);
+      return 0;
+    }
+    if (command === 'backup') {
+      if (!arg) throw new AdminError('backup needs a target file: paychan-admin backup FILE');
+      if (isPostgresUrl(config.dbPath)) throw new AdminError('backup copies a SQLite file; back PostgreSQL up with pg_dump (docs/operations.md)');
+      const { pages } = await backupDatabase(config.dbPath, arg);
+      io.out(`backed up ${config.dbPath} to ${arg} (${pages} pages)\n`);
       return 0;
     }
     store = await openChannelStore(config.dbPath, { durability: config.durability });
@@ -133,7 +147,8 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
           const s = await store.getSettlement(c.settlementTxid);
           if (s) settlements.set(s.txid, s);
         }
-        io.out(totalsText(totals(channels, settlements), config.zeroConfTotalLimit));
+        const t = totals(channels, settlements);
+        io.out(values.csv ? totalsCsv(t) : totalsText(t, config.zeroConfTotalLimit));
         break;
       }
       case 'export-csv': {

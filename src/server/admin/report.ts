@@ -78,61 +78,107 @@ export function channelDetail(c: ServerChannel, events: ChannelEvent[], settleme
   return `${record}\n\nhistory (${events.length} event${events.length === 1 ? '' : 's'}):\n${history}`;
 }
 
+/**
+ * The money, each satoshi in one place of the operator's books: what readers got (delivered),
+ * what they prepaid and can still spend (unused credit, owed to them in items), what reached us
+ * on chain (settled, less the fees paid), what is still on its way (pending settlement), and
+ * what an unconfirmed funding could take back (zero-conf exposure).
+ */
 export interface Totals {
   channels: number;
   open: number;
   closing: number;
   closed: number;
-  /** Everything clients signed over to us, on every channel. */
+  /** Everything readers signed over to us, on every channel. */
   earned: bigint;
-  /** Prices of items delivered; earned − delivered is credit clients prepaid and have not used. */
+  /** Prices of the items served (debits less releases), on every channel. */
   delivered: bigint;
-  /** Earned on open channels: not on chain yet. */
-  pending: bigint;
-  /** Earned on closing channels: settlement broadcast, not yet confirmed. */
-  settling: bigint;
-  /** Earned on channels closed by our settlement. */
+  /** Paid but not yet spent on open channels: prepaid credit still owed to readers, as items. */
+  unusedCredit: bigint;
+  /** Earned on channels closed by our settlement: on chain, confirmed. */
   settled: bigint;
+  /** Fees of confirmed settlements, each counted once. */
+  feesPaid: bigint;
+  /** Pending settlement: earned on open channels (not settled yet) plus closing ones (settlement unconfirmed). */
+  pending: bigint;
+  pendingOpen: bigint;
+  settling: bigint;
+  /** Fees of settlements broadcast and not yet confirmed (the latest of each channel's). */
+  feesPending: bigint;
   /** Earned on channels that closed without our settlement (client refund, funding double-spent). */
   lost: bigint;
-  /** Fees of the settlements of closing and settled channels, each settlement counted once. */
-  fees: bigint;
   /** Earned on channels not closed whose funding has not confirmed: what a double-spent funding would take back. */
-  unconfirmed: bigint;
+  zeroConfExposure: bigint;
 }
 
 export function totals(channels: ServerChannel[], settlements: Map<string, SettlementRecord>): Totals {
-  const t: Totals = { channels: channels.length, open: 0, closing: 0, closed: 0, earned: 0n, delivered: 0n, pending: 0n, settling: 0n, settled: 0n, lost: 0n, fees: 0n, unconfirmed: 0n };
+  const t: Totals = {
+    channels: channels.length,
+    open: 0,
+    closing: 0,
+    closed: 0,
+    earned: 0n,
+    delivered: 0n,
+    unusedCredit: 0n,
+    settled: 0n,
+    feesPaid: 0n,
+    pending: 0n,
+    pendingOpen: 0n,
+    settling: 0n,
+    feesPending: 0n,
+    lost: 0n,
+    zeroConfExposure: 0n,
+  };
   for (const c of channels) {
     t[c.state]++;
     t.earned += c.paid;
     t.delivered += c.spent;
-    if (c.state !== 'closed' && !c.fundingConfirmed) t.unconfirmed += c.paid;
-    if (c.state === 'open') t.pending += c.paid;
-    else if (c.state === 'closing') t.settling += c.paid;
+    if (c.state !== 'closed' && !c.fundingConfirmed) t.zeroConfExposure += c.paid;
+    if (c.state === 'open') {
+      t.pendingOpen += c.paid;
+      t.unusedCredit += c.paid - c.spent;
+    } else if (c.state === 'closing') t.settling += c.paid;
     else if (c.closeReason === 'settled') t.settled += c.paid;
     else t.lost += c.paid;
   }
-  for (const s of settlements.values()) t.fees += s.fee;
+  t.pending = t.pendingOpen + t.settling;
+  for (const s of settlements.values()) {
+    if (s.status === 'confirmed') t.feesPaid += s.fee;
+    else t.feesPending += s.fee;
+  }
   return t;
 }
 
-/** `zeroConfTotalLimit`: the server's cap on `unconfirmed`, shown next to it. */
-export function totalsText(t: Totals, zeroConfTotalLimit?: bigint): string {
-  const rows: [string, string][] = [
-    ['channels', `${t.channels} (${t.open} open, ${t.closing} closing, ${t.closed} closed)`],
-    ['earned', `${t.earned} sat`],
-    ['  delivered', `${t.delivered} sat`],
-    ['  prepaid, unused', `${t.earned - t.delivered} sat`],
-    ['settled', `${t.settled} sat`],
-    ['settling', `${t.settling} sat`],
-    ['pending', `${t.pending} sat`],
-    ['lost', `${t.lost} sat`],
-    ['settlement fees', `${t.fees} sat`],
-    ['unconfirmed', `${t.unconfirmed} sat${zeroConfTotalLimit === undefined ? '' : ` of ${zeroConfTotalLimit} sat allowed (zeroConfTotalLimit)`}`],
+/** The totals as label, sat, meaning: the rows of both the text and the CSV. */
+function totalsRows(t: Totals): [string, bigint, string][] {
+  return [
+    ['delivered', t.delivered, 'items served'],
+    ['unused_credit', t.unusedCredit, 'prepaid on open channels, still owed to readers as items'],
+    ['settled', t.settled, 'on chain in confirmed settlements'],
+    ['settlement_fees_paid', t.feesPaid, 'fees of confirmed settlements'],
+    ['pending_settlement', t.pending, 'not on chain yet: open channels plus settlements awaiting confirmation'],
+    ['pending_open', t.pendingOpen, 'earned on open channels'],
+    ['pending_settling', t.settling, 'in settlements broadcast, not confirmed'],
+    ['pending_settlement_fees', t.feesPending, 'fees of settlements not confirmed yet'],
+    ['zero_conf_exposure', t.zeroConfExposure, 'earned on channels whose funding is unconfirmed'],
+    ['lost', t.lost, 'earned on channels closed without our settlement'],
+    ['earned', t.earned, 'everything readers signed over'],
   ];
+}
+
+/** `zeroConfTotalLimit`: the server's cap on zero-conf exposure, shown next to it. */
+export function totalsText(t: Totals, zeroConfTotalLimit?: bigint): string {
+  const rows: [string, string][] = [['channels', `${t.channels} (${t.open} open, ${t.closing} closing, ${t.closed} closed)`]];
+  for (const [label, sat, meaning] of totalsRows(t)) {
+    const cap = label === 'zero_conf_exposure' && zeroConfTotalLimit !== undefined ? ` of ${zeroConfTotalLimit} sat allowed (zeroConfTotalLimit)` : '';
+    rows.push([label.replace(/_/g, ' '), `${sat} sat${cap}  (${meaning})`]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+}
+
+export function totalsCsv(t: Totals): string {
+  return ['category,sat,meaning', ...totalsRows(t).map(([label, sat, meaning]) => [label, sat.toString(), meaning].map(csvField).join(','))].join('\r\n') + '\r\n';
 }
 
 /** RFC 4180 quoting; a leading = + - @ is defused so a spreadsheet never runs a client-chosen path as a formula. */

@@ -19,7 +19,7 @@ export class AdminError extends Error {
 }
 
 function seedOf(config: PaychanConfig, env: Record<string, string | undefined>): Uint8Array {
-  // loadSeed would create a fresh seed on regtest; a seed that holds no channel key can only fail here.
+  // Said in the operator's terms here; loadSeed's own message speaks of starting a server.
   if (!env[SEED_ENV] && !(config.seedFile && existsSync(config.seedFile))) {
     throw new AdminError(`no server seed: set ${SEED_ENV} or point seedFile (--config) at the server's seed file`);
   }

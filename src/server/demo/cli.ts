@@ -5,10 +5,12 @@
  *
  * Settings come from the config file, then PAYCHAN_* environment variables, then these flags.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { redactUrl } from '../store/postgres/pool.ts';
 import { isPostgresUrl } from '../store/open-store.ts';
+import { createKeyFile } from '../keys.ts';
 import { startDemoSite } from './index.ts';
 
 const USAGE = 'usage: demo [--port N] [--host ADDR] [--esplora URL] [--db FILE|URL] [--config FILE]';
@@ -34,6 +36,12 @@ async function main(): Promise<void> {
     ...(values.config ? { file: values.config } : {}),
     overrides: { ...(values.esplora ? { esploraUrl: values.esplora } : {}), ...(values.db ? { dbPath: values.db } : {}) },
   });
+  // The demo runs on the devnet with no setup, so it makes its own key there, saying so; on any
+  // other network the key must come from `paychan-server init`.
+  if (config.network === 'regtest' && config.seedFile && !existsSync(config.seedFile)) {
+    createKeyFile(config.seedFile);
+    console.log(`created a devnet key at ${config.seedFile}`);
+  }
   const site = await startDemoSite({ port, host: values.host, config });
   console.log(`The Counting House is open at ${site.url} (Esplora ${config.esploraUrl}, database ${isPostgresUrl(config.dbPath) ? redactUrl(config.dbPath) : config.dbPath})`);
   const shutdown = () => {

@@ -38,7 +38,8 @@ export interface ProxyConfig {
 
 export const DEFAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-const PROXY_KEYS = new Set(['upstream', 'listen', 'routes', 'upstreamTimeoutMs']);
+/** The proxy's own settings; the rest of the file is the library's (loadConfig's). */
+export const PROXY_KEYS: ReadonlySet<string> = new Set(['upstream', 'listen', 'routes', 'upstreamTimeoutMs']);
 
 export class ProxyConfigError extends Error {
   override name = 'ProxyConfigError';

@@ -98,12 +98,16 @@ export class SettlementWatcher {
   private running: Promise<TickReport> | null = null;
   private timer: unknown = null;
   private started = false;
+  /** When the watcher was made, the end of its last pass, and what that pass saw: for /health. */
+  readonly createdAt: number;
+  lastRun: { at: number; tip: number | null; error: string | null } | null = null;
 
   constructor(ctx: WatcherContext, opts: WatcherOptions = {}) {
     this.ctx = ctx;
     this.now = opts.now ?? Date.now;
     this.scheduler = opts.scheduler ?? realScheduler;
     this.lease = opts.lease ?? null;
+    this.createdAt = this.now();
   }
 
   /** Ticks every `intervalMs`, counted from the end of the previous tick so ticks never overlap. */
@@ -124,9 +128,20 @@ export class SettlementWatcher {
 
   /** One pass over the chain; a call while a pass runs gets that pass's report. */
   tick(): Promise<TickReport> {
-    this.running ??= this.pass().finally(() => {
-      this.running = null;
-    });
+    this.running ??= this.pass()
+      .then(
+        (report) => {
+          this.lastRun = { at: this.now(), tip: report.tip, error: null };
+          return report;
+        },
+        (err: unknown) => {
+          this.lastRun = { at: this.now(), tip: null, error: err instanceof Error ? err.message : String(err) };
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.running = null;
+      });
     return this.running;
   }
 

@@ -1,0 +1,153 @@
+/**
+ * `paychan-server init`: the first run. Writes DIR/paychan.json (the proxy's config, with
+ * absolute paths) and the server key DIR/paychan.key as a new BIP39 recovery phrase, which is
+ * returned so the command shows it once. Asks for what it needs on a terminal; scripts pass
+ * everything as flags with --yes. Existing files are never overwritten.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ESPLORA_URLS } from '../chain/esplora.ts';
+import { parseNetworkName, type NetworkName } from '../core/network.ts';
+import { addressToOutputScript } from '../core/script.ts';
+import { parseSatsSetting } from './config.ts';
+import { createKeyFile } from './keys.ts';
+
+export const CONFIG_FILE = 'paychan.json';
+export const KEY_FILE = 'paychan.key';
+export const DB_FILE = 'paychan.db';
+/** init's network when none is named: test coins, so a first run risks nothing. */
+export const INIT_NETWORK: NetworkName = 'signet';
+export const DEFAULT_UPSTREAM = 'http://127.0.0.1:8080';
+
+export class InitError extends Error {
+  override name = 'InitError';
+}
+
+export interface InitAnswers {
+  dir: string;
+  network: NetworkName;
+  esploraUrl: string;
+  upstream: string;
+  /** Settlements pay here; null: the key's own payout address. */
+  payoutAddress: string | null;
+  routes: { path: string; price: string }[];
+  /** Needed, and written to the config, for mainnet. */
+  allowMainnet: boolean;
+}
+
+export interface InitResult {
+  configFile: string;
+  keyFile: string;
+  dbPath: string;
+  /** The recovery phrase: shown once, never stored anywhere but the key file. */
+  phrase: string;
+}
+
+export function parseInitNetwork(value: string): NetworkName {
+  const network = parseNetworkName(value);
+  if (network === null) throw new InitError(`network must be signet, testnet4, mainnet or regtest, not ${value}`);
+  return network;
+}
+
+/** A payout given as an address is checked against the network; an xpub is not supported yet. */
+export function parsePayout(value: string, network: NetworkName): string | null {
+  const v = value.trim();
+  if (v === '') return null;
+  if (/^[xtv]pub[1-9A-HJ-NP-Za-km-z]{100,}$/.test(v)) {
+    throw new InitError('paying to fresh addresses of an xpub is not supported yet: give one address, or none to use the server key\'s own');
+  }
+  try {
+    addressToOutputScript(v, network);
+  } catch {
+    throw new InitError(`payout must be a ${network} address: ${v.slice(0, 100)}`);
+  }
+  return v;
+}
+
+/** `/articles/*=10` → a priced route. */
+export function parseRoute(value: string): { path: string; price: string } {
+  const m = /^(\/[^=\s]*)=(\S+)$/.exec(value.trim());
+  if (!m || m[1]!.slice(0, -1).includes('*')) throw new InitError(`a route is PATH=PRICE with PATH starting with / and only ending in *, e.g. /articles/*=10: ${value}`);
+  try {
+    return { path: m[1]!, price: parseSatsSetting(m[2], 'price').toString() };
+  } catch (err) {
+    throw new InitError(`${value}: ${(err as Error).message}`);
+  }
+}
+
+function httpUrl(value: string, what: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new InitError(`${what} must be an http(s) URL: ${value}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InitError(`${what} must be an http(s) URL: ${value}`);
+  return value.replace(/\/+$/, '');
+}
+
+/** Writes the config and the key; refuses mainnet without allowMainnet and any file already there. */
+export function writeInit(a: InitAnswers): InitResult {
+  if (a.network === 'mainnet' && !a.allowMainnet) {
+    throw new InitError('mainnet takes real bitcoin: pass --allow-mainnet (it writes "allowMainnet": true to the config) once you have tried the setup on signet');
+  }
+  const dir = resolve(a.dir);
+  const configFile = join(dir, CONFIG_FILE);
+  const keyFile = join(dir, KEY_FILE);
+  const dbPath = join(dir, DB_FILE);
+  for (const f of [configFile, keyFile]) if (existsSync(f)) throw new InitError(`${f} already exists: init never overwrites a config or a key`);
+  const config = {
+    upstream: httpUrl(a.upstream, 'upstream'),
+    listen: { port: 8402, host: '127.0.0.1' },
+    routes: a.routes,
+    network: a.network,
+    ...(a.network === 'mainnet' ? { allowMainnet: true } : {}),
+    esploraUrl: httpUrl(a.esploraUrl, 'esploraUrl'),
+    dbPath,
+    seedFile: keyFile,
+    payoutAddress: a.payoutAddress,
+  };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // The key first: a config pointing at no key would make the next start fail.
+  const phrase = createKeyFile(keyFile);
+  writeFileSync(configFile, JSON.stringify(config, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+  return { configFile, keyFile, dbPath, phrase };
+}
+
+export type Ask = (question: string, fallback: string) => Promise<string>;
+
+/** The questions asked on a terminal; each answer falls back to the flag given, else a default. */
+export async function askInit(ask: Ask, given: Partial<InitAnswers>): Promise<InitAnswers> {
+  const dir = await ask('Directory for the config, database and key', given.dir ?? process.cwd());
+  const network = parseInitNetwork(await ask('Network (signet, testnet4, mainnet)', given.network ?? INIT_NETWORK));
+  let allowMainnet = given.allowMainnet ?? false;
+  if (network === 'mainnet' && !allowMainnet) {
+    allowMainnet = /^y(es)?$/i.test(await ask('Mainnet takes real bitcoin. Allow it?', 'no'));
+  }
+  const esploraUrl = await ask('Esplora URL', given.esploraUrl ?? ESPLORA_URLS[network]);
+  const upstream = await ask('The site to put the paywall in front of (upstream URL)', given.upstream ?? DEFAULT_UPSTREAM);
+  const routes: { path: string; price: string }[] = [...(given.routes ?? [])];
+  for (;;) {
+    const r = await ask('A priced route as PATH=PRICE in sat (e.g. /articles/*=10), empty when done', '');
+    if (r === '') break;
+    routes.push(parseRoute(r));
+  }
+  const payoutAddress = parsePayout(await ask('Payout address (empty: an address of the server key)', given.payoutAddress ?? ''), network);
+  return { dir, network, esploraUrl, upstream, payoutAddress, routes, allowMainnet };
+}
+
+/** What init prints: where things are, and the phrase with the instruction to write it down. */
+export function initReport(r: InitResult): string {
+  return `Wrote ${r.configFile}
+Server key: ${r.keyFile} (readable by you only; the database will be ${r.dbPath})
+
+Recovery phrase of the server key. Write these words down on paper now and keep them safe.
+They are shown only this once. Without them, or the key file, the money in open channels
+cannot be settled to you if this machine is lost.
+
+    ${r.phrase}
+
+Next: paychan-server check --config ${r.configFile}
+Then: paychan-server --config ${r.configFile}
+`;
+}
