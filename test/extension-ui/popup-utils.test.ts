@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import { itemsToCsv } from '../../src/extension/popup/csv.ts';
 import { bip21, fmtBlocks, fmtSats, parseSatsInput, satsToBtc } from '../../src/extension/popup/format.ts';
 import { encodeQr } from '../../src/extension/popup/qr.ts';
-import { chromeManifest, crc32, firefoxManifest, zip } from '../../vite.config.ts';
+import { chromeManifest, firefoxManifest, zip, zipDir } from '../../vite.config.ts';
 
 describe('amount formatting', () => {
   it('formats and parses sats without floating point', () => {
@@ -121,12 +121,24 @@ describe('packaging', () => {
     for (const p of [...base.permissions, ...base.host_permissions]) assert.ok(doc.includes(`\`${p}\``), `${p} is not explained`);
   });
   it('zips what unzip can read', { skip: spawnSync('unzip', ['-v']).status === 0 ? false : 'no unzip' }, () => {
-    assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
     const dir = mkdtempSync(join(tmpdir(), 'zip-'));
     const file = join(dir, 't.zip');
     writeFileSync(file, zip([['a.txt', Buffer.from('hello hello hello hello')], ['dir/b.bin', Buffer.from([1, 2, 3])]]));
     const test = spawnSync('unzip', ['-t', file]);
     assert.equal(test.status, 0, test.stdout.toString());
     assert.equal(execFileSync('unzip', ['-p', file, 'a.txt']).toString(), 'hello hello hello hello');
+    assert.deepEqual([...execFileSync('unzip', ['-p', file, 'dir/b.bin'])], [1, 2, 3]);
+  });
+  it('zips the same tree to the same bytes, whatever the files\' times', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zip-tree-'));
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'assets'), { recursive: true });
+    writeFileSync(join(tree, 'manifest.json'), '{"name":"x"}');
+    writeFileSync(join(tree, 'assets', 'a.js'), 'console.log(1);'.repeat(50));
+    zipDir(tree, join(dir, 'one.zip'));
+    utimesSync(join(tree, 'manifest.json'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    zipDir(tree, join(dir, 'two.zip'));
+    assert.ok(readFileSync(join(dir, 'one.zip')).equals(readFileSync(join(dir, 'two.zip'))));
+    assert.equal(execFileSync('unzip', ['-Z1', join(dir, 'one.zip')]).toString(), 'assets/a.js\nmanifest.json\n');
   });
 });
