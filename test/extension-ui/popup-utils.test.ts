@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import { itemsToCsv } from '../../src/extension/popup/csv.ts';
-import { bip21, fmtBlocks, fmtSats, parseSatsInput, satsToBtc } from '../../src/extension/popup/format.ts';
+import { bip21, fmtBlocks, fmtExpiry, fmtSats, groupSatsInput, parseSatsInput, satsToBtc } from '../../src/extension/popup/format.ts';
 import { encodeQr } from '../../src/extension/popup/qr.ts';
 import { chromeManifest, firefoxManifest, zip, zipDir } from '../../vite.config.ts';
 
@@ -23,8 +23,21 @@ describe('amount formatting', () => {
     assert.equal(parseSatsInput('-3'), null);
     assert.equal(parseSatsInput('007'), null);
     assert.equal(fmtBlocks(6), '6 blocks (~60 min)');
-    assert.equal(fmtBlocks(1008), '1008 blocks (~7 days)');
+    assert.equal(fmtBlocks(1008), '1,008 blocks (~7 days)');
     assert.equal(fmtBlocks(0), 'expired');
+  });
+  it('shows amounts typed in a box grouped, and leaves what is not an amount as typed', () => {
+    assert.equal(groupSatsInput('1000000'), '1,000,000');
+    assert.equal(groupSatsInput('1,000'), '1,000');
+    assert.equal(groupSatsInput(' 25000 '), '25,000');
+    assert.equal(groupSatsInput('12abc'), '12abc');
+    assert.equal(groupSatsInput(''), '');
+  });
+  it('gives an expiry as a date, with the blocks as detail', () => {
+    const now = new Date(2026, 11, 2, 12, 0).getTime();
+    const date = new Date(2026, 11, 9, 12, 0).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+    assert.equal(fmtExpiry(1008, now), `about ${date} (1,008 blocks, ~7 days)`);
+    assert.equal(fmtExpiry(0, now), 'expired');
   });
   it('builds BIP21 URIs', () => {
     assert.equal(bip21('bc1qxyz'), 'bitcoin:bc1qxyz');

@@ -1,7 +1,8 @@
 /** Small shared pieces of the popup and the approval window. */
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
+import { groupSatsInput } from './format.ts';
 
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
@@ -68,6 +69,14 @@ export function Field({ label, children, hint }: { label: string; children: Comp
       {hint && <span class="small muted">{hint}</span>}
     </label>
   );
+}
+
+/**
+ * An amount box: takes "1000" or "1,000" as typed, and shows the grouped form ("1,000") once the
+ * reader leaves it. The value stays the text; parseSatsInput turns it into sat.
+ */
+export function SatsInput({ value, onValue, ...rest }: { value: string; onValue: (v: string) => void } & Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onInput' | 'onBlur'>) {
+  return <input inputMode="numeric" {...rest} value={value} onInput={(e) => onValue((e.target as HTMLInputElement).value)} onBlur={() => onValue(groupSatsInput(value))} />;
 }
 
 /** A text box bound to a string state, for whole numbers typed by the reader. */

@@ -5,9 +5,9 @@ import { ESPLORA_URLS } from '../../chain/esplora.ts';
 import type { ChannelSummary, Settings, WalletStatus } from '../shared/types.ts';
 import { activeTabId, call, devnetFaucet } from './api.ts';
 import { channelEnding, closeConfirmText } from './channel-text.ts';
-import { bip21, fmtBlocks, fmtSats, hostOf, parseSatsInput } from './format.ts';
+import { bip21, fmtExpiry, fmtSats, hostOf, parseSatsInput } from './format.ts';
 import { encodeQr, qrSvgPath } from './qr.ts';
-import { Copy, Empty, ErrorBox, Field, ScreenHeading, useAction, useLoad } from './ui.tsx';
+import { Copy, Empty, ErrorBox, Field, SatsInput, ScreenHeading, useAction, useLoad } from './ui.tsx';
 
 export function esploraFor(settings: Settings): string {
   return settings.esploraUrls[settings.network] ?? ESPLORA_URLS[settings.network];
@@ -94,12 +94,12 @@ function Faucet({ settings, onDone }: { settings: Settings; onDone: () => void }
   const [txid, setTxid] = useState<string | null>(null);
   return (
     <>
-      <button onClick={async () => setTxid((await faucet.run()) ?? null)} disabled={faucet.busy} title="Devnet only: get 1,000,000 test sats">
+      <button onClick={async () => setTxid((await faucet.run()) ?? null)} disabled={faucet.busy} title="Devnet only: get 1,000,000 test sat">
         {faucet.busy ? 'Asking the faucet…' : 'Devnet faucet'}
       </button>
       {txid && (
         <div class="alert ok small" role="status">
-          1,000,000 sat sent: <span class="mono">{txid.slice(0, 16)}…</span>
+          1,000,000 sat received: <span class="mono">{txid.slice(0, 16)}…</span>
         </div>
       )}
       <ErrorBox error={faucet.error} />
@@ -134,9 +134,9 @@ export function Receive() {
             </div>
           </Field>
           <Field label="Amount to request (sat, optional)">
-            <input inputMode="numeric" value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} aria-invalid={amount.trim() !== '' && sats === null} />
+            <SatsInput value={amount} onValue={setAmount} aria-invalid={amount.trim() !== '' && sats === null} />
           </Field>
-          {amount.trim() !== '' && sats === null && <div class="alert error">Enter a whole number of sats.</div>}
+          {amount.trim() !== '' && sats === null && <div class="alert error">Enter a whole number of sat, like 1,000.</div>}
           <Field label="Payment URI (BIP21)">
             <div class="row">
               <code class="mono small" style={{ flex: 1 }}>
@@ -202,7 +202,7 @@ export function Send({ onSent }: { onSent: () => void }) {
           <input autoComplete="off" spellcheck={false} value={address} disabled={confirming} onInput={(e) => setAddress((e.target as HTMLInputElement).value)} />
         </Field>
         <Field label="Amount (sat)">
-          <input inputMode="numeric" value={amount} disabled={confirming} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} aria-invalid={amount !== '' && sats === null} />
+          <SatsInput value={amount} onValue={setAmount} disabled={confirming} aria-invalid={amount !== '' && sats === null} />
         </Field>
         <Field label="Fee">
           <select value={speed} disabled={confirming} onChange={(e) => setSpeed((e.target as HTMLSelectElement).value as 'fast')}>
@@ -291,7 +291,7 @@ function ChannelCard({ c, tip, busy, onClose }: { c: ChannelSummary; tip: number
           <dt>Credit</dt>
           <dd>{fmtSats(c.credit)}</dd>
           <dt>Expires</dt>
-          <dd>{left === null ? `block ${c.expiry}` : fmtBlocks(left)}</dd>
+          <dd>{left === null ? `block ${c.expiry}` : fmtExpiry(left, Date.now())}</dd>
         </dl>
       )}
       {c.lastError && (c.state === 'opening' || c.outcome === 'abandoned') && (
