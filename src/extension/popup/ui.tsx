@@ -2,6 +2,8 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
+import type { NetworkName } from '../../core/network.ts';
+import { explorerTxUrl } from './explorer.ts';
 import { groupSatsInput } from './format.ts';
 
 export function ErrorBox({ error }: { error: unknown }) {
@@ -163,11 +165,12 @@ export function saveFile(name: string, contents: string, type: string): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 5000);
 }
 
-export function Copy({ text, label = 'Copy' }: { text: string; label?: string }) {
+export function Copy({ text, label = 'Copy', name }: { text: string; label?: string; name?: string }) {
   const [done, setDone] = useState(false);
   return (
     <button
       type="button"
+      aria-label={name && !done ? name : undefined}
       onClick={async () => {
         await navigator.clipboard.writeText(text).catch(() => undefined);
         setDone(true);
@@ -176,6 +179,27 @@ export function Copy({ text, label = 'Copy' }: { text: string; label?: string })
     >
       {done ? 'Copied' : label}
     </button>
+  );
+}
+
+/**
+ * A transaction id: shortened for reading, the whole id on the copy button, and a link to the
+ * network's explorer when it has one. An extension page's link opens in a new tab.
+ */
+export function TxId({ txid, network, label = 'Transaction' }: { txid: string; network: NetworkName; label?: string }) {
+  const url = explorerTxUrl(network, txid);
+  return (
+    <span class="txid row">
+      <span class="mono" title={txid}>
+        {txid.slice(0, 10)}…{txid.slice(-6)}
+      </span>
+      <Copy text={txid} name={`Copy ${label.toLowerCase()} id`} />
+      {url && (
+        <a href={url} target="_blank" rel="noopener noreferrer">
+          View on mempool.space
+        </a>
+      )}
+    </span>
   );
 }
 
