@@ -115,6 +115,12 @@ describe('WCAG 2.1 AA in both themes (axe-core)', { skip: exe ? false : 'no Chro
 
     const create = await open('popup.html');
     await create.getByRole('button', { name: 'Create a new wallet' }).click();
+    // A new wallet starts on signet; mainnet is one choice away and says it is experimental.
+    assert.equal(await create.getByLabel('Network').inputValue(), 'signet');
+    assert.equal(await create.getByText(/Experimental software/).count(), 0);
+    await create.getByLabel('Network').selectOption('mainnet');
+    await create.getByText(/^Experimental software: Paychan has not yet been reviewed for real bitcoin/).waitFor();
+    found.push(...(await axeScanBoth(create, 'new wallet, mainnet chosen')));
     await create.getByLabel('Network').selectOption('regtest');
     await create.getByLabel('Password (at least 8 characters)').fill('short');
     await create.getByRole('button', { name: 'Continue' }).click();

@@ -6,7 +6,7 @@ import type { Settings } from '../shared/types.ts';
 import { call } from './api.ts';
 import { itemsToCsv } from './csv.ts';
 import { fmtBlocks, fmtSats, fmtTime, groupSatsInput, hostOf, parseSatsInput } from './format.ts';
-import { NetworkSelect } from './onboarding.tsx';
+import { MainnetNotice, NetworkSelect } from './onboarding.tsx';
 import { BackupChannels, RestoreChannels } from './backup-screens.tsx';
 import { Bar, BudgetFields, Empty, ErrorBox, Field, SatsInput, saveFile, ScreenHeading, useAction, useLoad } from './ui.tsx';
 import { esploraFor } from './wallet-screens.tsx';
@@ -203,6 +203,7 @@ export function SettingsScreen({ settings, onSaved }: { settings: Settings | und
             }}
           />
         </Field>
+        <MainnetNotice network={form.network} />
         <Field label="Blockchain server" hint="Esplora API URL: the server the wallet asks about coins, fees and new blocks.">
           <input type="url" value={esplora} onInput={(e) => setEsplora((e.target as HTMLInputElement).value)} />
         </Field>
