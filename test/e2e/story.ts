@@ -177,7 +177,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   await listen.waitForFunction(() => Number((document.querySelector('#progress') as HTMLProgressElement).value) >= 5, undefined, { timeout: 60_000 });
   await listen.getByRole('button', { name: 'Pause' }).click();
   const streamText = (await listen.locator('#status').textContent()) ?? '';
-  const streamPaid = BigInt(/paid (\d+) sats/.exec(streamText)?.[1] ?? '0');
+  const streamPaid = BigInt(/paid (\d+) sat\b/.exec(streamText)?.[1] ?? '0');
   assert.ok(streamPaid >= 5n, streamText);
   await shot(listen, 'stream-paused');
   log(`Played the metered stream for ${streamPaid} s and paused: ${fmt(streamPaid * PRICES.streamPerSecond)}`, streamText);
