@@ -12,7 +12,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateRawSync } from 'node:zlib';
+import { zipSync, type Zippable } from 'fflate';
 import { build, defineConfig, type Plugin } from 'vite';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
@@ -44,73 +44,15 @@ export function firefoxManifest(base: Manifest, version: string): Manifest {
   };
 }
 
-// --- a small zip writer (stored + deflate), so packaging needs no extra dependency ---
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
+// --- packaging: fflate writes the zips; a fixed timestamp makes identical builds byte-identical ---
+/** 2020-01-01 00:00 local time: zip (DOS) timestamps are local, so this is the same field in every zone. */
+const ZIP_TIME = new Date(2020, 0, 1);
 
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of data) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** Zips files (path → bytes) with a fixed timestamp, so the same build gives the same zip. */
+/** Zips files (path → bytes) in the given order, deflated, every entry stamped ZIP_TIME. */
 export function zip(files: ReadonlyArray<[string, Uint8Array]>): Buffer {
-  const chunks: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  const DOS_TIME = 0;
-  const DOS_DATE = (1 << 5) | 1 | ((2020 - 1980) << 9);
-  for (const [name, data] of files) {
-    const nameBytes = Buffer.from(name, 'utf8');
-    const deflated = deflateRawSync(data, { level: 9 });
-    const useDeflate = deflated.length < data.length;
-    const body = useDeflate ? deflated : Buffer.from(data);
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(useDeflate ? 8 : 0, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    local.writeUInt16LE(0, 28);
-    const cen = Buffer.alloc(46);
-    cen.writeUInt32LE(0x02014b50, 0);
-    cen.writeUInt16LE(20, 4);
-    cen.writeUInt16LE(20, 6);
-    cen.writeUInt16LE(0x0800, 8);
-    cen.writeUInt16LE(useDeflate ? 8 : 0, 10);
-    cen.writeUInt16LE(DOS_TIME, 12);
-    cen.writeUInt16LE(DOS_DATE, 14);
-    cen.writeUInt32LE(crc, 16);
-    cen.writeUInt32LE(body.length, 20);
-    cen.writeUInt32LE(data.length, 24);
-    cen.writeUInt16LE(nameBytes.length, 28);
-    cen.writeUInt32LE(offset, 42);
-    chunks.push(local, nameBytes, body);
-    central.push(cen, nameBytes);
-    offset += local.length + nameBytes.length + body.length;
-  }
-  const centralBuf = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(centralBuf.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...chunks, centralBuf, end]);
+  const tree: Zippable = {};
+  for (const [name, data] of files) tree[name] = [data, { level: 9, mtime: ZIP_TIME }];
+  return Buffer.from(zipSync(tree));
 }
 
 function listFiles(dir: string, base = dir): string[] {
@@ -122,8 +64,9 @@ function listFiles(dir: string, base = dir): string[] {
     });
 }
 
-function zipDir(dir: string, out: string): void {
-  writeFileSync(out, zip(listFiles(dir).map((f) => [f, readFileSync(join(dir, f))])));
+/** Zips a directory tree, files sorted by path, so the bytes depend only on names and contents. */
+export function zipDir(dir: string, out: string, keep: (path: string) => boolean = () => true): void {
+  writeFileSync(out, zip(listFiles(dir).filter(keep).map((f) => [f, readFileSync(join(dir, f))])));
 }
 
 /** Content scripts: one self-contained IIFE each, built after the main bundle. */
@@ -173,8 +116,7 @@ function extensionPackaging(): Plugin {
       writeFileSync(join(FIREFOX, 'manifest.json'), JSON.stringify(firefoxManifest(base, pkg.version), null, 2) + '\n');
       zipDir(FIREFOX, join(DIST, 'paychan-firefox.zip'));
       // The Chrome zip leaves out Vite's build manifest (kept on disk for bench/bundle.ts).
-      const chromeFiles = listFiles(CHROME).filter((f) => !f.startsWith('.vite/'));
-      writeFileSync(join(DIST, 'paychan-chrome.zip'), zip(chromeFiles.map((f) => [f, readFileSync(join(CHROME, f))])));
+      zipDir(CHROME, join(DIST, 'paychan-chrome.zip'), (f) => !f.startsWith('.vite/'));
     },
   };
 }

@@ -103,8 +103,8 @@ async function main(): Promise<number> {
   console.log(`
   Ready. In the browser window:
     1. The Paychan tab (or the toolbar icon): create a wallet on "Local devnet (regtest)".
-       ${stack.devnet.url === 'http://127.0.0.1:3002' ? 'The wallet finds the devnet at its default address.' : `In Settings, set the Esplora API URL to ${stack.devnet.url}.`}
-    2. Home → "Devnet faucet" for 1,000,000 test sats (a block is mined every ${blockInterval} s).
+       ${stack.devnet.url === 'http://127.0.0.1:3002' ? 'The wallet finds the devnet at its default address.' : `In Settings, set the Blockchain server (Esplora API URL) to ${stack.devnet.url}.`}
+    2. Home → "Devnet faucet" for 1,000,000 test sat (a block is mined every ${blockInterval} s).
     3. Browse ${stack.url}: articles, the gallery, the stream, the API. Approve the first payment.
     4. Channels → "Close channel": the site settles on the devnet.
   Ctrl-C stops everything.

@@ -3,6 +3,7 @@ export { createPaychan, type Paychan, type PaychanOptions, type Handler } from '
 export { loadConfig, DEFAULT_CONFIG, type PaychanConfig, type ConfigInput, type LoadConfigOptions } from './config.ts';
 export type { Price, Middleware, Next, PaidRequest } from './paywall.ts';
 export type { RoutePattern } from './routes.ts';
+export { challengeMessage, challengePage, PAYCHAN_INSTALL_URL, type ChallengePageInfo, type ChallengePageTemplate } from './challenge-page.ts';
 export { jsonLogger, silentLogger, type Logger, type LogLevel } from './logger.ts';
 export { ServerKeys, loadSeed, createKeyFile, SEED_ENV } from './keys.ts';
 export { checkChainBackend, ChainCheckError, type ChainCheckResult } from './chain-check.ts';

@@ -24,6 +24,7 @@ import { requestPath } from './http/negotiate.ts';
 import { matchPath, normalizeRequest } from './http/path.ts';
 import { sendHealth } from './health.ts';
 import { jsonLogger, type Logger } from './logger.ts';
+import type { ChallengePageTemplate } from './challenge-page.ts';
 import { createGate, resolvePrice, type Middleware, type Next, type Price } from './paywall.ts';
 import { pricedRoute, type PricedRoute, type RoutePattern } from './routes.ts';
 import type { ChannelStore } from './store/channel-store.ts';
@@ -50,6 +51,11 @@ export interface PaychanOptions {
   secp?: Secp;
   /** Timers for the settlement watcher; tests pass one that never fires and call `watcher.tick()`. */
   scheduler?: Scheduler;
+  /**
+   * The site's own 402 page for people (its header, a teaser of the item), given the price, the
+   * request and the standard message to include; default: a plain page (challenge-page.ts).
+   */
+  challengePage?: ChallengePageTemplate;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, next?: Next) => void;
@@ -98,7 +104,7 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
     }
   }
   const api = channelApi(ctx);
-  const gate = createGate(ctx);
+  const gate = createGate(ctx, opts.challengePage);
   const routes: PricedRoute[] = [];
   const base = config.basePath;
 

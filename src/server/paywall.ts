@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProtocolError, toProblem, type ErrorCode } from '../core/errors.ts';
 import { formatChallenge, formatReceipt, RECEIPT_HEADER, type ChallengeError, type Credential, type Receipt } from '../core/http-binding.ts';
 import { PROTOCOL_VERSIONS } from '../core/terms.ts';
-import { challengePage } from './challenge-page.ts';
+import { challengeMessage, challengePage, type ChallengePageTemplate } from './challenge-page.ts';
 import { charge, releaseCharge } from './channel-service.ts';
 import type { ServerContext } from './context.ts';
 import { chargeOnDelivery } from './delivery.ts';
@@ -57,7 +57,8 @@ export async function resolvePrice(price: Price, req: IncomingMessage): Promise<
   return p;
 }
 
-export function createGate(ctx: ServerContext) {
+/** `page`: the site's own 402 page (createPaychan's `challengePage` option), else the default. */
+export function createGate(ctx: ServerContext, page: ChallengePageTemplate = challengePage) {
   const { config } = ctx;
 
   function sendChallenge(req: IncomingMessage, res: ServerResponse, price: bigint, refusal?: { error: ChallengeError; credit?: bigint; problem: ProtocolError }): void {
@@ -80,7 +81,8 @@ export function createGate(ctx: ServerContext) {
       sendJson(res, 402, body, headers, 'application/problem+json');
       return;
     }
-    const html = challengePage({ price, network: config.network, ...(refusal ? { error: refusal.error, detail: refusal.problem.message } : {}) });
+    const about = { price, network: config.network, ...(refusal ? { error: refusal.error, detail: refusal.problem.message } : {}) };
+    const html = page({ req, ...about, message: challengeMessage(about) });
     res.writeHead(402, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html), 'Cache-Control': 'no-store' });
     res.end(html);
   }

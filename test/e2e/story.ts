@@ -91,7 +91,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
 
   // The wallet talks to the devnet's Esplora API, set in Settings like any other Esplora server.
   await nav(popup, 'Settings');
-  await popup.getByLabel('Esplora API URL').fill(stack.devnet.url);
+  await popup.getByLabel('Blockchain server').fill(stack.devnet.url);
   await popup.getByRole('button', { name: 'Save settings' }).click();
   await popup.getByText('Saved.').waitFor();
   await shot(popup, 'popup-settings');
@@ -100,7 +100,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   // 2. Funding from the devnet faucet (the popup's own button), then a block confirms it.
   await nav(popup, 'Home');
   await popup.getByRole('button', { name: 'Devnet faucet' }).click();
-  await popup.getByText(/1,000,000 sat sent/).waitFor({ timeout: 30_000 });
+  await popup.getByText(/1,000,000 sat received/).waitFor({ timeout: 30_000 });
   const fundHeight = await stack.devnet.mine(1);
   await until(
     'the faucet coins to show as spendable',
@@ -177,7 +177,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   await listen.waitForFunction(() => Number((document.querySelector('#progress') as HTMLProgressElement).value) >= 5, undefined, { timeout: 60_000 });
   await listen.getByRole('button', { name: 'Pause' }).click();
   const streamText = (await listen.locator('#status').textContent()) ?? '';
-  const streamPaid = BigInt(/paid (\d+) sats/.exec(streamText)?.[1] ?? '0');
+  const streamPaid = BigInt(/paid (\d+) sat\b/.exec(streamText)?.[1] ?? '0');
   assert.ok(streamPaid >= 5n, streamText);
   await shot(listen, 'stream-paused');
   log(`Played the metered stream for ${streamPaid} s and paused: ${fmt(streamPaid * PRICES.streamPerSecond)}`, streamText);

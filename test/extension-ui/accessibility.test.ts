@@ -117,6 +117,12 @@ describe('WCAG 2.1 AA in both themes (axe-core)', { skip: exe ? false : 'no Chro
 
     const create = await open('popup.html');
     await create.getByRole('button', { name: 'Create a new wallet' }).click();
+    // A new wallet starts on signet; mainnet is one choice away and says it is experimental.
+    assert.equal(await create.getByLabel('Network').inputValue(), 'signet');
+    assert.equal(await create.getByText(/Experimental software/).count(), 0);
+    await create.getByLabel('Network').selectOption('mainnet');
+    await create.getByText(/^Experimental software: Paychan has not yet been reviewed for real bitcoin/).waitFor();
+    found.push(...(await axeScanBoth(create, 'new wallet, mainnet chosen')));
     await create.getByLabel('Network').selectOption('regtest');
     await create.getByLabel('Password (at least 8 characters)').fill('short');
     await create.getByRole('button', { name: 'Continue' }).click();
@@ -160,13 +166,13 @@ describe('WCAG 2.1 AA in both themes (axe-core)', { skip: exe ? false : 'no Chro
     const page = await open('popup.html', WALLET_FAKES);
     await page.getByText('1,000,000 sat', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Devnet faucet' }).click();
-    await page.getByText(/1,000,000 sat sent/).waitFor();
+    await page.getByText(/1,000,000 sat received/).waitFor();
     found.push(...(await axeScanBoth(page, 'home: pending approval, faucet sent')));
 
     await nav(page, 'Receive');
     await page.getByRole('img', { name: 'QR code of the payment request' }).waitFor();
     await page.getByLabel('Amount to request (sat, optional)').fill('abc');
-    await page.getByText('Enter a whole number of sats.').waitFor();
+    await page.getByText('Enter a whole number of sat, like 1,000.').waitFor();
     found.push(...(await axeScanBoth(page, 'receive, with a bad amount')));
 
     await nav(page, 'Send');

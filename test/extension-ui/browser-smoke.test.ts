@@ -224,11 +224,13 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
       const text = (await card(h).textContent()) ?? '';
       assert.doesNotMatch(text, /Credit|Expires/, `${h}: no credit or expiry after closing`);
     }
-    assert.match((await card('open.example').textContent()) ?? '', /Credit.*190 sat.*Expires/);
+    // Issue 14: the open card explains its credit; the settled one lists parts that add up to the deposit.
+    assert.match((await card('open.example').textContent()) ?? '', /190 sat prepaid, not yet used; comes back when the channel closes\..*Prepaid, not yet used\s*190 sat.*Expires/);
     const settled = (await card('settled.example').textContent()) ?? '';
-    assert.match(settled, /Paid to the site\s*1,400 sat/);
-    assert.match(settled, /Unspent credit, went to the site\s*190 sat/);
-    assert.match(settled, /Returned to you\s*48,600 sat/);
+    assert.match(settled, /Paid for what you read\s*1,210 sat/);
+    assert.match(settled, /Unused credit the site kept\s*190 sat/);
+    assert.match(settled, /Came back to you\s*48,600 sat/);
+    assert.match(settled, /= Deposit\s*50,000 sat/);
     assert.match((await card('settling.example').textContent()) ?? '', /Comes back to you\s*48,600 sat/);
     assert.match((await card('refunded.example').textContent()) ?? '', /whole deposit, 50,000 sat, came back to you/);
     assert.match((await card('stuck.example').textContent()) ?? '', /the site refused the funding: fee rate too low/);

@@ -98,7 +98,7 @@ describe('channel backup in Chromium', { skip: exe ? false : 'no Chromium instal
     await page.getByRole('status').filter({ hasText: 'Restored 1 channel' }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'popup-17-backup-restored.png'), fullPage: true });
     await page.getByRole('button', { name: 'Continue to the wallet' }).click();
-    assert.match((await (await channelCard(page)).textContent()) ?? '', /Capacity\s*50,000 sat/);
+    assert.match((await (await channelCard(page)).textContent()) ?? '', /Deposit\s*50,000 sat/);
     await page.screenshot({ path: join(ARTIFACTS, 'popup-18-backup-channel.png'), fullPage: true });
 
     // Settings: a damaged file is refused in words; the backup downloads.
@@ -122,6 +122,6 @@ describe('channel backup in Chromium', { skip: exe ? false : 'no Chromium instal
     await restoreBackup(fresh, saved.suggestedFilename(), contents, 'first browser pw');
     await fresh.getByRole('status').filter({ hasText: 'Restored 1 channel' }).waitFor();
     await fresh.getByRole('button', { name: 'Continue to the wallet' }).click();
-    assert.match((await (await channelCard(fresh)).textContent()) ?? '', /Capacity\s*50,000 sat/);
+    assert.match((await (await channelCard(fresh)).textContent()) ?? '', /Deposit\s*50,000 sat/);
   });
 });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { channelEnding, closeConfirmText } from '../../src/extension/popup/channel-text.ts';
+import { channelEnding, channelNow, closeConfirmText } from '../../src/extension/popup/channel-text.ts';
 import { allowProblem, periodLine } from '../../src/extension/prompt/allow.ts';
 import { channelSummary } from './channel-fixture.ts';
 
@@ -20,10 +20,11 @@ describe('channel card after closing', () => {
     const e = channelEnding(channel({ state: 'closed', outcome: 'settled', closingTxid: 'bb' }))!;
     assert.equal(e.summary, 'Settled on chain: the site was paid 1,400 sat and 48,600 sat came back to you. 190 sat of that was prepaid credit you had not used yet; it went to the site.');
     assert.deepEqual(e.facts, [
-      ['Deposit', '50,000 sat'],
-      ['Paid to the site', '1,400 sat'],
-      ['Unspent credit, went to the site', '190 sat'],
-      ['Returned to you', '48,600 sat'],
+      ['Paid for what you read', '1,210 sat'],
+      ['Unused credit the site kept', '190 sat'],
+      ['Came back to you', '48,600 sat'],
+      ['= Deposit', '50,000 sat'],
+      ['Network fee to settle', 'paid by the site'],
     ]);
     assert.ok(!JSON.stringify(e).includes('Expires'));
   });
@@ -61,16 +62,57 @@ describe('channel card after closing', () => {
     const e = channelEnding(channel({ state: 'closed', outcome: 'settled', closingTxid: 'bb', closeAmount: '1210', settled: '1210' }))!;
     assert.equal(e.summary, 'Settled on chain: the site was paid 1,210 sat and 48,790 sat came back to you.');
     assert.deepEqual(e.facts, [
-      ['Deposit', '50,000 sat'],
-      ['Paid to the site', '1,210 sat'],
-      ['Returned to you', '48,790 sat'],
+      ['Paid for what you read', '1,210 sat'],
+      ['Came back to you', '48,790 sat'],
+      ['= Deposit', '50,000 sat'],
+      ['Network fee to settle', 'paid by the site'],
     ]);
   });
 
   it('a site that settled above what it delivered is named, with the credit it kept', () => {
     const e = channelEnding(channel({ state: 'closed', outcome: 'settled', closingTxid: 'bb', closeAmount: '1210', settled: '1400', keptCredit: '190' }))!;
     assert.equal(e.summary, 'Settled on chain: the site was paid 1,400 sat and 48,600 sat came back to you. The site settled above the 1,210 sat it delivered: it kept 190 sat of credit you had not used.');
-    assert.deepEqual(e.facts[2], ['Unspent credit, went to the site', '190 sat']);
+    assert.deepEqual(e.facts[1], ['Unused credit the site kept', '190 sat']);
+  });
+
+  it('the parts of a settled deposit add up to it, and the cost to the reader counts the funding fee', () => {
+    const e = channelEnding(channel({ state: 'closed', outcome: 'settled', closingTxid: 'bb', closeAmount: '1210', settled: '1210', fundingFee: '459' }))!;
+    assert.deepEqual(e.facts, [
+      ['Paid for what you read', '1,210 sat'],
+      ['Came back to you', '48,790 sat'],
+      ['= Deposit', '50,000 sat'],
+      ['Network fee to settle', 'paid by the site'],
+      ['Network fee to open (paid once)', '459 sat'],
+      ['Cost to you, fees included', '1,669 sat'],
+    ]);
+    const sat = (label: string) => BigInt(e.facts.find(([l]) => l === label)![1].replace(/[^0-9]/g, ''));
+    assert.equal(sat('Paid for what you read') + sat('Came back to you'), sat('= Deposit'));
+  });
+
+  it('a refund with a known fee: what came back plus the fee is the deposit', () => {
+    const e = channelEnding(channel({ state: 'closed', outcome: 'refunded', closingTxid: 'cc', refundFee: '153' }))!;
+    assert.deepEqual(e.facts, [
+      ['Came back to you', '49,847 sat'],
+      ['Network fee for the refund', '153 sat'],
+      ['= Deposit', '50,000 sat'],
+    ]);
+  });
+});
+
+describe('channel card while open', () => {
+  it('explains the prepaid credit and where it goes, and the deposit adds up', () => {
+    const e = channelNow(channel({ credit: '200', spent: '1200', signed: '1400', fundingFee: '459' }));
+    assert.equal(e.summary, '200 sat prepaid, not yet used; comes back when the channel closes.');
+    assert.deepEqual(e.facts, [
+      ['Deposit', '50,000 sat'],
+      ['Paid for what you read', '1,200 sat'],
+      ['Prepaid, not yet used', '200 sat'],
+      ['Not yet paid to the site', '48,600 sat'],
+      ['Network fee to open (paid once)', '459 sat'],
+    ]);
+  });
+  it('without credit, says items are paid as they open', () => {
+    assert.match(channelNow(channel({ credit: '0', spent: '1400' })).summary, /^No prepaid credit/);
   });
 });
 

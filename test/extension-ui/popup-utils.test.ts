@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import { itemsToCsv } from '../../src/extension/popup/csv.ts';
-import { bip21, fmtBlocks, fmtFeeRate, fmtSats, parseSatsInput, satsToBtc } from '../../src/extension/popup/format.ts';
+import { bip21, fmtBlocks, fmtExpiry, fmtFeeRate, fmtSats, groupSatsInput, parseSatsInput, satsToBtc } from '../../src/extension/popup/format.ts';
 import { encodeQr } from '../../src/extension/popup/qr.ts';
-import { chromeManifest, crc32, firefoxManifest, zip } from '../../vite.config.ts';
+import { chromeManifest, firefoxManifest, zip, zipDir } from '../../vite.config.ts';
 
 describe('amount formatting', () => {
   it('formats and parses sats without floating point', () => {
@@ -23,7 +23,7 @@ describe('amount formatting', () => {
     assert.equal(parseSatsInput('-3'), null);
     assert.equal(parseSatsInput('007'), null);
     assert.equal(fmtBlocks(6), '6 blocks (~60 min)');
-    assert.equal(fmtBlocks(1008), '1008 blocks (~7 days)');
+    assert.equal(fmtBlocks(1008), '1,008 blocks (~7 days)');
     assert.equal(fmtBlocks(0), 'expired');
   });
   it('shows sat/kvB fee rates as sat/vB with up to three decimals, not rounded up', () => {
@@ -31,6 +31,19 @@ describe('amount formatting', () => {
     assert.equal(fmtFeeRate('2500'), '2.5 sat/vB');
     assert.equal(fmtFeeRate('2000'), '2 sat/vB');
     assert.equal(fmtFeeRate('1234'), '1.234 sat/vB');
+  });
+  it('shows amounts typed in a box grouped, and leaves what is not an amount as typed', () => {
+    assert.equal(groupSatsInput('1000000'), '1,000,000');
+    assert.equal(groupSatsInput('1,000'), '1,000');
+    assert.equal(groupSatsInput(' 25000 '), '25,000');
+    assert.equal(groupSatsInput('12abc'), '12abc');
+    assert.equal(groupSatsInput(''), '');
+  });
+  it('gives an expiry as a date, with the blocks as detail', () => {
+    const now = new Date(2026, 11, 2, 12, 0).getTime();
+    const date = new Date(2026, 11, 9, 12, 0).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+    assert.equal(fmtExpiry(1008, now), `about ${date} (1,008 blocks, ~7 days)`);
+    assert.equal(fmtExpiry(0, now), 'expired');
   });
   it('builds BIP21 URIs', () => {
     assert.equal(bip21('bc1qxyz'), 'bitcoin:bc1qxyz');
@@ -127,12 +140,24 @@ describe('packaging', () => {
     for (const p of [...base.permissions, ...base.host_permissions]) assert.ok(doc.includes(`\`${p}\``), `${p} is not explained`);
   });
   it('zips what unzip can read', { skip: spawnSync('unzip', ['-v']).status === 0 ? false : 'no unzip' }, () => {
-    assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
     const dir = mkdtempSync(join(tmpdir(), 'zip-'));
     const file = join(dir, 't.zip');
     writeFileSync(file, zip([['a.txt', Buffer.from('hello hello hello hello')], ['dir/b.bin', Buffer.from([1, 2, 3])]]));
     const test = spawnSync('unzip', ['-t', file]);
     assert.equal(test.status, 0, test.stdout.toString());
     assert.equal(execFileSync('unzip', ['-p', file, 'a.txt']).toString(), 'hello hello hello hello');
+    assert.deepEqual([...execFileSync('unzip', ['-p', file, 'dir/b.bin'])], [1, 2, 3]);
+  });
+  it('zips the same tree to the same bytes, whatever the files\' times', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zip-tree-'));
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'assets'), { recursive: true });
+    writeFileSync(join(tree, 'manifest.json'), '{"name":"x"}');
+    writeFileSync(join(tree, 'assets', 'a.js'), 'console.log(1);'.repeat(50));
+    zipDir(tree, join(dir, 'one.zip'));
+    utimesSync(join(tree, 'manifest.json'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    zipDir(tree, join(dir, 'two.zip'));
+    assert.ok(readFileSync(join(dir, 'one.zip')).equals(readFileSync(join(dir, 'two.zip'))));
+    assert.equal(execFileSync('unzip', ['-Z1', join(dir, 'one.zip')]).toString(), 'assets/a.js\nmanifest.json\n');
   });
 });

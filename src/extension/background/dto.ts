@@ -1,6 +1,7 @@
 /** Storage records → the JSON-safe summaries the UI receives. */
+import { Transaction } from 'bitcoinjs-lib';
 import { formatChannelId } from '../../core/channel.ts';
-import type { ChannelSummary, ChannelSummaryState, PaymentSummary } from '../shared/types.ts';
+import type { ChannelSummary, ChannelSummaryState, PaymentSummary, SatString } from '../shared/types.ts';
 import type { ChannelRecord, PaymentRecord } from './storage/records.ts';
 
 export function channelSummary(r: ChannelRecord): ChannelSummary {
@@ -22,11 +23,25 @@ export function channelSummary(r: ChannelRecord): ChannelSummary {
     closeAmount: ch.closePayment ? String(ch.closePayment.amount) : null,
     settled: r.settled === undefined || r.settled === null ? null : String(r.settled),
     keptCredit: r.settled !== undefined && r.settled !== null && r.settled > ch.spent ? String(r.settled - ch.spent) : null,
+    fundingFee: fundingFee(r),
+    refundFee: r.refund ? String(ch.request.capacity - outputsTotal(r.refund.hex)) : null,
     outcome: outcome(r),
     lastError: r.lastError,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };
+}
+
+/** Inputs − outputs of the funding; unknown when the spent coins are (a channel restored from a backup). */
+function fundingFee(r: ChannelRecord): SatString | null {
+  const hex = r.channel.funding?.hex;
+  if (!hex || r.fundingInputs.length === 0) return null;
+  const fee = r.fundingInputs.reduce((sum, coin) => sum + coin.value, 0n) - outputsTotal(hex);
+  return fee >= 0n ? String(fee) : null;
+}
+
+function outputsTotal(hex: string): bigint {
+  return Transaction.fromHex(hex).outs.reduce((sum, out) => sum + BigInt(out.value), 0n);
 }
 
 function summaryState(r: ChannelRecord): ChannelSummaryState {

@@ -105,7 +105,7 @@ export function App({ initialTab }: { initialTab?: Tab }) {
       </nav>
       {tab === 'home' && <Home status={status} settings={settings} tick={tick} />}
       {tab === 'receive' && <Receive />}
-      {tab === 'send' && <Send onSent={() => setTick((t) => t + 1)} />}
+      {tab === 'send' && <Send network={status.network} onSent={() => setTick((t) => t + 1)} />}
       {tab === 'channels' && <Channels settings={settings} tick={tick} />}
       {tab === 'sites' && <Sites tick={tick} />}
       {tab === 'history' && <History tick={tick} />}

@@ -32,6 +32,12 @@ export function parseSatsInput(text: string): bigint | null {
   return SATS.test(t) ? BigInt(t) : null;
 }
 
+/** What an amount box shows once the reader leaves it: "1000" → "1,000"; anything else as typed. */
+export function groupSatsInput(text: string): string {
+  const v = parseSatsInput(text);
+  return v === null ? text : fmtSats(v, false);
+}
+
 /** BIP21: `bitcoin:<address>?amount=<BTC>`; the amount is optional. */
 export function bip21(address: string, amountSats?: bigint | null, label?: string): string {
   const params: string[] = [];
@@ -44,14 +50,27 @@ export function fmtTime(ms: number): string {
   return new Date(ms).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+/**
+ * When a channel expires, as a date a reader can plan with; the block count is the detail that
+ * actually governs it, at ten minutes a block from `nowMs`.
+ */
+export function fmtExpiry(blocksLeft: number, nowMs: number): string {
+  if (blocksLeft <= 0) return 'expired';
+  const at = new Date(nowMs + blocksLeft * 600_000).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  return `about ${at} (${fmtSats(BigInt(blocksLeft), false)} blocks, ${blocksDuration(blocksLeft)})`;
+}
+
 /** Blocks until expiry as a human duration at ten minutes a block. */
 export function fmtBlocks(blocks: number): string {
   if (blocks <= 0) return 'expired';
+  return `${fmtSats(BigInt(blocks), false)} blocks (${blocksDuration(blocks)})`;
+}
+
+function blocksDuration(blocks: number): string {
   const minutes = blocks * 10;
-  if (minutes < 120) return `${blocks} blocks (~${minutes} min)`;
+  if (minutes < 120) return `~${minutes} min`;
   const hours = minutes / 60;
-  if (hours < 48) return `${blocks} blocks (~${Math.round(hours)} h)`;
-  return `${blocks} blocks (~${Math.round(hours / 24)} days)`;
+  return hours < 48 ? `~${Math.round(hours)} h` : `~${Math.round(hours / 24)} days`;
 }
 
 export function hostOf(url: string): string {

@@ -7,12 +7,29 @@ import { RestoreChannels } from './backup-screens.tsx';
 import { ErrorBox, Field, ScreenHeading, useAction } from './ui.tsx';
 
 const NETWORKS: { value: NetworkName; label: string }[] = [
-  { value: 'mainnet', label: 'Bitcoin (mainnet)' },
+  { value: 'mainnet', label: 'Bitcoin (mainnet), experimental' },
   { value: 'testnet4', label: 'Testnet (testnet4)' },
   { value: 'testnet3', label: 'Testnet3 (the old testnet)' },
   { value: 'signet', label: 'Signet' },
   { value: 'regtest', label: 'Local devnet (regtest)' },
 ];
+
+/**
+ * New wallets start on signet, whose coins are worthless, until the software has been reviewed
+ * for real money; mainnet is one choice away in the same list, and says what it means.
+ */
+export const NEW_WALLET_NETWORK: NetworkName = 'signet';
+
+/** Shown wherever mainnet is chosen. */
+export function MainnetNotice({ network }: { network: NetworkName }) {
+  if (network !== 'mainnet') return null;
+  return (
+    <div class="alert warn small" role="status">
+      Experimental software: Paychan has not yet been reviewed for real bitcoin. On mainnet, keep only amounts you can afford to lose. Signet works the same with worthless
+      test coins.
+    </div>
+  );
+}
 
 export const MIN_PASSWORD = 8;
 
@@ -65,7 +82,7 @@ function passwordProblem(pw: string, pw2: string): string | null {
 
 function Create({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack: () => void }) {
   const [step, setStep] = useState<'setup' | 'words' | 'confirm'>('setup');
-  const [network, setNetwork] = useState<NetworkName>('mainnet');
+  const [network, setNetwork] = useState<NetworkName>(NEW_WALLET_NETWORK);
   const [pw, setPw] = useState('');
   const [pw2, setPw2] = useState('');
   const [words, setWords] = useState('');
@@ -86,6 +103,7 @@ function Create({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack:
         <Field label="Network">
           <NetworkSelect value={network} onChange={setNetwork} />
         </Field>
+        <MainnetNotice network={network} />
         <PasswordFields pw={pw} setPw={setPw} pw2={pw2} setPw2={setPw2} />
         <ErrorBox error={gen.error} />
         <div class="row end">
@@ -134,7 +152,7 @@ function Create({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack:
 }
 
 function Restore({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack: () => void }) {
-  const [network, setNetwork] = useState<NetworkName>('mainnet');
+  const [network, setNetwork] = useState<NetworkName>(NEW_WALLET_NETWORK);
   const [words, setWords] = useState('');
   const [pw, setPw] = useState('');
   const [pw2, setPw2] = useState('');
@@ -167,6 +185,7 @@ function Restore({ onDone, onBack }: { onDone: (s: WalletStatus) => void; onBack
       <Field label="Network">
         <NetworkSelect value={network} onChange={setNetwork} />
       </Field>
+      <MainnetNotice network={network} />
       <PasswordFields pw={pw} setPw={setPw} pw2={pw2} setPw2={setPw2} />
       <ErrorBox error={restore.error} />
       <div class="row end">

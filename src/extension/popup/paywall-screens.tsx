@@ -5,10 +5,10 @@ import type { NetworkName } from '../../core/network.ts';
 import type { Settings } from '../shared/types.ts';
 import { call } from './api.ts';
 import { itemsToCsv } from './csv.ts';
-import { fmtSats, fmtTime, hostOf, parseSatsInput } from './format.ts';
-import { NetworkSelect } from './onboarding.tsx';
+import { fmtBlocks, fmtSats, fmtTime, groupSatsInput, hostOf, parseSatsInput } from './format.ts';
+import { MainnetNotice, NetworkSelect } from './onboarding.tsx';
 import { BackupChannels, RestoreChannels } from './backup-screens.tsx';
-import { Bar, BudgetFields, Empty, ErrorBox, Field, saveFile, ScreenHeading, useAction, useLoad } from './ui.tsx';
+import { Bar, BudgetFields, Empty, ErrorBox, Field, SatsInput, saveFile, ScreenHeading, useAction, useLoad } from './ui.tsx';
 import { esploraFor } from './wallet-screens.tsx';
 
 export function Sites({ tick }: { tick: number }) {
@@ -161,18 +161,31 @@ function pathOf(url: string): string {
   }
 }
 
+/** The policy's amounts in sat, mapped one by one (shown grouped, saved as plain digits). */
+const SATS_FIELDS = { preferredDeposit: 'Default deposit', maxDeposit: 'Largest deposit', maxPrice: 'Highest price per item', prepaidTarget: 'Pay ahead by' } as const;
+function mapSatsFields(policy: Settings['policy'], f: (text: string, label: string) => string): Settings['policy'] {
+  const out = { ...policy };
+  for (const [k, label] of Object.entries(SATS_FIELDS)) out[k as keyof typeof SATS_FIELDS] = f(policy[k as keyof typeof SATS_FIELDS], label);
+  return out;
+}
+
 export function SettingsScreen({ settings, onSaved }: { settings: Settings | undefined; onSaved: (s: Settings) => void }) {
   const [form, setForm] = useState<Settings | undefined>(settings);
   const [esplora, setEsplora] = useState('');
   const [saved, setSaved] = useState(false);
   useEffect(() => {
-    setForm(settings);
+    setForm(settings && { ...settings, policy: mapSatsFields(settings.policy, groupSatsInput) });
     if (settings) setEsplora(esploraFor(settings));
   }, [settings]);
   const save = useAction(async () => {
     if (!form) return;
     const esploraUrls = { ...form.esploraUrls, [form.network]: esplora.trim() };
-    const next = await call('settings.set', { ...form, esploraUrls });
+    const policy = mapSatsFields(form.policy, (text, label) => {
+      const v = parseSatsInput(text);
+      if (v === null) throw new Error(`${label}: enter a whole number of sat, like 1,000.`);
+      return v.toString();
+    });
+    const next = await call('settings.set', { ...form, esploraUrls, policy });
     setSaved(true);
     onSaved(next);
   });
@@ -199,7 +212,8 @@ export function SettingsScreen({ settings, onSaved }: { settings: Settings | und
             }}
           />
         </Field>
-        <Field label="Esplora API URL" hint="The blockchain server the wallet asks about coins and fees.">
+        <MainnetNotice network={form.network} />
+        <Field label="Blockchain server" hint="Esplora API URL: the server the wallet asks about coins, fees and new blocks.">
           <input type="url" value={esplora} onInput={(e) => setEsplora((e.target as HTMLInputElement).value)} />
         </Field>
         <Field label="Lock after (minutes of inactivity)">
@@ -210,23 +224,23 @@ export function SettingsScreen({ settings, onSaved }: { settings: Settings | und
         </Field>
         <h2>New channels</h2>
         <div class="grid2">
-          <Field label="Default deposit (sat)">
-            <input inputMode="numeric" value={p.preferredDeposit} onInput={(e) => setP('preferredDeposit', (e.target as HTMLInputElement).value)} />
+          <Field label="Default deposit (sat)" hint="Locked with a site when a channel opens; what is not spent comes back.">
+            <SatsInput value={p.preferredDeposit} onValue={(v) => setP('preferredDeposit', v)} />
           </Field>
           <Field label="Largest deposit (sat)">
-            <input inputMode="numeric" value={p.maxDeposit} onInput={(e) => setP('maxDeposit', (e.target as HTMLInputElement).value)} />
+            <SatsInput value={p.maxDeposit} onValue={(v) => setP('maxDeposit', v)} />
           </Field>
-          <Field label="Default expiry (blocks)">
+          <Field label="Default channel length (blocks)" hint={`Expiry: ${fmtBlocks(p.preferredExpiryBlocks)}. After it, an unspent deposit comes back even if the site is gone.`}>
             <input inputMode="numeric" value={String(p.preferredExpiryBlocks)} onInput={(e) => setP('preferredExpiryBlocks', Number((e.target as HTMLInputElement).value) || 0)} />
           </Field>
-          <Field label="Longest expiry (blocks)">
+          <Field label="Longest channel length (blocks)" hint={fmtBlocks(p.maxExpiryBlocks)}>
             <input inputMode="numeric" value={String(p.maxExpiryBlocks)} onInput={(e) => setP('maxExpiryBlocks', Number((e.target as HTMLInputElement).value) || 0)} />
           </Field>
           <Field label="Highest price per item (sat)">
-            <input inputMode="numeric" value={p.maxPrice} onInput={(e) => setP('maxPrice', (e.target as HTMLInputElement).value)} />
+            <SatsInput value={p.maxPrice} onValue={(v) => setP('maxPrice', v)} />
           </Field>
-          <Field label="Prepaid credit to keep (sat)">
-            <input inputMode="numeric" value={p.prepaidTarget} onInput={(e) => setP('prepaidTarget', (e.target as HTMLInputElement).value)} />
+          <Field label="Pay ahead by (sat)" hint="Prepaid credit to keep: paid to a site before you open items, so they load at once. Unused, it comes back when the channel closes.">
+            <SatsInput value={p.prepaidTarget} onValue={(v) => setP('prepaidTarget', v)} />
           </Field>
         </div>
         <ErrorBox error={save.error} />

@@ -1,7 +1,10 @@
 /** Small shared pieces of the popup and the approval window. */
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
+import type { NetworkName } from '../../core/network.ts';
+import { explorerTxUrl } from './explorer.ts';
+import { groupSatsInput } from './format.ts';
 
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
@@ -68,6 +71,14 @@ export function Field({ label, children, hint }: { label: string; children: Comp
       {hint && <span class="small muted">{hint}</span>}
     </label>
   );
+}
+
+/**
+ * An amount box: takes "1000" or "1,000" as typed, and shows the grouped form ("1,000") once the
+ * reader leaves it. The value stays the text; parseSatsInput turns it into sat.
+ */
+export function SatsInput({ value, onValue, ...rest }: { value: string; onValue: (v: string) => void } & Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onInput' | 'onBlur'>) {
+  return <input inputMode="numeric" {...rest} value={value} onInput={(e) => onValue((e.target as HTMLInputElement).value)} onBlur={() => onValue(groupSatsInput(value))} />;
 }
 
 /** A text box bound to a string state, for whole numbers typed by the reader. */
@@ -154,11 +165,12 @@ export function saveFile(name: string, contents: string, type: string): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 5000);
 }
 
-export function Copy({ text, label = 'Copy' }: { text: string; label?: string }) {
+export function Copy({ text, label = 'Copy', name }: { text: string; label?: string; name?: string }) {
   const [done, setDone] = useState(false);
   return (
     <button
       type="button"
+      aria-label={name && !done ? name : undefined}
       onClick={async () => {
         await navigator.clipboard.writeText(text).catch(() => undefined);
         setDone(true);
@@ -167,6 +179,27 @@ export function Copy({ text, label = 'Copy' }: { text: string; label?: string })
     >
       {done ? 'Copied' : label}
     </button>
+  );
+}
+
+/**
+ * A transaction id: shortened for reading, the whole id on the copy button, and a link to the
+ * network's explorer when it has one. An extension page's link opens in a new tab.
+ */
+export function TxId({ txid, network, label = 'Transaction' }: { txid: string; network: NetworkName; label?: string }) {
+  const url = explorerTxUrl(network, txid);
+  return (
+    <span class="txid row">
+      <span class="mono" title={txid}>
+        {txid.slice(0, 10)}…{txid.slice(-6)}
+      </span>
+      <Copy text={txid} name={`Copy ${label.toLowerCase()} id`} />
+      {url && (
+        <a href={url} target="_blank" rel="noopener noreferrer">
+          View on mempool.space
+        </a>
+      )}
+    </span>
   );
 }
 

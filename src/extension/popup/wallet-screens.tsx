@@ -2,12 +2,13 @@
 import { Fragment } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ESPLORA_URLS } from '../../chain/esplora.ts';
+import type { NetworkName } from '../../core/network.ts';
 import type { ChannelSummary, Settings, WalletStatus } from '../shared/types.ts';
 import { activeTabId, call, devnetFaucet } from './api.ts';
-import { channelEnding, closeConfirmText } from './channel-text.ts';
-import { bip21, fmtBlocks, fmtFeeRate, fmtSats, hostOf, parseSatsInput } from './format.ts';
+import { channelEnding, channelNow, closeConfirmText } from './channel-text.ts';
+import { bip21, fmtExpiry, fmtFeeRate, fmtSats, hostOf, parseSatsInput } from './format.ts';
 import { encodeQr, qrSvgPath } from './qr.ts';
-import { Copy, Empty, ErrorBox, Field, ScreenHeading, useAction, useLoad } from './ui.tsx';
+import { Copy, Empty, ErrorBox, Field, SatsInput, ScreenHeading, TxId, useAction, useLoad } from './ui.tsx';
 
 export function esploraFor(settings: Settings): string {
   return settings.esploraUrls[settings.network] ?? ESPLORA_URLS[settings.network];
@@ -94,12 +95,12 @@ function Faucet({ settings, onDone }: { settings: Settings; onDone: () => void }
   const [txid, setTxid] = useState<string | null>(null);
   return (
     <>
-      <button onClick={async () => setTxid((await faucet.run()) ?? null)} disabled={faucet.busy} title="Devnet only: get 1,000,000 test sats">
+      <button onClick={async () => setTxid((await faucet.run()) ?? null)} disabled={faucet.busy} title="Devnet only: get 1,000,000 test sat">
         {faucet.busy ? 'Asking the faucet…' : 'Devnet faucet'}
       </button>
       {txid && (
         <div class="alert ok small" role="status">
-          1,000,000 sat sent: <span class="mono">{txid.slice(0, 16)}…</span>
+          1,000,000 sat received: <TxId txid={txid} network={settings.network} />
         </div>
       )}
       <ErrorBox error={faucet.error} />
@@ -134,9 +135,9 @@ export function Receive() {
             </div>
           </Field>
           <Field label="Amount to request (sat, optional)">
-            <input inputMode="numeric" value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} aria-invalid={amount.trim() !== '' && sats === null} />
+            <SatsInput value={amount} onValue={setAmount} aria-invalid={amount.trim() !== '' && sats === null} />
           </Field>
-          {amount.trim() !== '' && sats === null && <div class="alert error">Enter a whole number of sats.</div>}
+          {amount.trim() !== '' && sats === null && <div class="alert error">Enter a whole number of sat, like 1,000.</div>}
           <Field label="Payment URI (BIP21)">
             <div class="row">
               <code class="mono small" style={{ flex: 1 }}>
@@ -152,7 +153,7 @@ export function Receive() {
   );
 }
 
-export function Send({ onSent }: { onSent: () => void }) {
+export function Send({ network, onSent }: { network: NetworkName; onSent: () => void }) {
   const fees = useLoad(() => call('wallet.feeRates', undefined), []);
   const [address, setAddress] = useState('');
   const [amount, setAmount] = useState('');
@@ -175,7 +176,9 @@ export function Send({ onSent }: { onSent: () => void }) {
         <div class="alert ok">The transaction is on its way.</div>
         <dl class="kv">
           <dt>Transaction</dt>
-          <dd class="mono small">{result.txid}</dd>
+          <dd class="small">
+            <TxId txid={result.txid} network={network} />
+          </dd>
           <dt>Fee</dt>
           <dd>{fmtSats(result.fee)}</dd>
         </dl>
@@ -202,7 +205,7 @@ export function Send({ onSent }: { onSent: () => void }) {
           <input autoComplete="off" spellcheck={false} value={address} disabled={confirming} onInput={(e) => setAddress((e.target as HTMLInputElement).value)} />
         </Field>
         <Field label="Amount (sat)">
-          <input inputMode="numeric" value={amount} disabled={confirming} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} aria-invalid={amount !== '' && sats === null} />
+          <SatsInput value={amount} onValue={setAmount} disabled={confirming} aria-invalid={amount !== '' && sats === null} />
         </Field>
         <Field label="Fee">
           <select value={speed} disabled={confirming} onChange={(e) => setSpeed((e.target as HTMLSelectElement).value as 'fast')}>
@@ -258,40 +261,38 @@ export function Channels({ settings, tick }: { settings: Settings | undefined; t
   );
 }
 
+/** The funding transaction of a channel (its id is `<funding txid>:<vout>`); null before it is funded. */
+function fundingTxid(c: ChannelSummary): string | null {
+  return c.channelId?.split(':')[0] ?? null;
+}
+
 function ChannelCard({ c, tip, busy, onClose }: { c: ChannelSummary; tip: number | null; busy: boolean; onClose: () => void }) {
   const left = tip === null ? null : c.expiry - tip;
   // A channel that stopped paying shows where its money went; its credit and expiry no longer mean anything.
   const ending = channelEnding(c);
+  const told = ending ?? channelNow(c);
+  const funding = fundingTxid(c);
   return (
     <article class="card" aria-label={`Channel with ${hostOf(c.endpoint)}`}>
       <div class="row">
         <strong style={{ flex: 1 }}>{hostOf(c.endpoint)}</strong>
         <span class={`badge ${c.state}`}>{c.state}</span>
       </div>
-      {ending ? (
-        <>
-          <p class="small">{ending.summary}</p>
-          {ending.facts.length > 0 && (
-            <dl class="kv">
-              {ending.facts.map(([label, value]) => (
-                <Fragment key={label}>
-                  <dt>{label}</dt>
-                  <dd>{value}</dd>
-                </Fragment>
-              ))}
-            </dl>
-          )}
-        </>
-      ) : (
+      <p class="small">{told.summary}</p>
+      {told.facts.length > 0 && (
         <dl class="kv">
-          <dt>Capacity</dt>
-          <dd>{fmtSats(c.capacity)}</dd>
-          <dt>Spent</dt>
-          <dd>{fmtSats(c.spent)}</dd>
-          <dt>Credit</dt>
-          <dd>{fmtSats(c.credit)}</dd>
-          <dt>Expires</dt>
-          <dd>{left === null ? `block ${c.expiry}` : fmtBlocks(left)}</dd>
+          {told.facts.map(([label, value]) => (
+            <Fragment key={label}>
+              <dt>{label}</dt>
+              <dd>{value}</dd>
+            </Fragment>
+          ))}
+          {!ending && (
+            <>
+              <dt>Expires</dt>
+              <dd>{left === null ? `block ${c.expiry}` : fmtExpiry(left, Date.now())}</dd>
+            </>
+          )}
         </dl>
       )}
       {c.lastError && (c.state === 'opening' || c.outcome === 'abandoned') && (
@@ -306,11 +307,24 @@ function ChannelCard({ c, tip, busy, onClose }: { c: ChannelSummary; tip: number
           </button>
         </div>
       )}
-      {c.closingTxid && (
-        <p class="small muted mono">
-          {c.outcome === 'refunded' ? 'Refund' : 'Closing'} tx {c.closingTxid}
-        </p>
-      )}
+      <dl class="kv small">
+        {funding && (
+          <>
+            <dt>Funding</dt>
+            <dd>
+              <TxId txid={funding} network={c.network} label="Funding" />
+            </dd>
+          </>
+        )}
+        {c.closingTxid && (
+          <>
+            <dt>{c.outcome === 'refunded' ? 'Refund' : 'Settlement'}</dt>
+            <dd>
+              <TxId txid={c.closingTxid} network={c.network} label={c.outcome === 'refunded' ? 'Refund' : 'Settlement'} />
+            </dd>
+          </>
+        )}
+      </dl>
     </article>
   );
 }

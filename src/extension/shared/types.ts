@@ -126,6 +126,10 @@ export interface ChannelSummary {
   settled?: SatString | null;
   /** Settled above what was delivered: credit the site kept that the reader never used; null if none. */
   keptCredit?: SatString | null;
+  /** The funding transaction's network fee, paid by the wallet; null when unknown (e.g. a restored channel). */
+  fundingFee?: SatString | null;
+  /** The signed refund's network fee, taken out of the deposit if it is ever broadcast; null without one. */
+  refundFee?: SatString | null;
   /**
    * How a closing or closed channel ends: `settled` (the site's settlement pays it `signed` and
    * returns capacity − signed), `refunded` (the whole capacity comes back after expiry), or

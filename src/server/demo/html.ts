@@ -39,7 +39,16 @@ figcaption { font: .85rem/1.4 system-ui, sans-serif; color: var(--muted); margin
 button { font: 600 .9rem system-ui, sans-serif; background: var(--accent); color: #fff; border: 0;
   border-radius: .3rem; padding: .5rem .9rem; cursor: pointer; }
 button:disabled { opacity: .5; cursor: default; }
-pre { background: #201c17; color: #f3ede2; padding: 1rem; overflow-x: auto; font-size: .8rem; border-radius: .3rem; }
+pre { background: #201c17; color: #f3ede2; padding: 1rem; overflow-x: auto; font-size: .8rem; border-radius: .3rem;
+  /* A long receipt header or JSON line wraps instead of running off the box. */
+  white-space: pre-wrap; overflow-wrap: anywhere; }
+/* The stream's progress in the site's colours, in Chromium and Firefox alike. */
+progress { appearance: none; accent-color: var(--accent); width: 100%; height: .6rem; border: 0; border-radius: .3rem; background: var(--rule); overflow: hidden; }
+progress::-webkit-progress-bar { background: var(--rule); }
+progress::-webkit-progress-value { background: var(--accent); }
+progress::-moz-progress-bar { background: var(--accent); }
+.player { display: flex; gap: .8rem; align-items: center; }
+.player .elapsed { font: 600 .9rem/1 ui-monospace, monospace; color: var(--ink); white-space: nowrap; }
 code { font-size: .85em; }
 table { border-collapse: collapse; width: 100%; font: .9rem/1.4 system-ui, sans-serif; }
 td, th { border-bottom: 1px solid var(--rule); padding: .4rem; text-align: left; }

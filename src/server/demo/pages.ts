@@ -86,15 +86,22 @@ with a <code>Paychan-Receipt</code> header saying what was charged. A request th
   });
 }
 
+/** Seconds as m:ss, as the player shows elapsed time (the script has its own copy). */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
 export function listenPage(): string {
   const info = { chunks: CHUNK_COUNT, chunkSeconds: CHUNK_SECONDS, pricePerSecond: PRICES.streamPerSecond.toString() };
   return page({
     title: 'Listen',
     body: `<h1>${escapeHtml(STREAM_TITLE)}</h1>
 <p class="dek">A short piece for the counting house, metered by the second: ${priceTag(PRICES.streamPerSecond, 'per second')}.</p>
-<p>It is ${CHUNK_COUNT} seconds long, so the whole piece costs ${PRICES.streamPerSecond * BigInt(CHUNK_COUNT)} sats.
+<p>It is ${CHUNK_COUNT} seconds long, so the whole piece costs ${PRICES.streamPerSecond * BigInt(CHUNK_COUNT)} sat.
 The player fetches one second at a time, just ahead of what you hear; pause and the paying stops.</p>
-<p><button type="button" id="play">Play</button> <progress id="progress" max="${CHUNK_COUNT}" value="0"></progress></p>
+<p class="player"><button type="button" id="play">Play</button> <span class="elapsed" id="elapsed" aria-live="off">${clock(0)} / ${clock(CHUNK_COUNT * CHUNK_SECONDS)}</span>
+<progress id="progress" max="${CHUNK_COUNT}" value="0" aria-label="Seconds fetched and paid"></progress></p>
 <p class="meta" id="status">Not playing.</p>
 <script type="application/json" id="stream-info">${JSON.stringify(info)}</script>`,
     script: PLAYER_SCRIPT,

@@ -55,14 +55,24 @@ const info = JSON.parse(document.querySelector('#stream-info').textContent);
 const button = document.querySelector('#play');
 const status = document.querySelector('#status');
 const bar = document.querySelector('#progress');
+const elapsed = document.querySelector('#elapsed');
+const total = info.chunks * info.chunkSeconds;
 let ctx = null, playing = false, pumping = false, next = 0, origin = 0, spent = 0;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const show = (text) => { status.textContent = text; };
+const clock = (sec) => { const s = Math.max(0, Math.floor(sec)); return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0'); };
 
 function report() {
   bar.value = next;
-  show('Fetched ' + next + ' of ' + info.chunks + ' seconds · paid ' + spent + ' sats');
+  show('Fetched ' + next + ' of ' + info.chunks + ' seconds · paid ' + spent + ' sat');
 }
+
+// Elapsed time follows what is heard (the audio clock); the bar shows the seconds fetched and paid.
+function tick() {
+  if (ctx && next > 0) elapsed.textContent = clock(Math.min(total, ctx.currentTime - origin)) + ' / ' + clock(total);
+  requestAnimationFrame(tick);
+}
+requestAnimationFrame(tick);
 
 async function pump() {
   if (pumping) return;
