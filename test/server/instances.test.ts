@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { parseReceipt } from '../../src/core/http-binding.ts';
 import { encodePayment } from '../../src/core/messages.ts';
-import { ServerKeys } from '../../src/server/keys.ts';
+import { createKeyFile, ServerKeys } from '../../src/server/keys.ts';
 import { postgresSuite } from '../helpers/postgres.ts';
 import { ChannelClient } from './helpers/channel-client.ts';
 import { post } from './helpers/problems.ts';
@@ -121,7 +121,11 @@ test('paychan-server --db postgres://… serves from that database', async () =>
   const url = await pgServer.newDatabase();
   const tmp = tempDbPath();
   const config = join(tmp.dir, 'proxy.json');
-  writeFileSync(config, JSON.stringify({ upstream: 'http://127.0.0.1:9', routes: [], dbPath: tmp.dbPath, seedFile: join(tmp.dir, 'seed'), watcher: { enabled: false } }));
+  // paychan-server starts only with its key and a chain backend that answers on its network.
+  const chain = await startWatchedDevnet();
+  const seedFile = join(tmp.dir, 'paychan.key');
+  createKeyFile(seedFile);
+  writeFileSync(config, JSON.stringify({ upstream: 'http://127.0.0.1:9', routes: [], network: 'regtest', esploraUrl: chain.url, dbPath: tmp.dbPath, seedFile, watcher: { enabled: false } }));
   const cli = fileURLToPath(new URL('../../src/server/cli/paychan-server.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', cli, '--config', config, '--port', '0', '--db', url], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -142,6 +146,7 @@ test('paychan-server --db postgres://… serves from that database', async () =>
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    await chain.stop();
     tmp.cleanup();
   }
 });
