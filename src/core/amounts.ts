@@ -70,9 +70,17 @@ export function feeForVsize(vsize: number, rateKvb: SatPerKvb): Sats {
   return (BigInt(vsize) * rateKvb + 999n) / 1000n;
 }
 
-/** A whole sat/vB rate (as an operator configures it) in sat/kvB. */
-export function kvbFromSatPerVb(satPerVb: bigint): SatPerKvb {
-  return satPerVb * 1000n;
+/**
+ * A fee rate as people write it, in sat/vB with up to three decimals ("2", "1.5", "0.25", or the
+ * same as a JSON number or bigint), in sat/kvB. Zero and anything finer than 0.001 are refused.
+ */
+export function parseSatPerVb(value: unknown, field: string): SatPerKvb {
+  const text = typeof value === 'bigint' || typeof value === 'number' ? String(value) : value;
+  const m = typeof text === 'string' ? /^([0-9]{1,9})(?:\.([0-9]{1,3}))?$/.exec(text) : null;
+  if (!m) throw new ProtocolError('SYNTAX_ERROR', `${field} must be a fee rate in sat/vB with at most three decimals, like "1.5"`);
+  const rate = BigInt(m[1]!) * 1000n + BigInt((m[2] ?? '').padEnd(3, '0'));
+  if (rate === 0n) throw new ProtocolError('SYNTAX_ERROR', `${field} must be above 0 sat/vB`);
+  return rate;
 }
 
 /** A sat/kvB rate as sat/vB for people to read: up to three decimals, no trailing zeros ("0.25", "2"). */

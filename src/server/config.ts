@@ -4,7 +4,7 @@
  * decimal strings in the file and environment; they become bigint satoshis here.
  */
 import { readFileSync } from 'node:fs';
-import { parseSats } from '../core/amounts.ts';
+import { parseSatPerVb, parseSats, type SatPerKvb } from '../core/amounts.ts';
 import { parseNetworkName, type NetworkName } from '../core/network.ts';
 import { checkTermsConsistent, type ServerTerms } from '../core/terms.ts';
 import { ESPLORA_URLS } from '../chain/esplora.ts';
@@ -49,14 +49,17 @@ export interface PaychanConfig {
   zeroConfTotalLimit: bigint;
   /** Stop taking payments this many blocks before a channel's expiry. */
   settleMarginBlocks: number;
-  /** Settlement fee rate floor and fallback when Esplora gives no estimate, whole sat/vB (used as × 1000 sat/kvB). */
-  feeRate: bigint;
+  /**
+   * Settlement fee rate floor in sat/kvB, beside the backend's own minimum (the higher wins). Set
+   * as `feeRate` in sat/vB, decimals allowed ("1.5"); default 1 sat/vB, Bitcoin Core's minimum relay fee.
+   */
+  feeRateKvb: SatPerKvb;
   /** Confirmation target looked up in Esplora's fee estimates. */
   feeTargetBlocks: number;
   /** A settlement still unconfirmed this many blocks after its broadcast is rebuilt at a higher fee (RBF). */
   feeBumpAfterBlocks: number;
-  /** Fee bumps never go above this rate, whole sat/vB (used as × 1000 sat/kvB). */
-  maxFeeRate: bigint;
+  /** Settlements and fee bumps never go above this rate, in sat/kvB; set as `maxFeeRate` in sat/vB. */
+  maxFeeRateKvb: SatPerKvb;
   watcher: WatcherConfig;
   /** How long a chain tip read stays fresh. */
   tipCacheMs: number;
@@ -112,10 +115,10 @@ export const DEFAULT_CONFIG: PaychanConfig = {
   zeroConfLimit: 50_000n,
   zeroConfTotalLimit: 500_000n,
   settleMarginBlocks: 36,
-  feeRate: 2n,
+  feeRateKvb: 1_000n,
   feeTargetBlocks: 6,
   feeBumpAfterBlocks: 3,
-  maxFeeRate: 200n,
+  maxFeeRateKvb: 200_000n,
   // Blocks come every ten minutes or so; half a minute notices each one soon enough.
   watcher: { enabled: true, intervalMs: 30_000 },
   tipCacheMs: 5_000,
@@ -135,7 +138,13 @@ export const DEFAULT_CONFIG: PaychanConfig = {
 };
 
 /** Partial configuration as written in a file, the environment or code. */
-export type ConfigInput = Partial<Omit<PaychanConfig, 'terms' | 'watcher'>> & { terms?: Partial<ServerTerms>; watcher?: Partial<WatcherConfig> };
+export type ConfigInput = Partial<Omit<PaychanConfig, 'terms' | 'watcher'>> & {
+  terms?: Partial<ServerTerms>;
+  watcher?: Partial<WatcherConfig>;
+  /** Fee rates as people write them, in sat/vB with up to three decimals: feeRateKvb and maxFeeRateKvb. */
+  feeRate?: bigint | number | string;
+  maxFeeRate?: bigint | number | string;
+};
 
 class ConfigError extends Error {
   override name = 'ConfigError';
@@ -154,6 +163,14 @@ export function parseSatsSetting(value: unknown, field: string): bigint {
 function sats(value: unknown, field: string): bigint {
   try {
     return parseSatsSetting(value, field);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+function satPerVb(value: unknown, field: string): SatPerKvb {
+  try {
+    return parseSatPerVb(value, field);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
@@ -205,9 +222,15 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
         break;
       case 'zeroConfLimit':
       case 'zeroConfTotalLimit':
-      case 'feeRate':
-      case 'maxFeeRate':
+      case 'feeRateKvb':
+      case 'maxFeeRateKvb':
         out[key] = sats(value, field);
+        break;
+      case 'feeRate':
+        out.feeRateKvb = satPerVb(value, field);
+        break;
+      case 'maxFeeRate':
+        out.maxFeeRateKvb = satPerVb(value, field);
         break;
       case 'settleMarginBlocks':
       case 'feeTargetBlocks':
@@ -320,12 +343,12 @@ export function checkConfig(c: PaychanConfig): PaychanConfig {
   }
   checkTermsConsistent(c.terms);
   if (!c.basePath.startsWith('/') || c.basePath.endsWith('/')) throw new ConfigError('basePath must start with / and not end with /');
-  if (c.feeRate < 1n) throw new ConfigError('feeRate must be at least 1 sat/vB');
+  if (c.feeRateKvb < 1n) throw new ConfigError('feeRate must be above 0 sat/vB');
   if (c.settleMarginBlocks >= c.terms.minExpiryBlocks) {
     throw new ConfigError('settleMarginBlocks must be below terms.minExpiryBlocks, or no channel could ever take a payment');
   }
   if (c.feeBumpAfterBlocks < 1) throw new ConfigError('feeBumpAfterBlocks must be at least 1');
-  if (c.maxFeeRate < c.feeRate) throw new ConfigError('maxFeeRate must be at least feeRate');
+  if (c.maxFeeRateKvb < c.feeRateKvb) throw new ConfigError('maxFeeRate must be at least feeRate');
   if (c.watcher.intervalMs < 100) throw new ConfigError('watcher.intervalMs must be at least 100 ms');
   if (c.maxBodyBytes < 1024) throw new ConfigError('maxBodyBytes below 1 KiB cannot carry a funding request');
   if (c.zeroConfTotalLimit < c.zeroConfLimit) throw new ConfigError('zeroConfTotalLimit must be at least zeroConfLimit');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_MONEY } from '../../src/core/amounts.ts';
-import { loadConfig, parseSatsSetting, type ConfigInput } from '../../src/server/config.ts';
+import { loadConfig, parseSatsSetting } from '../../src/server/config.ts';
 import { loadProxyConfig } from '../../src/server/proxy/index.ts';
 import { tempDbPath } from './helpers/server.ts';
 
@@ -28,14 +28,20 @@ test('loadConfig refuses a bad amount with the setting and its source named', ()
     const file = join(tmp.dir, 'paychan.json');
     writeFileSync(file, JSON.stringify({ terms: { minDeposit: '20000', maxDeposit: 9_000_000 }, zeroConfLimit: '30000' }));
     const c = loadConfig({ file, env: { PAYCHAN_MAX_FEE_RATE: '50' }, overrides: { feeRate: 4n } });
-    assert.deepEqual([c.terms.minDeposit, c.terms.maxDeposit, c.zeroConfLimit, c.maxFeeRate, c.feeRate], [20_000n, 9_000_000n, 30_000n, 50n, 4n]);
+    assert.deepEqual([c.terms.minDeposit, c.terms.maxDeposit, c.zeroConfLimit, c.maxFeeRateKvb, c.feeRateKvb], [20_000n, 9_000_000n, 30_000n, 50_000n, 4_000n]);
 
     writeFileSync(file, JSON.stringify({ terms: { minFirstPayment: '1e3' } }));
     assert.throws(() => loadConfig({ file, env: {} }), { name: 'ConfigError', message: `${file}: terms.minFirstPayment must be a whole number of satoshis as a decimal string` });
     assert.throws(() => loadConfig({ env: { PAYCHAN_ZERO_CONF_LIMIT: '050' } }), { name: 'ConfigError', message: 'environment: zeroConfLimit must be a whole number of satoshis as a decimal string' });
-    assert.throws(() => loadConfig({ env: { PAYCHAN_FEE_RATE: '2100000000000001' } }), { name: 'ConfigError', message: 'environment: feeRate exceeds 21 million BTC' });
-    assert.throws(() => loadConfig({ env: {}, overrides: { maxFeeRate: -5n } }), { name: 'ConfigError', message: 'overrides: maxFeeRate must be a whole number of satoshis as a decimal string' });
-    assert.equal(loadConfig({ env: {}, overrides: { feeRate: '3' } as unknown as ConfigInput }).feeRate, 3n, 'a decimal string from code is read too');
+    assert.throws(() => loadConfig({ env: { PAYCHAN_FEE_RATE: '2100000000000001' } }), { name: 'ConfigError', message: 'environment: feeRate must be a fee rate in sat/vB with at most three decimals, like "1.5"' });
+    assert.throws(() => loadConfig({ env: {}, overrides: { maxFeeRate: -5n } }), { name: 'ConfigError', message: 'overrides: maxFeeRate must be a fee rate in sat/vB with at most three decimals, like "1.5"' });
+    assert.throws(() => loadConfig({ env: {}, overrides: { feeRate: '0.0001' } }), { name: 'ConfigError', message: 'overrides: feeRate must be a fee rate in sat/vB with at most three decimals, like "1.5"' });
+    assert.throws(() => loadConfig({ env: {}, overrides: { feeRate: '0' } }), { name: 'ConfigError', message: 'overrides: feeRate must be above 0 sat/vB' });
+    assert.equal(loadConfig({ env: {}, overrides: { feeRate: '3' } }).feeRateKvb, 3_000n, 'a decimal string from code is read too');
+    // Fee rates are sat/vB with decimals, kept in sat/kvB: nothing rounds them to whole sat/vB (#13 finding 7).
+    assert.equal(loadConfig({ env: { PAYCHAN_FEE_RATE: '1.5' } }).feeRateKvb, 1_500n);
+    assert.equal(loadConfig({ env: {}, overrides: { feeRate: 0.25 } }).feeRateKvb, 250n);
+    assert.equal(loadConfig({ env: {} }).feeRateKvb, 1_000n, 'the default floor is the node minimum relay fee, 1 sat/vB');
 
     writeFileSync(file, JSON.stringify({ upstream: 'http://x', routes: [{ path: '/a', price: '2100000000000001' }] }));
     assert.throws(() => loadProxyConfig({ file, env: {} }), { name: 'ProxyConfigError', message: `${file}: routes[0]: price exceeds 21 million BTC` });

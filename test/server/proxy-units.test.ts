@@ -50,7 +50,7 @@ describe('proxy config', () => {
     assert.deepEqual(c.routes, [{ path: '/a/*', price: 7n, methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] }]);
     assert.equal(c.paychan.dbPath, 'x.db');
     assert.equal(c.paychan.terms.minDeposit, 20_000n);
-    assert.equal(c.paychan.feeRate, 5n);
+    assert.equal(c.paychan.feeRateKvb, 5_000n);
   });
 
   test('mistakes are reported with where they are', () => {

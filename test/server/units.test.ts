@@ -29,7 +29,7 @@ describe('config', () => {
     assert.equal(c.terms.minDeposit, 10_000n);
     assert.equal(c.terms.maxExpiryBlocks, 4032);
     assert.equal(c.zeroConfLimit, 50_000n);
-    assert.equal(c.feeRate, 2n);
+    assert.equal(c.feeRateKvb, 1_000n);
     assert.equal(c.maxBodyBytes, 65_536);
   });
 
@@ -47,7 +47,7 @@ describe('config', () => {
     const c = loadConfig({ file, env: { PAYCHAN_FEE_RATE: '5', PAYCHAN_DB: '/x.db' }, overrides: { basePath: '/api/pay' } });
     assert.equal(c.zeroConfLimit, 1_000n);
     assert.equal(c.terms.minDeposit, 20_000n);
-    assert.equal(c.feeRate, 5n);
+    assert.equal(c.feeRateKvb, 5_000n);
     assert.equal(c.dbPath, '/x.db');
     assert.equal(c.basePath, '/api/pay');
     tmp.cleanup();

@@ -178,9 +178,12 @@ describe('watcher decisions on a scripted chain', () => {
   test('the floor is the operator\'s rate or the node\'s minimum relay fee, whichever is higher, never a sub-floor estimate', async () => {
     await dueChannel(50_000n);
     chain.estimates = { '6': 0.25 };
-    assert.equal((await watcher().tick()).settlements[0]!.feeRateKvb, 2_000n, 'the default floor, 2 sat/vB');
+    assert.equal((await watcher({ feeRate: 2n }).tick()).settlements[0]!.feeRateKvb, 2_000n, 'an operator floor of 2 sat/vB');
     await dueChannel(50_000n);
-    assert.equal((await watcher({ feeRate: 1n }).tick()).settlements[0]!.feeRateKvb, 1_000n, 'Esplora publishes no minimum: Core\'s default 1 sat/vB');
+    assert.equal((await watcher().tick()).settlements[0]!.feeRateKvb, 1_000n, 'the default: Esplora publishes no minimum, so Core\'s default 1 sat/vB');
+    await dueChannel(50_000n);
+    chain.estimates = { '6': 0.8 };
+    assert.equal((await watcher({ feeRate: '0.5' }).tick()).settlements[0]!.feeRateKvb, 1_000n, 'an operator floor below the node minimum: the node minimum');
     await dueChannel(50_000n);
     chain.estimates = { '6': 1.234 };
     assert.equal((await watcher({ feeRate: 1n }).tick()).settlements[0]!.feeRateKvb, 1_234n, 'above the floor: the estimate to the millisatoshi per vbyte');
@@ -272,12 +275,12 @@ test('bumpedFeeRate (sat/kvB): half as much again, at least the estimate and the
 
 test('watcher configuration: defaults, partial overrides, environment, checks', () => {
   const d = loadConfig({ env: {} });
-  assert.deepEqual([d.feeBumpAfterBlocks, d.maxFeeRate, d.watcher], [3, 200n, { enabled: true, intervalMs: 30_000 }]);
+  assert.deepEqual([d.feeBumpAfterBlocks, d.maxFeeRateKvb, d.watcher], [3, 200_000n, { enabled: true, intervalMs: 30_000 }]);
   assert.deepEqual(loadConfig({ env: {}, overrides: { watcher: { enabled: false } } }).watcher, { enabled: false, intervalMs: 30_000 });
   const env = loadConfig({ env: { PAYCHAN_WATCHER: 'false', PAYCHAN_WATCHER_INTERVAL_MS: '5000', PAYCHAN_FEE_BUMP_AFTER_BLOCKS: '6', PAYCHAN_MAX_FEE_RATE: '50' } });
-  assert.deepEqual([env.watcher, env.feeBumpAfterBlocks, env.maxFeeRate], [{ enabled: false, intervalMs: 5_000 }, 6, 50n]);
+  assert.deepEqual([env.watcher, env.feeBumpAfterBlocks, env.maxFeeRateKvb], [{ enabled: false, intervalMs: 5_000 }, 6, 50_000n]);
   assert.throws(() => loadConfig({ env: {}, overrides: { watcher: { intervalMs: 10 } } }), /intervalMs/);
-  assert.throws(() => loadConfig({ env: {}, overrides: { maxFeeRate: 1n } }), /maxFeeRate/);
+  assert.throws(() => loadConfig({ env: {}, overrides: { feeRate: 3n, maxFeeRate: 2n } }), /maxFeeRate/);
   assert.throws(() => loadConfig({ env: {}, overrides: { feeBumpAfterBlocks: 0 } }), /feeBumpAfterBlocks/);
   assert.throws(() => loadConfig({ env: {}, overrides: { watcher: { every: 1 } } as unknown as ConfigInput }), /watcher\.every is not a setting/);
 });

@@ -5,7 +5,7 @@
  * pay it), recorded in the store transaction that marks its channels closing, and only then
  * broadcast; what the node answers is recorded in one store transaction too.
  */
-import { DEFAULT_MIN_RELAY_KVB, dustThreshold, kvbFromSatPerVb, type SatPerKvb } from '../../core/amounts.ts';
+import { DEFAULT_MIN_RELAY_KVB, dustThreshold, type SatPerKvb } from '../../core/amounts.ts';
 import { markSettling, type ServerChannel } from '../../core/server-channel.ts';
 import { buildSettlementTx, type BuiltTx, type SettlementChannel } from '../../core/transactions.ts';
 import { classifyBroadcastError, settlementFeeRate } from '../chain.ts';
@@ -22,7 +22,7 @@ export type SendResult = { outcome: 'broadcast' } | { outcome: 'rejected' | 'pen
 /** The rate a new settlement is built at (sat/kvB): the chain's estimate, never above the operator's cap. */
 export async function newSettlementFeeRate(ctx: ServerContext, tip?: number): Promise<SatPerKvb> {
   const { config } = ctx;
-  return capped(await settlementFeeRate(ctx.fees, config.feeTargetBlocks, kvbFromSatPerVb(config.feeRate), ctx.logger, tip), kvbFromSatPerVb(config.maxFeeRate));
+  return capped(await settlementFeeRate(ctx.fees, config.feeTargetBlocks, config.feeRateKvb, ctx.logger, tip), config.maxFeeRateKvb);
 }
 
 /**

@@ -23,7 +23,7 @@
  * A failure on one channel or settlement is logged and reported, and the others still go ahead.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import { kvbFromSatPerVb, type SatPerKvb } from '../../core/amounts.ts';
+import { type SatPerKvb } from '../../core/amounts.ts';
 import { txidFromHash } from '../../core/bytes.ts';
 import { markClosed, markFundingConfirmed, markSettling, type CloseReason, type ServerChannel } from '../../core/server-channel.ts';
 import { classifyBroadcastError, settlementFeeRate } from '../chain.ts';
@@ -396,10 +396,10 @@ export class SettlementWatcher {
 
   private async bump(rec: SettlementRecord, tip: number, report: TickReport): Promise<void> {
     const { config, store } = this.ctx;
-    const estimate = await settlementFeeRate(this.ctx.fees, config.feeTargetBlocks, kvbFromSatPerVb(config.feeRate), this.ctx.logger, tip);
-    const feeRateKvb = bumpedFeeRate(rec.feeRateKvb, estimate, kvbFromSatPerVb(config.maxFeeRate));
+    const estimate = await settlementFeeRate(this.ctx.fees, config.feeTargetBlocks, config.feeRateKvb, this.ctx.logger, tip);
+    const feeRateKvb = bumpedFeeRate(rec.feeRateKvb, estimate, config.maxFeeRateKvb);
     if (feeRateKvb === null) {
-      this.ctx.logger.warn('settlement stuck at the maximum fee rate', { txid: rec.txid, feeRateKvb: rec.feeRateKvb, maxFeeRate: config.maxFeeRate });
+      this.ctx.logger.warn('settlement stuck at the maximum fee rate', { txid: rec.txid, feeRateKvb: rec.feeRateKvb, maxFeeRateKvb: config.maxFeeRateKvb });
       await store.updateSettlement(rec.txid, { bumpHeight: tip + this.bumpAfter });
       return;
     }
