@@ -77,8 +77,8 @@ export interface Merchant {
 
 /**
  * The demo magazine as `host` (its challenges name `http://host:port/paychan/v1`, whatever name a
- * request came in on), plus `/own-images?src=URL`: the merchant's own page showing a picture from
- * another of its hosts (img.news.test for news.test).
+ * request came in on), plus `/own-images?src=URL[&fetch=URL]`: a free page of the merchant showing a
+ * picture (e.g. from another of its hosts, img.news.test for news.test) and fetching an item.
  */
 export async function startMerchant(devnet: Devnet, dbDir: string, host: string): Promise<Merchant> {
   const port = await freePort();
@@ -95,8 +95,11 @@ export async function startMerchant(devnet: Devnet, dbDir: string, host: string)
     requests.push(seen(req));
     const path = new URL(req.url ?? '/', url);
     if (path.pathname === '/own-images') {
+      // A free page; with `fetch=URL` its script also fetches URL and shows the status it got.
+      const f = path.searchParams.get('fetch');
+      const script = f ? `<p id="fetched"></p><script>fetch(${JSON.stringify(f).replace(/</g, '\\u003c')}).then((r) => { document.getElementById('fetched').textContent = String(r.status); })</script>` : '';
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(`<!doctype html><title>Plates</title><img id="plate" alt="plate" src="${escapeAttr(path.searchParams.get('src') ?? '')}">`);
+      res.end(`<!doctype html><title>Plates</title><img id="plate" alt="plate" src="${escapeAttr(path.searchParams.get('src') ?? '')}">${script}`);
       return;
     }
     paychan.handler(req, res, () => site(req, res));

@@ -22,7 +22,7 @@ import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { ARTICLES } from '../../src/server/demo/articles.ts';
 import { PLATES } from '../../src/server/demo/gallery.ts';
 import { PRICES } from '../../src/server/demo/prices.ts';
-import { AttackerSite, HOST_RULES, startMerchant, type Books, type Merchant } from './attack-sites.ts';
+import { AttackerSite, carriesCredential, HOST_RULES, startMerchant, type Books, type Merchant } from './attack-sites.ts';
 import { artifactsDir, PASSWORD, Reader, until } from './harness.ts';
 import { quickWallet } from './story.ts';
 
@@ -164,6 +164,52 @@ describe('attacker sites on their own hostnames cannot spend or steal the reader
     assert.deepEqual(await settledBooks(news), before, 'news.test’s books: no credit spent and no top-up for evil.test’s frames and images');
     for (const t of prompts) assert.ok(t.includes('news.test') && t.includes('evil.test'), `a prompt names both sites: ${t}`);
     assert.deepEqual(evil.leaks(), [], 'no Paychan credential reached evil.test');
+  });
+
+  it('finding 2: a free news.test page framed by evil.test spends nothing with its own picture and fetch; the reader’s own news.test tab still pays from credit', async () => {
+    // A free page of news.test that shows a paid picture of news.test and fetches a paid quote:
+    // its requests are news.test's own, but the reader never opened news.test.
+    const freePage = (plate: (typeof PLATES)[number], quoteId: number) =>
+      `${news.url}/own-images?src=${encodeURIComponent(`${news.url}/gallery/plate/${plate.id}.svg`)}&fetch=${encodeURIComponent(`${news.url}/api/quote?id=${quoteId}`)}`;
+    const framed = PLATES[4]!;
+    evil.embed('/framed-free', [freePage(framed, 2)], []);
+    const before = await settledBooks(news);
+    await page.goto(`${evil.origin('evil.test')}/framed-free`);
+    // Whatever the framed page asks for is evil.test's doing: a prompt names both sites, and is denied.
+    const prompts = await promptsDuring(reader, 8000, () => 'Deny');
+    await reader.shot(page, 'evil-framed-free');
+
+    assert.deepEqual(await settledBooks(news), before, 'news.test’s books: nothing spent for the free page evil.test framed');
+    for (const t of prompts) assert.ok(t.includes('news.test') && t.includes('evil.test'), `a prompt names both sites: ${t}`);
+    const sent = news.requests.filter((r) => r.path === `/gallery/plate/${framed.id}.svg` || r.path === '/api/quote?id=2');
+    assert.ok(sent.length > 0, 'the framed page did ask news.test for its picture and quote');
+    assert.deepEqual(sent.filter(carriesCredential), [], 'the framed page’s requests carried no credential of news.test');
+    assert.deepEqual(evil.leaks(), [], 'no Paychan credential reached evil.test');
+
+    // The reader opens the same free page in a tab of their own: paid from credit, no prompt.
+    const own = PLATES[5]!;
+    const tab = await reader.ctx.newPage();
+    const watch = new PromptWatch(reader, () => 'Deny');
+    await tab.goto(freePage(own, 3));
+    const shown = await tab
+      .waitForFunction(() => {
+        const img = document.getElementById('plate') as HTMLImageElement | null;
+        return !!img && img.complete && img.naturalWidth > 0 && document.getElementById('fetched')?.textContent === '200';
+      }, undefined, { timeout: 30_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    const ownPrompts = await watch.stop();
+    await reader.shot(tab, 'news-own-free-page');
+    await tab.close();
+    assert.ok(shown, 'the picture shows and the quote is fetched in the reader’s own news.test tab');
+    assert.deepEqual(ownPrompts, [], 'the reader’s own news.test tab pays with no prompt');
+    const after = await until('the picture and quote to be counted', async () => {
+      const b = await settledBooks(news);
+      return b.delivered >= before.delivered + own.price + PRICES.quote && b;
+    });
+    assert.equal(after.delivered - before.delivered, own.price + PRICES.quote, 'the picture and the quote, each paid once');
   });
 
   it('finding 4: news.test’s picture on img.news.test is paid once from its credit, with no prompt and no retry loop', async () => {

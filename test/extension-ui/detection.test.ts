@@ -71,7 +71,7 @@ describe('402 detection', () => {
 describe('credential rules (declarativeNetRequest)', () => {
   it('sets Paychan-Credential for the whole site: navigations from anywhere, everything else only when the site itself asks (finding 2)', () => {
     const scope = scopeOf('https://www.news.example/a')!;
-    const [nav, sub] = buildRules(scope, 'Paychan channel="x", token="y"', [10000, 10001]);
+    const [nav, sub] = buildRules(scope, 'Paychan channel="x", token="y"', [10000, 10001], [4, 2]);
     assert.deepEqual(nav!.condition, { urlFilter: '|https://', requestDomains: ['news.example'], resourceTypes: ['main_frame'], requestMethods: ['get', 'head'] });
     assert.deepEqual(nav!.action.requestHeaders, [{ header: 'Paychan-Credential', operation: 'set', value: 'Paychan channel="x", token="y"' }]);
     // Frames too: a hidden iframe on another site is not a navigation by the reader; and a
@@ -80,6 +80,9 @@ describe('credential rules (declarativeNetRequest)', () => {
     assert.ok(sub!.condition.resourceTypes!.includes('main_frame'));
     assert.deepEqual(sub!.condition.initiatorDomains, ['news.example']);
     assert.deepEqual(sub!.condition.requestDomains, ['news.example']);
+    // Only from tabs whose top-level page is the site: a free page of it framed elsewhere spends nothing.
+    assert.deepEqual(sub!.condition.tabIds, [2, 4]);
+    assert.equal(buildRules(scope, 'x', [10000, 10001], []).length, 1, 'no tab on the site: no subresource rule (DNR refuses an empty tabIds)');
     // The registrable domain by the Public Suffix List: img.news.co.uk and www.news.co.uk share one, evil.co.uk does not.
     assert.deepEqual(scopeOf('https://img.news.co.uk/p.png')!.requestDomains, ['news.co.uk']);
     // No registrable domain (an IP address): that origin, port included.
@@ -94,6 +97,8 @@ describe('credential rules (declarativeNetRequest)', () => {
     await rules.set('https://news.example', 'A');
     await rules.set('https://blog.example', 'B');
     await rules.set('https://img.news.example/p.png', 'C');
+    await rules.tabCommitted(3, 'https://www.news.example/front');
+    await rules.tabCommitted(4, 'https://blog.example/');
     assert.equal(dnr.rules.length, 5);
     assert.ok(dnr.rules.every((r) => r.id === 1 || r.id >= RULE_ID_BASE));
     const news = dnr.rules.filter((r) => r.condition.requestDomains?.[0] === 'news.example');
@@ -106,9 +111,51 @@ describe('credential rules (declarativeNetRequest)', () => {
     assert.deepEqual(dnr.rules.map((r) => r.id), [1]);
   });
 
+  it('a site\'s own requests carry its credential only from tabs showing the site: not from its free page framed by another site (finding 2)', async () => {
+    const dnr = new FakeDnr();
+    const rules = new CredentialRules(dnr);
+    const sub = () => dnr.rules.find((r) => r.condition.requestMethods === undefined);
+    // Tab 1 shows evil.example, which frames a free page of news.example: the site is paid for, but
+    // no tab shows it, so only top-level navigations carry the credential.
+    await rules.tabsOpen([{ id: 1, url: 'https://evil.example/cats' }, { id: 5, url: 'chrome://newtab/' }]);
+    await rules.set('https://news.example/a', 'A');
+    assert.deepEqual(dnr.rules.map((r) => r.condition.resourceTypes), [['main_frame']]);
+    // The reader opens news.example in tab 2: its first requests leave before the commit is reported.
+    await rules.tabNavigating(2, 'https://www.news.example/front');
+    assert.deepEqual(sub()!.condition.tabIds, [2]);
+    assert.deepEqual(sub()!.condition.initiatorDomains, ['news.example']);
+    await rules.tabCommitted(2, 'https://www.news.example/front');
+    assert.deepEqual(sub()!.condition.tabIds, [2]);
+    // evil.example navigates tab 1 to news.example: it counts for news from its start ...
+    await rules.tabNavigating(1, 'https://news.example/b');
+    assert.deepEqual(sub()!.condition.tabIds, [1, 2]);
+    // ... but a navigation that fails leaves tab 1 on evil.example.
+    await rules.tabNavigationFailed(1);
+    assert.deepEqual(sub()!.condition.tabIds, [2]);
+    // A redirect off the site: at commit the tab is wherever it landed.
+    await rules.tabNavigating(2, 'https://news.example/out');
+    await rules.tabCommitted(2, 'https://elsewhere.example/');
+    assert.equal(sub(), undefined, 'tab 2 left news.example: no tab shows it, no subresource rule');
+    // A new credential (top-up) keeps the tabs; closing the last tab on the site drops the rule.
+    await rules.tabCommitted(3, 'https://img.news.example/p.png');
+    await rules.update('https://news.example/', 'B');
+    assert.deepEqual(sub()!.condition.tabIds, [3]);
+    assert.equal(sub()!.action.requestHeaders![0]!.value, 'B');
+    await rules.tabClosed(3);
+    assert.equal(sub(), undefined);
+    assert.equal(await rules.current('https://news.example/'), 'B', 'navigations still carry it');
+    // Locked, tabs keep moving; the unlock installs the rules for where they are now.
+    await rules.suspend();
+    await rules.tabCommitted(4, 'https://news.example/c');
+    assert.deepEqual(dnr.rules, []);
+    await rules.resume();
+    assert.deepEqual(sub()!.condition.tabIds, [4]);
+  });
+
   it('two sites paid at the same moment get distinct rule ids (finding 11)', async () => {
     const dnr = new FakeDnr();
     const rules = new CredentialRules(dnr);
+    await rules.tabsOpen([{ id: 1, url: 'https://news.example/' }, { id: 2, url: 'https://blog.example/' }, { id: 3, url: 'https://shop.example/' }]);
     await Promise.all([rules.set('https://news.example', 'A'), rules.set('https://blog.example', 'B'), rules.set('https://shop.example', 'C')]);
     assert.equal(dnr.rules.length, 6);
     assert.equal(new Set(dnr.rules.map((r) => r.id)).size, 6);
@@ -134,6 +181,7 @@ describe('credential rules (declarativeNetRequest)', () => {
     const dnr = new FakeDnr();
     dnr.rules.push({ id: 1, action: { type: 'block' }, condition: { urlFilter: '|https://ads.example/' } });
     const rules = new CredentialRules(dnr);
+    await rules.tabsOpen([{ id: 1, url: 'https://news.example/' }, { id: 2, url: 'https://blog.example/' }]);
     await rules.set('https://news.example', 'A');
     await rules.grantOnce('https://news.example/x', 'https://blog.example', 3, 'A');
     await rules.suspend();

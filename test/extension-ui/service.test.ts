@@ -73,11 +73,14 @@ function setup(answer: (v: ApprovalView) => ApprovalChoice | null, wallet = fake
     200,
   );
   const effects = { reloads: [] as number[], retries: [] as string[], notes: [] as string[], messages: [] as string[], tops: new Map<number, string>() };
+  const credentials = new CredentialRules(dnr);
+  // The reader's tab 1 shows the site: its own subresources carry the credential there.
+  void credentials.tabsOpen([{ id: 1, url: `${SITE}/` }]);
   const service = new PaywallService({
     wallet: wallet.port,
     budget,
     approvals,
-    credentials: new CredentialRules(dnr),
+    credentials,
     clock,
     effects: {
       reload: async (t) => void effects.reloads.push(t),
@@ -343,10 +346,11 @@ describe('wallet safety (issue 11)', () => {
     const t = setup(() => ({ kind: 'once' }));
     await auto(t);
     assert.equal(await t.service.handle(at(`${SITE}/a/1`, ENDPOINT, { kind: 'media', initiator: EVIL, tabId: 6 })), 'paid');
-    const lasting = t.dnr.rules.filter((r) => r.condition.tabIds === undefined);
+    const lasting = t.dnr.rules.filter((r) => r.priority === 1);
     assert.equal(lasting.length, 2);
     for (const r of lasting) assert.ok(!(r.condition.initiatorDomains ?? []).includes('evil.example'), JSON.stringify(r.condition));
-    const once = t.dnr.rules.filter((r) => r.condition.tabIds !== undefined);
+    for (const r of lasting) assert.ok(!(r.condition.tabIds ?? []).includes(6), 'the third party\'s tab gets no lasting credential');
+    const once = t.dnr.rules.filter((r) => r.priority === 2);
     assert.deepEqual(once.map((r) => [r.condition.urlFilter, r.condition.initiatorDomains, r.condition.tabIds]), [[`|${SITE}/a/1|`, ['evil.example'], [6]]]);
   });
 

@@ -85,6 +85,7 @@ async function setup(c: Parameters<typeof fakeWallet>[0], policy?: { mode: 'auto
   const budget = new BudgetService(new MemoryPaywallStore(), clock);
   const dnr = new FakeDnr();
   const credentials = new CredentialRules(dnr);
+  await credentials.tabCommitted(1, `${SITE}/`);
   await credentials.set(SITE, PLAIN);
   if (policy) await budget.setPolicy(SITE, { mode: policy.mode, maxPrice: policy.maxPrice ?? '20', budget: policy.budget, periodDays: 1 }, ENDPOINT);
   const wallet = fakeWallet(c, dnr);

@@ -9,8 +9,12 @@
  * origin), with the URL's scheme, and only for:
  * - top-level GET navigations (main_frame) from anywhere: the reader sees where they land;
  * - everything else (frames, images, fetch, and top-level form posts …) that the site itself
- *   initiated: another site's page cannot post a form into the paid site with its credit.
- * A page of another site embedding the paid site's items therefore never spends its credit. A
+ *   initiated (`initiatorDomains`) in a tab whose top-level page is on the site (`tabIds`, kept
+ *   up to date by `tabNavigating`/`tabCommitted`/`tabClosed`): another site's page cannot post a
+ *   form into the paid site with its credit, nor frame a free page of the site whose own images
+ *   and fetches would spend it. With no such tab the rule is left out (DNR refuses an empty
+ *   `tabIds`, and `TAB_ID_NONE` would let the site's service worker spend on a framed page's behalf).
+ * A page of another site embedding the paid site's items or pages therefore never spends its credit. A
  * third-party request the reader approved by hand gets a one-shot grant for that URL, that tab
  * and that initiator, dropped once the item is delivered (or soon after).
  *
@@ -52,6 +56,8 @@ export const SUBRESOURCE_TYPES = ['sub_frame', 'xmlhttprequest', 'image', 'media
 export const RULE_ID_BASE = 10_000;
 /** A one-shot grant outlives its request by at most this much. */
 export const GRANT_TTL_MS = 30_000;
+/** One-shot grants outrank the site's rules; the priority also tells them apart. */
+const GRANT_PRIORITY = 2;
 
 /** Where one site's credential may go. */
 export interface CredentialScope {
@@ -80,26 +86,54 @@ export function scopeOf(url: string): CredentialScope | null {
   return { site, urlFilter: `|${u.protocol}//`, requestDomains: [site], initiatorDomains: [site] };
 }
 
+/** A site's rule (not someone else's, not a one-shot grant). */
+function siteRule(r: DnrRule): boolean {
+  return r.id >= RULE_ID_BASE && r.priority !== GRANT_PRIORITY;
+}
+
+function scopeKey(c: { urlFilter?: string; requestDomains?: string[] }): string {
+  return `${c.urlFilter ?? ''} ${c.requestDomains?.[0] ?? ''}`;
+}
+
 function sameScope(r: DnrRule, s: CredentialScope): boolean {
-  return r.id >= RULE_ID_BASE && r.condition.tabIds === undefined && r.condition.urlFilter === s.urlFilter && (r.condition.requestDomains?.[0] ?? null) === (s.requestDomains?.[0] ?? null);
+  return siteRule(r) && scopeKey(r.condition) === scopeKey(s);
+}
+
+/** The navigation rule of a site: its one rule limited to GET/HEAD. */
+function isNavigationRule(r: DnrRule): boolean {
+  return siteRule(r) && r.condition.requestMethods !== undefined;
 }
 
 function header(credential: string) {
   return [{ header: CREDENTIAL_HEADER, operation: 'set', value: credential }];
 }
 
-/** The two rules for one site: navigations from anywhere, everything else from the site itself. */
-export function buildRules(scope: CredentialScope, credential: string, ids: [number, number]): DnrRule[] {
+/**
+ * The rules for one site: navigations from anywhere, and everything else that the site itself
+ * asks for from the tabs `tabIds` (those whose top-level page is on the site); without such a
+ * tab only the navigation rule.
+ */
+export function buildRules(scope: CredentialScope, credential: string, ids: [number, number], tabIds: number[]): DnrRule[] {
   const base = { urlFilter: scope.urlFilter, ...(scope.requestDomains ? { requestDomains: scope.requestDomains } : {}) };
+  const nav: DnrRule = { id: ids[0], priority: 1, action: { type: 'modifyHeaders', requestHeaders: header(credential) }, condition: { ...base, resourceTypes: NAVIGATION_TYPES, requestMethods: ['get', 'head'] } };
+  if (!tabIds.length) return [nav];
   return [
-    { id: ids[0], priority: 1, action: { type: 'modifyHeaders', requestHeaders: header(credential) }, condition: { ...base, resourceTypes: NAVIGATION_TYPES, requestMethods: ['get', 'head'] } },
+    nav,
     {
       id: ids[1],
       priority: 1,
       action: { type: 'modifyHeaders', requestHeaders: header(credential) },
-      condition: { ...base, resourceTypes: [...NAVIGATION_TYPES, ...SUBRESOURCE_TYPES], initiatorDomains: scope.initiatorDomains },
+      condition: { ...base, resourceTypes: [...NAVIGATION_TYPES, ...SUBRESOURCE_TYPES], initiatorDomains: scope.initiatorDomains, tabIds: [...tabIds].sort((a, b) => a - b) },
     },
   ];
+}
+
+/** The scope a site's rule was built for. */
+function scopeOfRule(r: DnrRule): CredentialScope {
+  const { urlFilter = '', requestDomains } = r.condition;
+  if (requestDomains) return { site: requestDomains[0]!, urlFilter, requestDomains, initiatorDomains: requestDomains };
+  const host = new URL(urlFilter.slice(1)).hostname.replace(/^\[|\]$/g, '');
+  return { site: host, urlFilter, initiatorDomains: [host] };
 }
 
 function freeIds(rules: DnrRule[], n: number, reuse: number[] = []): number[] {
@@ -115,6 +149,13 @@ export class CredentialRules {
   private readonly grants = new Set<string>();
   /** The rules taken down by `suspend` (the wallet locked), put back by `resume`. */
   private suspended: DnrRule[] | null = null;
+  /** Each tab's committed top-level page, as the scope key of its site. */
+  private readonly committed = new Map<number, string>();
+  /**
+   * Each tab's top-level navigation under way, as the scope key of where it goes: the new page's
+   * first requests leave before the commit is reported, so they must already carry the credential.
+   */
+  private readonly pending = new Map<number, string>();
 
   constructor(
     private readonly dnr: DnrApi,
@@ -135,14 +176,85 @@ export class CredentialRules {
     return this.serial(async () => {
       if (this.suspended) {
         // Locked while a payment finished: the credential waits with the others for the unlock.
-        this.suspended = [...this.suspended.filter((r) => !sameScope(r, scope)), ...buildRules(scope, credential, [RULE_ID_BASE, RULE_ID_BASE])];
+        this.suspended = [...this.suspended.filter((r) => !sameScope(r, scope)), ...buildRules(scope, credential, [RULE_ID_BASE, RULE_ID_BASE], [])];
         return;
       }
       const rules = await this.dnr.getSessionRules();
       const old = rules.filter((r) => sameScope(r, scope)).map((r) => r.id);
       const [a, b] = freeIds(rules, 2, old) as [number, number];
-      await this.dnr.updateSessionRules({ removeRuleIds: old, addRules: buildRules(scope, credential, [a, b]) });
+      await this.dnr.updateSessionRules({ removeRuleIds: old, addRules: buildRules(scope, credential, [a, b], this.tabsOn(scopeKey(scope))) });
     });
+  }
+
+  /** A top-level navigation of `tabId` to `url` starts (webRequest main_frame). */
+  tabNavigating(tabId: number, url: string): Promise<void> {
+    return this.retab(tabId, () => setOrDelete(this.pending, tabId, keyOfUrl(url)));
+  }
+
+  /** `tabId` now shows `url` at the top (tabs.onUpdated): its earlier site no longer counts. */
+  tabCommitted(tabId: number, url: string): Promise<void> {
+    return this.retab(tabId, () => {
+      this.pending.delete(tabId);
+      setOrDelete(this.committed, tabId, keyOfUrl(url));
+    });
+  }
+
+  /** A top-level navigation of `tabId` failed or was cancelled: the page shown stays. */
+  tabNavigationFailed(tabId: number): Promise<void> {
+    return this.retab(tabId, () => this.pending.delete(tabId));
+  }
+
+  tabClosed(tabId: number): Promise<void> {
+    return this.retab(tabId, () => {
+      this.pending.delete(tabId);
+      this.committed.delete(tabId);
+    });
+  }
+
+  /** The tabs open when the worker (re)starts (tabs.query); what events already said wins. */
+  tabsOpen(tabs: { id?: number; url?: string }[]): Promise<void> {
+    let changed = false;
+    for (const t of tabs) {
+      const key = t.url ? keyOfUrl(t.url) : null;
+      if (t.id === undefined || !key || this.committed.has(t.id)) continue;
+      this.committed.set(t.id, key);
+      changed = true;
+    }
+    return changed ? this.serial(() => this.syncTabs()) : Promise.resolve();
+  }
+
+  /** Applies `change` to the tab maps; the rules follow when the tab's sites changed. */
+  private retab(tabId: number, change: () => void): Promise<void> {
+    const before = `${this.committed.get(tabId)}\n${this.pending.get(tabId)}`;
+    change();
+    if (`${this.committed.get(tabId)}\n${this.pending.get(tabId)}` === before) return Promise.resolve();
+    return this.serial(() => this.syncTabs());
+  }
+
+  /** The tabs whose top-level page is on (or is going to) the site of scope key `key`. */
+  private tabsOn(key: string): number[] {
+    const out = new Set<number>();
+    for (const m of [this.committed, this.pending]) for (const [tab, k] of m) if (k === key) out.add(tab);
+    return [...out];
+  }
+
+  /** Makes every site's subresource rule name exactly the tabs on that site (none: no rule). */
+  private async syncTabs(): Promise<void> {
+    const rules = await this.dnr.getSessionRules();
+    const navs = rules.filter(isNavigationRule);
+    const spare = freeIds(rules, navs.length);
+    const remove: number[] = [];
+    const addRules: DnrRule[] = [];
+    for (const nav of navs) {
+      const key = scopeKey(nav.condition);
+      const subs = rules.filter((r) => siteRule(r) && !isNavigationRule(r) && scopeKey(r.condition) === key);
+      const credential = nav.action.requestHeaders?.find((h) => h.header === CREDENTIAL_HEADER)?.value ?? '';
+      const [, want] = buildRules(scopeOfRule(nav), credential, [nav.id, subs[0]?.id ?? spare.shift()!], this.tabsOn(key));
+      if (subs.length === 1 && want && sameTabsAndCredential(subs[0]!, want)) continue;
+      remove.push(...subs.map((r) => r.id));
+      if (want) addRules.push(want);
+    }
+    if (remove.length || addRules.length) await this.dnr.updateSessionRules({ removeRuleIds: remove, addRules });
   }
 
   /**
@@ -158,7 +270,7 @@ export class CredentialRules {
       const [id] = freeIds(rules, 1) as [number];
       const rule: DnrRule = {
         id,
-        priority: 2,
+        priority: GRANT_PRIORITY,
         action: { type: 'modifyHeaders', requestHeaders: header(credential) },
         condition: { urlFilter: filter, resourceTypes: [...NAVIGATION_TYPES, ...SUBRESOURCE_TYPES], initiatorDomains: [init], tabIds: [tabId] },
       };
@@ -226,7 +338,7 @@ export class CredentialRules {
     await this.queue;
     const out = new Set<string>();
     for (const r of await this.dnr.getSessionRules()) {
-      if (r.id < RULE_ID_BASE || r.condition.tabIds !== undefined) continue;
+      if (!siteRule(r)) continue;
       const site = r.condition.requestDomains?.[0] ?? (r.condition.urlFilter ? siteOfHost(r.condition.urlFilter.slice(1)) : null);
       if (site) out.add(site);
     }
@@ -251,7 +363,7 @@ export class CredentialRules {
     return this.serial(async () => {
       const mine = (await this.dnr.getSessionRules()).filter((r) => r.id >= RULE_ID_BASE);
       this.grants.clear();
-      const kept = mine.filter((r) => r.condition.tabIds === undefined);
+      const kept = mine.filter(siteRule);
       this.suspended = [...(this.suspended ?? []), ...kept];
       if (mine.length) await this.dnr.updateSessionRules({ removeRuleIds: mine.map((r) => r.id) });
     });
@@ -264,16 +376,33 @@ export class CredentialRules {
       this.suspended = null;
       if (!back.length) return;
       const rules = await this.dnr.getSessionRules();
-      const live = (r: DnrRule) => rules.some((x) => x.id >= RULE_ID_BASE && x.condition.tabIds === undefined && x.condition.urlFilter === r.condition.urlFilter && (x.condition.requestDomains?.[0] ?? null) === (r.condition.requestDomains?.[0] ?? null));
+      const live = (r: DnrRule) => rules.some((x) => siteRule(x) && scopeKey(x.condition) === scopeKey(r.condition));
       const restore = back.filter((r) => !live(r));
       const ids = freeIds(rules, restore.length);
       if (restore.length) await this.dnr.updateSessionRules({ addRules: restore.map((r, i) => ({ ...r, id: ids[i]! })) });
+      // The tabs moved on while locked.
+      await this.syncTabs();
     });
   }
 
   get isSuspended(): boolean {
     return this.suspended !== null;
   }
+}
+
+function sameTabsAndCredential(a: DnrRule, b: DnrRule): boolean {
+  return JSON.stringify([a.condition.tabIds, a.action.requestHeaders]) === JSON.stringify([b.condition.tabIds, b.action.requestHeaders]);
+}
+
+/** The scope key of the site `url` is on; null when it is not http(s). */
+function keyOfUrl(url: string): string | null {
+  const scope = scopeOf(url);
+  return scope ? scopeKey(scope) : null;
+}
+
+function setOrDelete<K, V>(m: Map<K, V>, k: K, v: V | null): void {
+  if (v === null) m.delete(k);
+  else m.set(k, v);
 }
 
 function stripFragment(url: string): string {

@@ -189,12 +189,37 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     ['responseHeaders'],
   );
 
+  // Which tab shows which site at the top: a site's own subresources carry its credential only
+  // in those tabs, never in a frame of the site on another site's page. A navigation counts for
+  // its destination from its first request (the new page's own items may leave before the
+  // commit is reported) and for the page it left until the commit.
+  b.webRequest.onBeforeRequest.addListener(
+    (d) => {
+      if (d.tabId >= 0) void credentials.tabNavigating(d.tabId, d.url).catch(() => undefined);
+    },
+    { urls: ['<all_urls>'], types: ['main_frame'] },
+  );
+  b.webRequest.onErrorOccurred.addListener(
+    (d) => {
+      if (d.tabId >= 0) void credentials.tabNavigationFailed(d.tabId).catch(() => undefined);
+    },
+    { urls: ['<all_urls>'], types: ['main_frame'] },
+  );
+  // A restarted worker learns the tabs already open (host permissions give it their URLs).
+  b.tabs.query({}).then((tabs) => credentials.tabsOpen(tabs), () => undefined);
   b.tabs.onUpdated.addListener((tabId, change) => {
-    if (change.url) badge.reset(tabId);
+    if (!change.url) return;
+    badge.reset(tabId);
+    void credentials.tabCommitted(tabId, change.url).catch(() => undefined);
   });
   b.tabs.onRemoved.addListener((tabId) => {
     badge.reset(tabId);
     recent.forgetTab(tabId);
+    void credentials.tabClosed(tabId).catch(() => undefined);
+  });
+  b.tabs.onReplaced.addListener((added, removed) => {
+    void credentials.tabClosed(removed).catch(() => undefined);
+    b.tabs.get(added).then((t) => credentials.tabsOpen([t]), () => undefined);
   });
 
   const toView = (i: PaidItem): PaidItemView => ({ id: i.id ?? 0, site: i.site, url: i.url, amount: String(i.amount), channel: i.channel, at: i.at });
