@@ -8,6 +8,7 @@
  * really approved (and paid in fees) the wallet reports with the payment; after a failure it is
  * measured as the growth of the approvals of the endpoint's channels.
  */
+import { feeForVsize } from '../../../core/amounts.ts';
 import type { MessageType, RequestOf, ResponseOf } from '../../shared/messages.ts';
 import type { ChannelSummary } from '../../shared/types.ts';
 import type { PayOutcome, WalletPort } from './service.ts';
@@ -32,7 +33,7 @@ function approvedSum(channels: ChannelSummary[], endpoint: string): bigint {
  * ≈ 221) plus the refund the wallet signs with it (≈ 140), rounded up: what opening a channel is
  * expected to cost in fees, before the coins are chosen.
  */
-export const OPEN_VBYTES = 380n;
+export const OPEN_VBYTES = 380;
 
 export function walletPortFromMessages(call: Call): WalletPort & TopUpPort {
   return {
@@ -44,7 +45,8 @@ export function walletPortFromMessages(call: Call): WalletPort & TopUpPort {
     settings: () => call('settings.get', undefined),
     channels: () => call('channels.list', undefined),
     async openFees() {
-      return BigInt((await call('wallet.feeRates', undefined)).normal) * OPEN_VBYTES;
+      // wallet.feeRates answers sat/kvB.
+      return feeForVsize(OPEN_VBYTES, BigInt((await call('wallet.feeRates', undefined)).normal));
     },
     async receipt(header, url) {
       return (await call('pay.receipt', { receipt: header, url })) !== null;
