@@ -3,6 +3,8 @@
  * Esplora, fresh receive and change addresses. Sending lives in wallet-send.ts and history in
  * wallet-history.ts; both build on this.
  */
+import { Transaction } from 'bitcoinjs-lib';
+import { bytesToHex } from '../../core/bytes.ts';
 import type { NetworkName } from '../../core/network.ts';
 import type { WalletCoin } from '../../core/transactions.ts';
 import type { Balances } from '../shared/types.ts';
@@ -69,6 +71,7 @@ export class WalletService {
     const known = await this.d.store.addresses(net);
     const now = this.d.clock.now();
     const lookAheadFresh = now - (this.lookAheadAt.get(net) ?? -Infinity) < LOOKAHEAD_RECHECK_MS;
+    const expected = lookAheadFresh ? await this.expectedScripts(net) : new Set<string>();
     for (const chain of [0, 1] as const) {
       const records = new Map(known.filter((r) => r.chain === chain).map((r) => [r.index, r]));
       const cursor = await this.cursor(net, chain);
@@ -80,8 +83,8 @@ export class WalletService {
         const updated = await pool(batch, CONCURRENCY, async (index) => {
           const prev = records.get(index);
           if (prev?.used) return prev;
-          if (prev && lookAheadFresh && index >= cursor) return prev;
           const key = ring.walletKey(net, chain, index);
+          if (prev && lookAheadFresh && index >= cursor && !expected.has(bytesToHex(key.script))) return prev;
           const info = await client.getAddress(key.address);
           const used = info.chain_stats.tx_count + info.mempool_stats.tx_count > 0;
           return { network: net, chain, index, address: key.address, used };
@@ -94,6 +97,21 @@ export class WalletService {
       }
     }
     if (!lookAheadFresh) this.lookAheadAt.set(net, now);
+  }
+
+  /**
+   * Scripts our own channels pay back to (a settlement's change, a refund). A wallet restored from
+   * its words and a channel backup never handed those addresses out, so they sit in the look-ahead
+   * window; they are asked about at every sync, or the deposit coming back stays unseen.
+   */
+  private async expectedScripts(network: NetworkName): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const r of await this.d.store.channels()) {
+      if (r.network !== network || r.abandoned) continue;
+      out.add(bytesToHex(r.channel.request.changeScript));
+      if (r.refund) for (const o of Transaction.fromHex(r.refund.hex).outs) out.add(bytesToHex(o.script));
+    }
+    return out;
   }
 
   /** A never-handed-out receive address (BIP84 chain 0). */
