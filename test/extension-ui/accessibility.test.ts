@@ -218,7 +218,7 @@ describe('WCAG 2.1 AA in both themes (axe-core)', { skip: exe ? false : 'no Chro
     await (await scan('approval: new channel, third party', approvalView())).close();
     const exhausted = await scan(
       'approval: budget used up, too small a budget',
-      approvalView({ reason: 'budget-exhausted', deposit: null, expiryBlocks: null, initiator: null, commitment: '2', remaining: '0', period: { spent: '1000', budget: '1000', periodDays: 1, mode: 'auto' } }),
+      approvalView({ reason: 'budget-exhausted', deposit: null, expiryBlocks: null, initiator: null, commitment: '2', prepaid: '0', fees: null, remaining: '0', period: { spent: '1000', budget: '1000', periodDays: 1, mode: 'auto' } }),
     );
     await exhausted.getByLabel('Budget (sat)').fill('201');
     await exhausted.getByText(/it must be at least 1,002 sat/).waitFor();

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { channelEnding, channelNow, closeConfirmText } from '../../src/extension/popup/channel-text.ts';
 import { allowProblem, periodLine } from '../../src/extension/prompt/allow.ts';
+import { costRows, lockedUntil, unusedCreditLine } from '../../src/extension/prompt/costs.ts';
+import { approvalView } from './approval-fixture.ts';
 import { channelSummary } from './channel-fixture.ts';
 
 const channel = channelSummary;
@@ -133,5 +135,44 @@ describe('approval window: "Allow with budget"', () => {
     assert.equal(allowProblem(view, 1n, 2000n, 1), "The price limit must be at least this item's 2 sat.");
     assert.equal(allowProblem({ ...view, period: null, commitment: '1000' }, 10n, 999n, 1), 'The budget must cover at least this payment, 1,000 sat.');
     assert.equal(allowProblem(view, null, 2000n, 1), 'Enter whole numbers.');
+  });
+});
+
+describe('approval window: what the item costs (issue 14)', () => {
+  /** "1,234 sat" / "≈ 600 sat" / "−10 sat" → 1234n / 600n / -10n */
+  const sats = (text: string) => BigInt(text.replace(/^≈ /, '').replace(/ sat$/, '').replace(/,/g, '').replace('−', '-'));
+
+  it('a new channel: price, prepaid credit, funding fee at the current rate and refund fee add up to the total counted', () => {
+    const rows = costRows(approvalView());
+    assert.deepEqual(rows, [
+      ['Price of this item', '10 sat'],
+      ['Prepaid credit for later items', '990 sat'],
+      ['Network fee to open the channel (at 2.5 sat/vB)', '≈ 600 sat'],
+      ['Network fee of a refund, only if the site vanishes', '≈ 350 sat'],
+      ['= Counted against your budget now', '1,950 sat'],
+    ]);
+    const parts = rows.slice(0, -1).reduce((sum, [, v]) => sum + sats(v), 0n);
+    assert.equal(parts, sats(rows.at(-1)![1]));
+  });
+
+  it('an open channel whose credit covers part of the price says so, and the lines still add up', () => {
+    const rows = costRows(approvalView({ deposit: null, fees: null, prepaid: '0', price: '10', commitment: '4' }));
+    assert.deepEqual(rows, [
+      ['Price of this item', '10 sat'],
+      ['Paid from credit you prepaid', '−6 sat'],
+      ['= Counted against your budget now', '4 sat'],
+    ]);
+  });
+
+  it('the deposit is locked until a date, with the blocks as detail, and unused credit comes back', () => {
+    const now = Date.UTC(2026, 0, 1, 12);
+    const text = lockedUntil(approvalView({ expiryBlocks: 1008, createdAt: now }));
+    assert.match(text, /^about .*2026 \(1,008 blocks, ~7 days\)$/);
+    assert.match(text, /Jan 8|8 Jan/);
+    assert.equal(
+      unusedCreditLine(approvalView()),
+      'The 990 sat of prepaid credit, if you do not use it, comes back to you when the channel closes. The rest of the deposit comes back too, or after expiry even if the site disappears (less the refund fee).',
+    );
+    assert.equal(unusedCreditLine(approvalView({ deposit: null, prepaid: '0' })), 'Prepaid credit you do not use comes back to you when the channel closes.');
   });
 });
