@@ -67,6 +67,8 @@ const WALLET_FAKES = {
   'channels.list': CHANNELS,
   'paywall.sites': SITES,
   'paywall.history': HISTORY,
+  'paywall.history.days': [{ day: new Date(NOW).setHours(0, 0, 0, 0), site: 'https://news.example', items: HISTORY.length, amount: '30' }],
+  'paywall.history.day': HISTORY,
   'wallet.feeRates': { fast: '20000', normal: '5000', slow: '250' },
   'wallet.send': { txid: 'e'.repeat(64), fee: '141', vsize: 141 },
 };

@@ -53,6 +53,14 @@ export interface PaidItemView {
   at: number;
 }
 
+/** What one site was paid on one local day (`day` is its midnight, ms since epoch). */
+export interface DayTotalView {
+  day: number;
+  site: string;
+  items: number;
+  amount: SatString;
+}
+
 export type ApprovalChoice =
   | { kind: 'once' }
   | { kind: 'allow'; maxPrice: SatString; budget: SatString; periodDays: number }
