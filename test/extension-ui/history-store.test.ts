@@ -77,6 +77,16 @@ for (const [name, make] of stores) {
       assert.equal((await store.dayItems(SITES[1]!, day, 1)).length, 1);
     });
 
+    it('a week: only the days from `since` on', async () => {
+      const store = await make();
+      const items = seed();
+      await store.addItems(items);
+      const since = dayOf(T0 + 7 * 24 * HOUR);
+      const got = await store.days({ since, limit: 1000 });
+      assert.equal(got.length, 3 * SITES.length);
+      assert.equal(got.reduce((s, t) => s + t.amount, 0n), items.filter((i) => i.at >= since).reduce((s, i) => s + i.amount, 0n));
+    });
+
     it('forgetting a site drops its day totals too', async () => {
       const store = await make();
       await store.addItems(seed());

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { channelEnding, channelNow, closeConfirmText } from '../../src/extension/popup/channel-text.ts';
 import { allowProblem, periodLine } from '../../src/extension/prompt/allow.ts';
 import { costRows, lockedUntil, unusedCreditLine } from '../../src/extension/prompt/costs.ts';
+import { weekSpend } from '../../src/extension/popup/week.ts';
 import { approvalView } from './approval-fixture.ts';
 import { channelSummary } from './channel-fixture.ts';
 
@@ -174,5 +175,32 @@ describe('approval window: what the item costs (issue 14)', () => {
       'The 990 sat of prepaid credit, if you do not use it, comes back to you when the channel closes. The rest of the deposit comes back too, or after expiry even if the site disappears (less the refund fee).',
     );
     assert.equal(unusedCreditLine(approvalView({ deposit: null, prepaid: '0' })), 'Prepaid credit you do not use comes back to you when the channel closes.');
+  });
+});
+
+describe('Home: spent in the last 7 days, per site (issue 14)', () => {
+  const since = Date.UTC(2026, 10, 24);
+  const DAY = 86_400_000;
+
+  it('content is the day totals of the week; fees are the funding of channels opened in it and a refund\'s fee', () => {
+    const days = [
+      { day: since + 2 * DAY, site: 'https://news.example', items: 3, amount: '30' },
+      { day: since, site: 'https://news.example', items: 1, amount: '10' },
+      { day: since + DAY, site: 'https://video.example', items: 100, amount: '200' },
+      { day: since - DAY, site: 'https://news.example', items: 9, amount: '90' },
+    ];
+    const channels = [
+      channel({ endpoint: 'https://news.example/paychan/v1', createdAt: since + 10, fundingFee: '459' }),
+      channel({ endpoint: 'https://news.example/paychan/v1', createdAt: since - DAY, fundingFee: '300' }),
+      channel({ endpoint: 'https://video.example/paychan/v1', createdAt: since - 2 * DAY, updatedAt: since + DAY, fundingFee: '400', state: 'closed', outcome: 'refunded', refundFee: '141' }),
+    ];
+    assert.deepEqual(weekSpend(days, channels, since), [
+      { site: 'https://news.example', content: 40n, fees: 459n },
+      { site: 'https://video.example', content: 200n, fees: 141n },
+    ]);
+  });
+
+  it('nothing this week: no rows', () => {
+    assert.deepEqual(weekSpend([], [channel({ createdAt: since - 1, fundingFee: '459' })], since), []);
   });
 });

@@ -282,9 +282,9 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
       requireExtensionPage(sender);
       return (await lazyStore.items({ ...(site ? { site } : {}), ...(limit ? { limit } : {}) })).map(toView);
     },
-    async 'paywall.history.days'({ before, limit }, sender) {
+    async 'paywall.history.days'({ before, since, limit }, sender) {
       requireExtensionPage(sender);
-      const days = await lazyStore.days({ ...(before !== undefined ? { before } : {}), limit: Math.min(limit ?? HISTORY_DAYS, 100) });
+      const days = await lazyStore.days({ ...(before !== undefined ? { before } : {}), ...(since !== undefined ? { since } : {}), limit: Math.min(limit ?? HISTORY_DAYS, 1000) });
       return days.map((d) => ({ day: d.day, site: d.site, items: d.items, amount: String(d.amount) }));
     },
     async 'paywall.history.day'({ site, day, limit }, sender) {

@@ -33,9 +33,9 @@ export interface PaywallStore {
   /**
    * What each site was paid per local day, newest day first, `limit` groups (more only to finish
    * the last day, so paging with `before` = its day loses none) of days before `before`: kept as
-   * running totals beside the items, so history never reads every item.
+   * running totals beside the items, so history never reads every item. `since` keeps days from then on.
    */
-  days(opts: { before?: number; limit: number }): Promise<DayTotal[]>;
+  days(opts: { before?: number; since?: number; limit: number }): Promise<DayTotal[]>;
   /** One site's items of one local day (its midnight, `dayOf`), newest first, at most `limit`. */
   dayItems(site: string, day: number, limit: number): Promise<PaidItem[]>;
   deleteItems(site: string): Promise<void>;
@@ -149,9 +149,14 @@ class IdbPaywallStore implements PaywallStore {
     await tx.done;
   }
 
-  async days(opts: { before?: number; limit: number }): Promise<DayTotal[]> {
+  async days(opts: { before?: number; since?: number; limit: number }): Promise<DayTotal[]> {
     const out: DayTotal[] = [];
-    const range = opts.before === undefined ? null : IDBKeyRange.upperBound([opts.before], true);
+    const { before, since } = opts;
+    const range =
+      before !== undefined && since !== undefined ? IDBKeyRange.bound([since], [before], false, true)
+      : before !== undefined ? IDBKeyRange.upperBound([before], true)
+      : since !== undefined ? IDBKeyRange.lowerBound([since])
+      : null;
     for (let c = await this.db.transaction('days').store.openCursor(range, 'prev'); c && !pageFull(out, c.value, opts.limit); c = await c.continue()) out.push(c.value);
     return out;
   }
@@ -217,8 +222,8 @@ export class MemoryPaywallStore implements PaywallStore {
       .sort((a, b) => b.at - a.at || (b.id ?? 0) - (a.id ?? 0))
       .slice(0, opts.limit ?? Infinity);
   }
-  async days(opts: { before?: number; limit: number }) {
-    const totals = [...totalsOf(this.list).values()].filter((t) => opts.before === undefined || t.day < opts.before);
+  async days(opts: { before?: number; since?: number; limit: number }) {
+    const totals = [...totalsOf(this.list).values()].filter((t) => (opts.before === undefined || t.day < opts.before) && (opts.since === undefined || t.day >= opts.since));
     totals.sort((a, b) => b.day - a.day || (b.site < a.site ? -1 : b.site > a.site ? 1 : 0));
     const out: DayTotal[] = [];
     for (const t of totals) {
