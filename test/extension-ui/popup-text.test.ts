@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { channelEnding, channelNow, closeConfirmText } from '../../src/extension/popup/channel-text.ts';
 import { allowProblem, periodLine } from '../../src/extension/prompt/allow.ts';
 import { costRows, lockedUntil, unusedCreditLine } from '../../src/extension/prompt/costs.ts';
-import { weekSpend } from '../../src/extension/popup/week.ts';
+import { chainEvents, weekSpend } from '../../src/extension/popup/week.ts';
 import { approvalView } from './approval-fixture.ts';
 import { channelSummary } from './channel-fixture.ts';
 
@@ -202,5 +202,21 @@ describe('Home: spent in the last 7 days, per site (issue 14)', () => {
 
   it('nothing this week: no rows', () => {
     assert.deepEqual(weekSpend([], [channel({ createdAt: since - 1, fundingFee: '459' })], since), []);
+  });
+});
+
+describe('History: on-chain events with their fees (issue 14)', () => {
+  it('a funding with its fee, a settlement the site paid for, a refund with its fee; newest first', () => {
+    const ev = chainEvents([
+      channel({ createdAt: 100, updatedAt: 500, fundingFee: '459', state: 'closed', outcome: 'settled', closingTxid: 'bb' }),
+      channel({ endpoint: 'https://video.example/paychan/v1', createdAt: 200, updatedAt: 900, fundingFee: '400', refundFee: '141', state: 'closed', outcome: 'refunded', closingTxid: 'cc' }),
+      channel({ createdAt: 300, state: 'closed', outcome: 'abandoned' }),
+    ]);
+    assert.deepEqual(ev, [
+      { at: 900, site: 'https://video.example', what: 'Deposit refunded', fee: 141n },
+      { at: 500, site: 'https://news.example', what: 'Settled on chain (the site paid the fee)', fee: null },
+      { at: 200, site: 'https://video.example', what: 'Channel funded', fee: 400n },
+      { at: 100, site: 'https://news.example', what: 'Channel funded', fee: 459n },
+    ]);
   });
 });

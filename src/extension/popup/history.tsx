@@ -9,6 +9,7 @@ import { call } from './api.ts';
 import { itemsToCsv } from './csv.ts';
 import { fmtSats, hostOf } from './format.ts';
 import { Empty, ErrorBox, saveFile, ScreenHeading, useAction, useLoad } from './ui.tsx';
+import { chainEvents, type ChainEvent } from './week.ts';
 
 /** Day groups read at a time. */
 const PAGE = 30;
@@ -36,6 +37,7 @@ function fmtClock(at: number): string {
 
 export function History({ tick }: { tick: number }) {
   const first = useLoad(() => call('paywall.history.days', { limit: PAGE }), [tick]);
+  const chain = useLoad(async () => chainEvents(await call('channels.list', undefined)), [tick]);
   const [older, setOlder] = useState<DayTotalView[]>([]);
   const [more, setMore] = useState(true);
   const groups = [...(first.data ?? []), ...older];
@@ -71,6 +73,7 @@ export function History({ tick }: { tick: number }) {
           {d.groups.map((g, j) => (
             <SiteDay key={g.site} group={g} open={i === 0 && j === 0} />
           ))}
+          <ChainLines events={(chain.data ?? []).filter((e) => dayStart(e.at) === d.day)} />
         </section>
       ))}
       {more && groups.length >= PAGE && (
@@ -79,6 +82,25 @@ export function History({ tick }: { tick: number }) {
         </button>
       )}
     </main>
+  );
+}
+
+function dayStart(at: number): number {
+  return new Date(at).setHours(0, 0, 0, 0);
+}
+
+/** The day's on-chain events of the reader's channels, with the fee each cost the reader. */
+function ChainLines({ events }: { events: ChainEvent[] }) {
+  if (events.length === 0) return null;
+  return (
+    <ul class="small chain-events">
+      {events.map((e) => (
+        <li key={`${e.at} ${e.what}`}>
+          {e.what}, {hostOf(e.site)}, {fmtClock(e.at)}
+          {e.fee !== null && <>: network fee {fmtSats(e.fee)}</>}
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -34,3 +34,27 @@ export function weekSpend(days: DayTotalView[], channels: ChannelSummary[], sinc
   }
   return [...by.values()].sort((a, b) => (b.content + b.fees > a.content + a.fees ? 1 : b.content + b.fees < a.content + a.fees ? -1 : 0));
 }
+
+/** A channel's on-chain event as a history line: when, for which site, what happened, its fee to the reader. */
+export interface ChainEvent {
+  at: number;
+  site: string;
+  what: string;
+  fee: bigint | null;
+}
+
+/**
+ * The on-chain events of the reader's channels: each funding (its fee is the reader's), and the
+ * settlement (the site pays its fee) or refund (its fee comes out of the deposit) that closed it.
+ */
+export function chainEvents(channels: ChannelSummary[]): ChainEvent[] {
+  const out: ChainEvent[] = [];
+  for (const c of channels) {
+    if (c.outcome === 'abandoned') continue;
+    const site = siteOf(c.endpoint);
+    out.push({ at: c.createdAt, site, what: 'Channel funded', fee: c.fundingFee ? BigInt(c.fundingFee) : null });
+    if (c.state === 'closed' && c.outcome === 'settled') out.push({ at: c.updatedAt, site, what: 'Settled on chain (the site paid the fee)', fee: null });
+    if (c.state === 'closed' && c.outcome === 'refunded') out.push({ at: c.updatedAt, site, what: 'Deposit refunded', fee: c.refundFee ? BigInt(c.refundFee) : null });
+  }
+  return out.sort((a, b) => b.at - a.at);
+}
