@@ -9,6 +9,7 @@ import { parseReceipt } from '../../src/core/http-binding.ts';
 import { ARTICLES } from '../../src/server/demo/articles.ts';
 import { PLATES } from '../../src/server/demo/gallery.ts';
 import { PRICES } from '../../src/server/demo/prices.ts';
+import { fmtSats } from '../../src/extension/popup/format.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
 import { PASSWORD, type Reader, type Stack, until } from './harness.ts';
 
@@ -291,8 +292,15 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
     settlementTxid,
     fundingTxid,
   };
+  // History reads day totals the background keeps beside the items (issue 14): they add up to the items stored.
+  const days = await reader.send('paywall.history.days', {});
+  assert.equal(days.reduce((s, d) => s + BigInt(d.amount), 0n), itemsCharged, "the history's day totals add up to the items paid for");
+  assert.equal(days.reduce((s, d) => s + d.items, 0), items.length);
   await nav(popup, 'History');
   await popup.locator('table.items').waitFor();
+  const newest = (await popup.locator('details.site-day summary').first().textContent()) ?? '';
+  assert.ok(newest.includes(`${days[0]!.items} items, ${fmtSats(days[0]!.amount)}`), newest);
+  assert.equal(await popup.locator('table.items tbody tr').count(), Math.min(days[0]!.items, 200), 'the newest group opens to its items');
   await shot(popup, 'popup-history', false);
   await nav(popup, 'Sites');
   await popup.getByText(new URL(site).host).first().waitFor();

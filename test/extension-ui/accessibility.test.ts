@@ -67,6 +67,8 @@ const WALLET_FAKES = {
   'channels.list': CHANNELS,
   'paywall.sites': SITES,
   'paywall.history': HISTORY,
+  'paywall.history.days': [{ day: new Date(NOW).setHours(0, 0, 0, 0), site: 'https://news.example', items: HISTORY.length, amount: '30' }],
+  'paywall.history.day': HISTORY,
   'wallet.feeRates': { fast: '20000', normal: '5000', slow: '250' },
   'wallet.send': { txid: 'e'.repeat(64), fee: '141', vsize: 141 },
 };
@@ -218,7 +220,7 @@ describe('WCAG 2.1 AA in both themes (axe-core)', { skip: exe ? false : 'no Chro
     await (await scan('approval: new channel, third party', approvalView())).close();
     const exhausted = await scan(
       'approval: budget used up, too small a budget',
-      approvalView({ reason: 'budget-exhausted', deposit: null, expiryBlocks: null, initiator: null, commitment: '2', remaining: '0', period: { spent: '1000', budget: '1000', periodDays: 1, mode: 'auto' } }),
+      approvalView({ reason: 'budget-exhausted', deposit: null, expiryBlocks: null, initiator: null, commitment: '2', prepaid: '0', fees: null, remaining: '0', period: { spent: '1000', budget: '1000', periodDays: 1, mode: 'auto' } }),
     );
     await exhausted.getByLabel('Budget (sat)').fill('201');
     await exhausted.getByText(/it must be at least 1,002 sat/).waitFor();

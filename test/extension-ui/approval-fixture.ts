@@ -3,7 +3,7 @@ import type { ApprovalView } from '../../src/extension/background/paywall/views.
 
 const NOW = Date.now();
 
-/** A new channel of 50,000 sat for a 10 sat article, asked for by another site; changed by `over`. */
+/** A new channel of 50,000 sat for a 10 sat article (1,000 sat first payment, 950 sat of fees at 2.5 sat/vB), asked for by another site; changed by `over`. */
 export function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
   return {
     id: 'fake',
@@ -18,7 +18,9 @@ export function approvalView(over: Partial<ApprovalView> = {}): ApprovalView {
     deposit: '50000',
     expiryBlocks: 1008,
     expiryEstimate: NOW + 7 * 86_400_000,
-    commitment: '1000',
+    commitment: '1950',
+    prepaid: '990',
+    fees: { rateKvb: '2500', funding: '600', refund: '350' },
     suggested: { maxPrice: '10', budget: '2000', periodDays: 1 },
     reason: 'third-party',
     remaining: null,

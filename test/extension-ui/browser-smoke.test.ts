@@ -12,6 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
 import type { ApprovalView } from '../../src/extension/background/paywall/views.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
+import { fmtExpiry, fmtSats } from '../../src/extension/popup/format.ts';
+import { costRows } from '../../src/extension/prompt/costs.ts';
+import { approvalView } from './approval-fixture.ts';
 import { channelSummary } from './channel-fixture.ts';
 import { fakeAnswers } from './fake-answers.ts';
 import { startChallengeSite, type ChallengeSite } from './challenge-site.ts';
@@ -243,6 +246,30 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     await page.close();
   });
 
+  it('the approval window shows, before anything is signed, the figures of the view: price, credit, fees, total, deposit and its date (issue 14)', async () => {
+    const view = approvalView();
+    const prompt = await popup('?id=fake', { 'paywall.approval.get': view }, 'prompt.html');
+    await prompt.getByText('Deposit locked in a new channel').waitFor();
+    const shown = await prompt.locator('dl.kv').evaluate((dl) => {
+      const out: [string, string][] = [];
+      for (const dt of dl.querySelectorAll('dt')) out.push([dt.textContent ?? '', dt.nextElementSibling?.textContent ?? '']);
+      return out;
+    });
+    const rows = costRows(view);
+    assert.deepEqual(shown.slice(0, rows.length), rows);
+    // The rows are the view's own figures, not a copy of the fixture's words.
+    const byLabel = new Map(shown);
+    assert.equal(byLabel.get('Price of this item'), fmtSats(view.price));
+    assert.equal(byLabel.get('Prepaid credit for later items'), fmtSats(view.prepaid));
+    assert.equal(byLabel.get('Network fee to open the channel (at 2.5 sat/vB)'), `≈ ${fmtSats(view.fees!.funding)}`);
+    assert.equal(byLabel.get('Network fee of a refund, only if the site vanishes'), `≈ ${fmtSats(view.fees!.refund)}`);
+    assert.equal(byLabel.get('= Counted against your budget now'), fmtSats(view.commitment));
+    assert.equal(byLabel.get('Deposit locked in a new channel'), fmtSats(view.deposit!));
+    assert.equal(byLabel.get('Locked until, at the latest'), fmtExpiry(view.expiryBlocks!, view.createdAt));
+    await prompt.getByText(/comes back to you when the channel closes/).waitFor();
+    await prompt.close();
+  });
+
   it('after a spent budget, the approval window shows the spend and suggests a budget that pays', async () => {
     const view: ApprovalView = {
       id: 'fake',
@@ -258,6 +285,8 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
       expiryBlocks: null,
       expiryEstimate: null,
       commitment: '2',
+      prepaid: '0',
+      fees: null,
       suggested: { maxPrice: '10', budget: '2000', periodDays: 1 },
       reason: 'budget-exhausted',
       remaining: '0',

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { channelEnding, channelNow, closeConfirmText } from '../../src/extension/popup/channel-text.ts';
 import { allowProblem, periodLine } from '../../src/extension/prompt/allow.ts';
+import { costRows, lockedUntil, unusedCreditLine } from '../../src/extension/prompt/costs.ts';
+import { chainEvents, weekSpend } from '../../src/extension/popup/week.ts';
+import { approvalView } from './approval-fixture.ts';
 import { channelSummary } from './channel-fixture.ts';
 
 const channel = channelSummary;
@@ -133,5 +136,87 @@ describe('approval window: "Allow with budget"', () => {
     assert.equal(allowProblem(view, 1n, 2000n, 1), "The price limit must be at least this item's 2 sat.");
     assert.equal(allowProblem({ ...view, period: null, commitment: '1000' }, 10n, 999n, 1), 'The budget must cover at least this payment, 1,000 sat.');
     assert.equal(allowProblem(view, null, 2000n, 1), 'Enter whole numbers.');
+  });
+});
+
+describe('approval window: what the item costs (issue 14)', () => {
+  /** "1,234 sat" / "≈ 600 sat" / "−10 sat" → 1234n / 600n / -10n */
+  const sats = (text: string) => BigInt(text.replace(/^≈ /, '').replace(/ sat$/, '').replace(/,/g, '').replace('−', '-'));
+
+  it('a new channel: price, prepaid credit, funding fee at the current rate and refund fee add up to the total counted', () => {
+    const rows = costRows(approvalView());
+    assert.deepEqual(rows, [
+      ['Price of this item', '10 sat'],
+      ['Prepaid credit for later items', '990 sat'],
+      ['Network fee to open the channel (at 2.5 sat/vB)', '≈ 600 sat'],
+      ['Network fee of a refund, only if the site vanishes', '≈ 350 sat'],
+      ['= Counted against your budget now', '1,950 sat'],
+    ]);
+    const parts = rows.slice(0, -1).reduce((sum, [, v]) => sum + sats(v), 0n);
+    assert.equal(parts, sats(rows.at(-1)![1]));
+  });
+
+  it('an open channel whose credit covers part of the price says so, and the lines still add up', () => {
+    const rows = costRows(approvalView({ deposit: null, fees: null, prepaid: '0', price: '10', commitment: '4' }));
+    assert.deepEqual(rows, [
+      ['Price of this item', '10 sat'],
+      ['Paid from credit you prepaid', '−6 sat'],
+      ['= Counted against your budget now', '4 sat'],
+    ]);
+  });
+
+  it('the deposit is locked until a date, with the blocks as detail, and unused credit comes back', () => {
+    const now = Date.UTC(2026, 0, 1, 12);
+    const text = lockedUntil(approvalView({ expiryBlocks: 1008, createdAt: now }));
+    assert.match(text, /^about .*2026 \(1,008 blocks, ~7 days\)$/);
+    assert.match(text, /Jan 8|8 Jan/);
+    assert.equal(
+      unusedCreditLine(approvalView()),
+      'The 990 sat of prepaid credit, if you do not use it, comes back to you when the channel closes. The rest of the deposit comes back too, or after expiry even if the site disappears (less the refund fee).',
+    );
+    assert.equal(unusedCreditLine(approvalView({ deposit: null, prepaid: '0' })), 'Prepaid credit you do not use comes back to you when the channel closes.');
+  });
+});
+
+describe('Home: spent in the last 7 days, per site (issue 14)', () => {
+  const since = Date.UTC(2026, 10, 24);
+  const DAY = 86_400_000;
+
+  it('content is the day totals of the week; fees are the funding of channels opened in it and a refund\'s fee', () => {
+    const days = [
+      { day: since + 2 * DAY, site: 'https://news.example', items: 3, amount: '30' },
+      { day: since, site: 'https://news.example', items: 1, amount: '10' },
+      { day: since + DAY, site: 'https://video.example', items: 100, amount: '200' },
+      { day: since - DAY, site: 'https://news.example', items: 9, amount: '90' },
+    ];
+    const channels = [
+      channel({ endpoint: 'https://news.example/paychan/v1', createdAt: since + 10, fundingFee: '459' }),
+      channel({ endpoint: 'https://news.example/paychan/v1', createdAt: since - DAY, fundingFee: '300' }),
+      channel({ endpoint: 'https://video.example/paychan/v1', createdAt: since - 2 * DAY, updatedAt: since + DAY, fundingFee: '400', state: 'closed', outcome: 'refunded', refundFee: '141' }),
+    ];
+    assert.deepEqual(weekSpend(days, channels, since), [
+      { site: 'https://news.example', content: 40n, fees: 459n },
+      { site: 'https://video.example', content: 200n, fees: 141n },
+    ]);
+  });
+
+  it('nothing this week: no rows', () => {
+    assert.deepEqual(weekSpend([], [channel({ createdAt: since - 1, fundingFee: '459' })], since), []);
+  });
+});
+
+describe('History: on-chain events with their fees (issue 14)', () => {
+  it('a funding with its fee, a settlement the site paid for, a refund with its fee; newest first', () => {
+    const ev = chainEvents([
+      channel({ createdAt: 100, updatedAt: 500, fundingFee: '459', state: 'closed', outcome: 'settled', closingTxid: 'bb' }),
+      channel({ endpoint: 'https://video.example/paychan/v1', createdAt: 200, updatedAt: 900, fundingFee: '400', refundFee: '141', state: 'closed', outcome: 'refunded', closingTxid: 'cc' }),
+      channel({ createdAt: 300, state: 'closed', outcome: 'abandoned' }),
+    ]);
+    assert.deepEqual(ev, [
+      { at: 900, site: 'https://video.example', what: 'Deposit refunded', fee: 141n },
+      { at: 500, site: 'https://news.example', what: 'Settled on chain (the site paid the fee)', fee: null },
+      { at: 200, site: 'https://video.example', what: 'Channel funded', fee: 400n },
+      { at: 100, site: 'https://news.example', what: 'Channel funded', fee: 459n },
+    ]);
   });
 });

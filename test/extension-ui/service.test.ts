@@ -4,7 +4,7 @@ import { Approvals } from '../../src/extension/background/paywall/approvals.ts';
 import { BudgetService } from '../../src/extension/background/paywall/budget.ts';
 import { detectChallenge } from '../../src/extension/background/paywall/challenge.ts';
 import { CredentialRules, FakeDnr } from '../../src/extension/background/paywall/credentials.ts';
-import { PaywallService, suggestPolicy, type PayOutcome, type WalletPort } from '../../src/extension/background/paywall/service.ts';
+import { PaywallService, suggestPolicy, type OpenFees, type PayOutcome, type WalletPort } from '../../src/extension/background/paywall/service.ts';
 import type { SitePolicy } from '../../src/extension/background/paywall/policy.ts';
 import { MemoryPaywallStore } from '../../src/extension/background/paywall/store.ts';
 import type { ApprovalChoice, ApprovalView } from '../../src/extension/background/paywall/views.ts';
@@ -17,7 +17,7 @@ const challenge = (price: number, endpoint = ENDPOINT, network = 'regtest') =>
   `Paychan realm="paychan", version="1", network="${network}", price="${price}", endpoint="${endpoint}", min_deposit="10000", max_deposit="5000000", min_expiry="144", max_expiry="4032", min_first_payment="1000"`;
 
 /** A wallet that opens one channel on first pay and approves what the paywall lets it. */
-function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked', opts: { network?: Settings['network']; openFees?: bigint } = {}) {
+function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked', opts: { network?: Settings['network']; openFees?: OpenFees } = {}) {
   const settings: Settings = { ...DEFAULT_SETTINGS, network: opts.network ?? 'regtest' };
   const channels: ChannelSummary[] = [];
   const pays: { limit: bigint; maxNewDeposit?: bigint }[] = [];
@@ -333,7 +333,7 @@ describe('wallet safety (issue 11)', () => {
 
   it('a third-party prompt never joins a first-party one, nor one naming another channel API: each answer covers what its window showed', async () => {
     const a = new Approvals({ open: async () => 1, close: async () => {} }, Date.now, 1000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', prepaid: '0', fees: null, suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     void a.request(base);
     void a.request({ ...base, url: `${SITE}/2` });
     assert.equal(a.count, 1, 'the same page\'s items share one window');
@@ -355,7 +355,7 @@ describe('wallet safety (issue 11)', () => {
   });
 
   it('finding 5: a new channel\'s fees count against the budget, and auto-pay opens one channel per period', async () => {
-    const t = setup(() => ({ kind: 'deny' }), fakeWallet('unlocked', { openFees: 300n }));
+    const t = setup(() => ({ kind: 'deny' }), fakeWallet('unlocked', { openFees: { rateKvb: 1000n, funding: 200n, refund: 100n } }));
     await auto(t);
     assert.equal(await t.service.handle(t.req(10)), 'paid');
     // The first payment (1000) and the expected fees (300) were reserved and handed to the wallet as its limit.
@@ -441,7 +441,7 @@ describe('approvals', () => {
   it('joins requests for the same site, denies when the window is closed', async () => {
     let opened = 0;
     const a = new Approvals({ open: async () => ++opened, close: async () => {} }, Date.now, 1000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', prepaid: '0', fees: null, suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     const p1 = a.request(base);
     const p2 = a.request(base);
     assert.equal(a.count, 1);
@@ -456,7 +456,7 @@ describe('approvals', () => {
     const ids: string[] = [];
     const closed: number[] = [];
     const a = new Approvals({ open: async (id) => (ids.push(id), 100 + ids.length), close: async (h) => void closed.push(h) }, Date.now, 60_000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', prepaid: '0', fees: null, suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     const fromPrompt = a.request(base);
     await new Promise((r) => setTimeout(r, 5));
     assert.equal(a.decide(ids[0]!, { kind: 'deny' }, 101), true);
@@ -469,7 +469,31 @@ describe('approvals', () => {
   });
   it('denies at once when no window can be opened', async () => {
     const a = new Approvals({ open: async () => Promise.reject(new Error('no windows')), close: async () => {} }, Date.now, 60_000);
-    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
+    const base = { site: SITE, url: SITE, price: '1', network: 'regtest', endpoint: ENDPOINT, previousEndpoint: null, openDeposits: '0', depositLimit: '100000', deposit: null, expiryBlocks: null, expiryEstimate: null, commitment: '1', prepaid: '0', fees: null, suggested: { maxPrice: '1', budget: '1', periodDays: 1 }, reason: 'ask' as const, remaining: null, period: null, initiator: null };
     assert.deepEqual(await a.request(base), { kind: 'deny' });
+  });
+});
+
+describe('what an item really costs (issue 14)', () => {
+  it('a new channel\'s prompt shows the funding and refund fees apart, the prepaid credit, and they add up to what is counted', async () => {
+    const t = setup(() => ({ kind: 'once' }), fakeWallet('unlocked', { openFees: { rateKvb: 2500n, funding: 600n, refund: 350n } }));
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    const v = t.shown[0]!;
+    assert.deepEqual(v.fees, { rateKvb: '2500', funding: '600', refund: '350' });
+    assert.equal(v.prepaid, '990', 'the first payment of 1,000 sat buys the 10 sat item and 990 sat of credit');
+    assert.equal(v.commitment, '1950');
+    assert.equal(BigInt(v.price) + BigInt(v.prepaid) + BigInt(v.fees!.funding) + BigInt(v.fees!.refund), BigInt(v.commitment));
+    assert.equal(t.wallet.pays[0]!.limit, 1950n, 'the wallet may spend what the window showed, no more');
+  });
+
+  it('an open channel pays: no opening fees, no new credit', async () => {
+    const t = setup(() => ({ kind: 'once' }), fakeWallet('unlocked', { openFees: { rateKvb: 2500n, funding: 600n, refund: 350n } }));
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    t.wallet.channels[0]!.approved = t.wallet.channels[0]!.spent;
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    const v = t.shown[1]!;
+    assert.equal(v.deposit, null);
+    assert.equal(v.fees, null);
+    assert.equal(v.prepaid, '0');
   });
 });

@@ -10,12 +10,12 @@ function channel(approved: string, spent = '0'): ChannelSummary {
 }
 
 describe('wallet port over the message map', () => {
-  it('estimates opening fees from the wallet\'s rate in sat/kvB: 380 vB at 2.5 sat/vB is 950 sat', async () => {
+  it('estimates opening fees from the wallet\'s rate in sat/kvB: 240 + 140 vB at 2.5 sat/vB is 600 + 350 sat', async () => {
     const call = (async (type: string) => {
       if (type === 'wallet.feeRates') return { fast: '5000', normal: '2500', slow: '1000', minimum: '1000', ageSeconds: 0 };
       throw new Error(type);
     }) as Call;
-    assert.equal(await walletPortFromMessages(call).openFees!(), 950n);
+    assert.deepEqual(await walletPortFromMessages(call).openFees!(), { rateKvb: 2500n, funding: 600n, refund: 350n });
   });
 
   it('sends the limit with the payment (no allowance written outside the endpoint lock), and counts what it approved plus fees (findings 5, 11)', async () => {

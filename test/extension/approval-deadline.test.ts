@@ -21,6 +21,8 @@ const request: Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'> = {
   expiryBlocks: null,
   expiryEstimate: null,
   commitment: '10',
+  prepaid: '0',
+  fees: null,
   suggested: { maxPrice: '10', budget: '100', periodDays: 1 },
   reason: 'ask',
   remaining: null,

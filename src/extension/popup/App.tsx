@@ -3,7 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Settings, WalletStatus } from '../shared/types.ts';
 import { call, subscribe } from './api.ts';
 import { Onboarding, Unlock } from './onboarding.tsx';
-import { History, SettingsScreen, Sites } from './paywall-screens.tsx';
+import { History } from './history.tsx';
+import { SettingsScreen, Sites } from './paywall-screens.tsx';
 import { ErrorBox } from './ui.tsx';
 import { Channels, Home, Receive, Send } from './wallet-screens.tsx';
 

@@ -4,11 +4,10 @@ import type { SitePolicyView } from '../background/paywall/views.ts';
 import type { NetworkName } from '../../core/network.ts';
 import type { Settings } from '../shared/types.ts';
 import { call } from './api.ts';
-import { itemsToCsv } from './csv.ts';
 import { fmtBlocks, fmtSats, fmtTime, groupSatsInput, hostOf, parseSatsInput } from './format.ts';
 import { MainnetNotice, NetworkSelect } from './onboarding.tsx';
 import { BackupChannels, RestoreChannels } from './backup-screens.tsx';
-import { Bar, BudgetFields, Empty, ErrorBox, Field, SatsInput, saveFile, ScreenHeading, useAction, useLoad } from './ui.tsx';
+import { Bar, BudgetFields, Empty, ErrorBox, Field, SatsInput, ScreenHeading, useAction, useLoad } from './ui.tsx';
 import { esploraFor } from './wallet-screens.tsx';
 
 export function Sites({ tick }: { tick: number }) {
@@ -107,58 +106,6 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
       </div>
     </article>
   );
-}
-
-export function History({ tick }: { tick: number }) {
-  const items = useLoad(() => call('paywall.history', {}), [tick]);
-  const list = items.data ?? [];
-  const exportCsv = () => saveFile(`paychan-payments-${new Date().toISOString().slice(0, 10)}.csv`, itemsToCsv(list), 'text/csv;charset=utf-8');
-  return (
-    <main class="stack">
-      <div class="row">
-        <ScreenHeading style={{ flex: 1, margin: 0 }}>History</ScreenHeading>
-        <button onClick={exportCsv} disabled={list.length === 0}>
-          Export CSV
-        </button>
-      </div>
-      <ErrorBox error={items.error} />
-      {!items.loading && list.length === 0 && <Empty>No paid items yet. Every item a site charges you for shows up here.</Empty>}
-      {list.length > 0 && (
-        <table class="items">
-          <caption class="sr-only">Items paid for, newest first</caption>
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Site</th>
-              <th>Item</th>
-              <th class="num">Amount</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((i) => (
-              <tr key={i.id}>
-                <td>{fmtTime(i.at)}</td>
-                <td>{hostOf(i.site)}</td>
-                <td class="url" title={i.url}>
-                  {pathOf(i.url)}
-                </td>
-                <td class="num">{fmtSats(i.amount)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </main>
-  );
-}
-
-function pathOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  } catch {
-    return url;
-  }
 }
 
 /** The policy's amounts in sat, mapped one by one (shown grouped, saved as plain digits). */

@@ -9,6 +9,7 @@ import { channelEnding, channelNow, closeConfirmText } from './channel-text.ts';
 import { bip21, fmtExpiry, fmtFeeRate, fmtSats, hostOf, parseSatsInput } from './format.ts';
 import { encodeQr, qrSvgPath } from './qr.ts';
 import { Copy, Empty, ErrorBox, Field, SatsInput, ScreenHeading, TxId, useAction, useLoad } from './ui.tsx';
+import { WeekCard } from './week-card.tsx';
 
 export function esploraFor(settings: Settings): string {
   return settings.esploraUrls[settings.network] ?? ESPLORA_URLS[settings.network];
@@ -75,6 +76,7 @@ export function Home({ status, settings, tick }: { status: WalletStatus; setting
           <p class="muted">Nothing paid on this tab.</p>
         )}
       </div>
+      <WeekCard tick={tick} />
       <div class="row">
         <button onClick={() => sync.run()} disabled={sync.busy}>
           {sync.busy ? 'Refreshing…' : 'Refresh balances'}

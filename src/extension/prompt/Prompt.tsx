@@ -1,15 +1,18 @@
 /**
  * The approval window. It is an extension page in its own window, so the page that asked for
- * payment can neither draw it nor click it. It shows who asks, the price, the deposit a new
- * channel would lock and for how long, and what "Allow" would let auto-pay do.
+ * payment can neither draw it nor click it. It shows who asks, what the item costs with its
+ * credit and fees (costs.ts), the deposit a new channel would lock and until when, and what
+ * "Allow" would let auto-pay do.
  */
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { ApprovalChoice, ApprovalView } from '../background/paywall/views.ts';
 import type { WalletStatus } from '../shared/types.ts';
 import { call } from '../popup/api.ts';
-import { fmtBlocks, fmtSats, hostOf, parseSatsInput } from '../popup/format.ts';
+import { fmtSats, hostOf, parseSatsInput } from '../popup/format.ts';
 import { BudgetFields, ErrorBox, Field, ScreenHeading, useAction } from '../popup/ui.tsx';
 import { allowProblem as problemWith, periodLine } from './allow.ts';
+import { costRows, lockedUntil, unusedCreditLine } from './costs.ts';
 import { useArmed, useEscape } from './keyboard.ts';
 import { TimeLeft } from './TimeLeft.tsx';
 
@@ -104,18 +107,18 @@ function Approve({ view, status, onStatus }: { view: ApprovalView; status: Walle
       {standing && <div class="alert info">{standing}</div>}
       <div class="card">
         <dl class="kv">
-          <dt>Price of this item</dt>
-          <dd>
-            <strong>{fmtSats(view.price)}</strong>
-          </dd>
-          <dt>Paid now (incl. prepaid credit)</dt>
-          <dd>{fmtSats(view.commitment)}</dd>
+          {costRows(view).map(([label, value], i, rows) => (
+            <Fragment key={label}>
+              <dt>{label}</dt>
+              <dd>{i === 0 || i === rows.length - 1 ? <strong>{value}</strong> : value}</dd>
+            </Fragment>
+          ))}
           {view.deposit !== null ? (
             <>
               <dt>Deposit locked in a new channel</dt>
               <dd>{fmtSats(view.deposit)}</dd>
-              <dt>Locked at most for</dt>
-              <dd>{view.expiryBlocks !== null ? fmtBlocks(view.expiryBlocks) : '—'}</dd>
+              <dt>Locked until, at the latest</dt>
+              <dd>{lockedUntil(view)}</dd>
             </>
           ) : (
             <>
@@ -139,9 +142,7 @@ function Approve({ view, status, onStatus }: { view: ApprovalView; status: Walle
         <p class="small muted mono" title={view.url}>
           {view.url.length > 90 ? view.url.slice(0, 90) + '…' : view.url}
         </p>
-        {view.deposit !== null && (
-          <p class="small muted">The deposit stays yours: what you do not spend comes back when the channel closes, or after expiry even if the site disappears.</p>
-        )}
+        <p class="small muted">{unusedCreditLine(view)}</p>
       </div>
 
       {noWallet && <div class="alert error">There is no wallet yet. Open Paychan from the toolbar to create one.</div>}

@@ -90,6 +90,10 @@ export interface MessageMap {
   'paywall.site.remove': { req: { site: string }; res: null };
   /** Items paid for, newest first. */
   'paywall.history': { req: { site?: string; limit?: number }; res: import('../background/paywall/views.ts').PaidItemView[] };
+  /** What each site was paid per day, newest first: `limit` groups (at most 1,000) of days from `since` and before `before`. */
+  'paywall.history.days': { req: { before?: number; since?: number; limit?: number }; res: import('../background/paywall/views.ts').DayTotalView[] };
+  /** One site's items of one day (its local midnight), newest first, at most `limit` (at most 200). */
+  'paywall.history.day': { req: { site: string; day: number; limit?: number }; res: import('../background/paywall/views.ts').PaidItemView[] };
   /** The approval window reads its request and answers it. */
   'paywall.approval.get': { req: { id: string }; res: import('../background/paywall/views.ts').ApprovalView | null };
   'paywall.approval.decide': { req: { id: string; choice: import('../background/paywall/views.ts').ApprovalChoice }; res: null };

@@ -67,6 +67,8 @@ export interface PaywallHandle {
 }
 
 /** How long the page wrapper's question may wait for webRequest to report the 402 it got. */
+/** Day groups the history screen reads at a time. */
+const HISTORY_DAYS = 30;
 const CHALLENGE_WAIT_MS = 3000;
 
 export function registerPaywall(deps: PaywallDeps): PaywallHandle {
@@ -81,6 +83,8 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     update: async (s, fn) => (await storeP).update(s, fn),
     addItems: async (i) => (await storeP).addItems(i),
     items: async (o) => (await storeP).items(o),
+    days: async (o) => (await storeP).days(o),
+    dayItems: async (site, day, limit) => (await storeP).dayItems(site, day, limit),
     deleteItems: async (s) => (await storeP).deleteItems(s),
   };
   const budget = new BudgetService(lazyStore, clock);
@@ -277,6 +281,15 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     async 'paywall.history'({ site, limit }, sender) {
       requireExtensionPage(sender);
       return (await lazyStore.items({ ...(site ? { site } : {}), ...(limit ? { limit } : {}) })).map(toView);
+    },
+    async 'paywall.history.days'({ before, since, limit }, sender) {
+      requireExtensionPage(sender);
+      const days = await lazyStore.days({ ...(before !== undefined ? { before } : {}), ...(since !== undefined ? { since } : {}), limit: Math.min(limit ?? HISTORY_DAYS, 1000) });
+      return days.map((d) => ({ day: d.day, site: d.site, items: d.items, amount: String(d.amount) }));
+    },
+    async 'paywall.history.day'({ site, day, limit }, sender) {
+      requireExtensionPage(sender);
+      return (await lazyStore.dayItems(site, day, Math.min(limit ?? 200, 200))).map(toView);
     },
     async 'paywall.approval.get'({ id }, sender) {
       requireExtensionPage(sender);

@@ -31,8 +31,19 @@ export interface WalletPort {
   pay(input: { url: string; challenge: string; endpoint: string; price: bigint; limit: bigint; maxNewDeposit: bigint; channels?: ChannelSummary[] }): Promise<PayOutcome>;
   /** Records a receipt seen on a response from `url`; false when the wallet did not accept it. */
   receipt(header: string, url: string): Promise<boolean>;
-  /** What opening a channel is expected to cost in on-chain fees (funding and refund); 0 when unknown. */
-  openFees?(): Promise<bigint>;
+  /** What opening a channel is expected to cost in on-chain fees at the current rate; unknown when absent. */
+  openFees?(): Promise<OpenFees>;
+}
+
+/**
+ * Expected on-chain fees of a new channel: the funding transaction, and the refund the wallet
+ * signs with it (paid out of the deposit only if the site vanishes). Both count against the
+ * budget; the prompt shows them apart. `rateKvb` is the rate they were estimated at (sat/kvB).
+ */
+export interface OpenFees {
+  rateKvb: bigint;
+  funding: bigint;
+  refund: bigint;
 }
 
 export type PayOutcome = { ok: true; result: PayResult; committed: bigint } | { ok: false; error: ErrorInfo; committed: bigint };
@@ -156,8 +167,8 @@ export class PaywallService {
       return 'failed';
     }
     const channels = await this.d.wallet.channels();
-    const fees = (await this.d.wallet.openFees?.().catch(() => 0n)) ?? 0n;
-    const shape = this.need(channels, challenge.endpoint, price, challenge.terms.minFirstPayment, settings, fees);
+    const fees = (await this.d.wallet.openFees?.().catch(() => null)) ?? null;
+    const shape = this.need(channels, challenge.endpoint, price, challenge.terms.minFirstPayment, settings, fees ? fees.funding + fees.refund : 0n);
     const third = await this.thirdParty(req);
     const policy = await this.d.budget.policy(site);
     const endpointChanged = policy?.endpoint != null && policy.endpoint !== challenge.endpoint;
@@ -188,7 +199,7 @@ export class PaywallService {
       listed = undefined;
       // Read again: the prompt shows what the period has spent now, not before a failed reservation.
       const current = await this.d.budget.policy(site);
-      const view = this.approvalView(req, shape, settings, reason, current, { third, openDeposits, deposit });
+      const view = this.approvalView(req, shape, settings, reason, current, { third, openDeposits, deposit, fees });
       const choice = await this.d.approvals.request(view);
       const r = await this.apply(site, choice, shape, challenge.endpoint);
       if (!r) return 'denied';
@@ -308,7 +319,7 @@ export class PaywallService {
     settings: Settings,
     reason: ApprovalView['reason'],
     policy: SitePolicy | undefined,
-    extra: { third: string | null; openDeposits: bigint; deposit: bigint } = { third: null, openDeposits: 0n, deposit: 0n },
+    extra: { third: string | null; openDeposits: bigint; deposit: bigint; fees?: OpenFees | null } = { third: null, openDeposits: 0n, deposit: 0n },
   ): Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'> {
     const { challenge, site } = req.detected;
     const t = challenge.terms;
@@ -317,6 +328,9 @@ export class PaywallService {
     const deposit = proposed ? proposed.capacity : null;
     const blocks = proposed ? proposed.expiry : null;
     const price = challenge.price;
+    // A new channel's fees are part of `shape.min`; what is left after them and the price is credit.
+    const fees = proposed && extra.fees ? extra.fees : null;
+    const feeTotal = fees ? fees.funding + fees.refund : 0n;
     return {
       site,
       url: req.url,
@@ -330,6 +344,8 @@ export class PaywallService {
       expiryBlocks: blocks,
       expiryEstimate: blocks === null ? null : this.d.clock.now() + Math.round((blocks / BLOCKS_PER_DAY) * DAY_MS),
       commitment: String(shape.min),
+      prepaid: String(max0(shape.min - feeTotal - price)),
+      fees: fees ? { rateKvb: String(fees.rateKvb), funding: String(fees.funding), refund: String(fees.refund) } : null,
       suggested: suggestPolicy(price, shape, policy),
       reason,
       remaining: reason === 'budget-exhausted' && policy ? String(remaining(policy)) : null,

@@ -53,6 +53,14 @@ export interface PaidItemView {
   at: number;
 }
 
+/** What one site was paid on one local day (`day` is its midnight, ms since epoch). */
+export interface DayTotalView {
+  day: number;
+  site: string;
+  items: number;
+  amount: SatString;
+}
+
 export type ApprovalChoice =
   | { kind: 'once' }
   | { kind: 'allow'; maxPrice: SatString; budget: SatString; periodDays: number }
@@ -77,8 +85,19 @@ export interface ApprovalView {
   expiryBlocks: number | null;
   /** Roughly when the deposit comes back at the latest if the site vanishes (ms since epoch). */
   expiryEstimate: number | null;
-  /** Sats that leave the wallet if approved once (first payment or top-up). */
+  /**
+   * Sats counted against the budget if approved once: the price, `prepaid` credit, and for a new
+   * channel its estimated `fees` (funding and refund). They add up to this.
+   */
   commitment: SatString;
+  /** Credit paid ahead of the items that use it; what is not used comes back when the channel closes. */
+  prepaid: SatString;
+  /**
+   * A new channel's on-chain fees estimated at the current rate (sat/kvB): the funding
+   * transaction's, and the refund's, paid from the deposit only if the site vanishes. Null when an
+   * open channel pays or no rate is known.
+   */
+  fees: { rateKvb: SatString; funding: SatString; refund: SatString } | null;
   /** What auto-pay would allow if the user picks "Allow": prefilled, editable. */
   suggested: { maxPrice: SatString; budget: SatString; periodDays: number };
   /**

@@ -30,10 +30,12 @@ function approvedSum(channels: ChannelSummary[], endpoint: string): bigint {
 
 /**
  * Virtual bytes of a funding transaction with two wallet inputs and change (11 + 2 × 68 + 43 + 31
- * ≈ 221) plus the refund the wallet signs with it (≈ 140), rounded up: what opening a channel is
- * expected to cost in fees, before the coins are chosen.
+ * ≈ 221, rounded up), and of the refund the wallet signs with it (≈ 140): what opening a channel
+ * is expected to cost in fees, before the coins are chosen.
  */
-export const OPEN_VBYTES = 380;
+export const FUNDING_VBYTES = 240;
+export const REFUND_VBYTES = 140;
+export const OPEN_VBYTES = FUNDING_VBYTES + REFUND_VBYTES;
 
 export function walletPortFromMessages(call: Call): WalletPort & TopUpPort {
   return {
@@ -46,7 +48,8 @@ export function walletPortFromMessages(call: Call): WalletPort & TopUpPort {
     channels: () => call('channels.list', undefined),
     async openFees() {
       // wallet.feeRates answers sat/kvB.
-      return feeForVsize(OPEN_VBYTES, BigInt((await call('wallet.feeRates', undefined)).normal));
+      const rateKvb = BigInt((await call('wallet.feeRates', undefined)).normal);
+      return { rateKvb, funding: feeForVsize(FUNDING_VBYTES, rateKvb), refund: feeForVsize(REFUND_VBYTES, rateKvb) };
     },
     async receipt(header, url) {
       return (await call('pay.receipt', { receipt: header, url })) !== null;
