@@ -1,8 +1,8 @@
-/** Conversions between SQLite rows and the core's records. Blobs come back as Buffers; callers get plain bytes. */
+/** Conversions between store rows (SQLite and PostgreSQL) and the core's records. Blobs come back as Buffers; callers get plain bytes. */
 import type { ChannelParams } from '../../core/channel.ts';
 import type { NetworkName } from '../../core/network.ts';
 import type { CloseReason, PendingOpen, ServerChannel, ServerChannelState } from '../../core/server-channel.ts';
-import type { ChannelEvent, ChannelEventKind, StoredPendingOpen } from './channel-store.ts';
+import type { ChannelEvent, ChannelEventKind, SettlementRecord, SettlementStatus, StoredPendingOpen } from './channel-store.ts';
 
 export interface ChannelRow {
   id: string;
@@ -177,5 +177,41 @@ export function eventFromRow(r: EventRow): ChannelEvent {
     paid: BigInt(r.paid),
     spent: BigInt(r.spent),
     ref: r.ref,
+  };
+}
+
+/** A settlements row: SQLite gives its integers as numbers, PostgreSQL's BIGINTs come as strings. */
+export interface SettlementRow {
+  txid: string;
+  hex: string;
+  fee: number | string;
+  payout: number | string;
+  fee_rate_kvb: number | string;
+  status: SettlementStatus;
+  detail: string | null;
+  created_at: number | string;
+  bump_height: number | null;
+  replaces: string | null;
+}
+
+/** A settlement_channels row, read in the settlement's input order. */
+export interface SettlementChannelRow {
+  channel_id: string;
+  amount: number | string;
+}
+
+export function settlementFromRow(r: SettlementRow, channels: readonly SettlementChannelRow[]): SettlementRecord {
+  return {
+    txid: r.txid,
+    hex: r.hex,
+    fee: BigInt(r.fee),
+    payout: BigInt(r.payout),
+    feeRateKvb: BigInt(r.fee_rate_kvb),
+    status: r.status,
+    detail: r.detail,
+    channels: channels.map((c) => ({ channelId: c.channel_id, amount: BigInt(c.amount) })),
+    createdAt: Number(r.created_at),
+    bumpHeight: r.bump_height,
+    replaces: r.replaces,
   };
 }

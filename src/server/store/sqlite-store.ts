@@ -45,11 +45,14 @@ import {
   fixedFromRow,
   pendingFromRow,
   pendingInsertParams,
+  settlementFromRow,
   type ChannelRow,
   type ChannelStateRow,
   type EventRow,
   type FixedPart,
   type PendingOpenRow,
+  type SettlementChannelRow,
+  type SettlementRow,
 } from './rows.ts';
 
 export interface SqliteStoreOptions {
@@ -67,19 +70,6 @@ interface QueuedUpdate {
   durable: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
-}
-
-interface SettlementRow {
-  txid: string;
-  hex: string;
-  fee: number;
-  payout: number;
-  fee_rate_kvb: number;
-  status: SettlementStatus;
-  detail: string | null;
-  created_at: number;
-  bump_height: number | null;
-  replaces: string | null;
 }
 
 const PARAMS_CACHE_SIZE = 10_000;
@@ -436,24 +426,7 @@ export class SqliteChannelStore implements ChannelStore {
   }
 
   private settlementFrom(row: SettlementRow): SettlementRecord {
-    const txid = row.txid;
-    const channels = (this.stmt.getSettlementChannels.all(txid) as { channel_id: string; amount: number }[]).map((c) => ({
-      channelId: c.channel_id,
-      amount: BigInt(c.amount),
-    }));
-    return {
-      txid: row.txid,
-      hex: row.hex,
-      fee: BigInt(row.fee),
-      payout: BigInt(row.payout),
-      feeRateKvb: BigInt(row.fee_rate_kvb),
-      status: row.status,
-      detail: row.detail,
-      channels,
-      createdAt: row.created_at,
-      bumpHeight: row.bump_height,
-      replaces: row.replaces,
-    };
+    return settlementFromRow(row, this.stmt.getSettlementChannels.all(row.txid) as SettlementChannelRow[]);
   }
 
   async listChannels(filter: { state?: ServerChannel['state'] } = {}): Promise<ServerChannel[]> {

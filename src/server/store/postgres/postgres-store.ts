@@ -37,7 +37,19 @@ import type {
 } from '../channel-store.ts';
 import { assertRoomForProposal, type UnfundedProposals } from '../open-bounds.ts';
 import { assertUnconfirmedTotal } from '../../zero-conf.ts';
-import { channelFromRow, channelInsertParams, eventFromRow, pendingFromRow, pendingInsertParams, type ChannelRow, type EventRow, type PendingOpenRow } from '../rows.ts';
+import {
+  channelFromRow,
+  channelInsertParams,
+  eventFromRow,
+  pendingFromRow,
+  pendingInsertParams,
+  settlementFromRow,
+  type ChannelRow,
+  type EventRow,
+  type PendingOpenRow,
+  type SettlementChannelRow,
+  type SettlementRow,
+} from '../rows.ts';
 import { migratePostgres } from './migrations.ts';
 import { connectPool, type PgPool, type PgPoolClient, type PgQueryable } from './pool.ts';
 import { inTransaction, isUniqueViolation } from './transaction.ts';
@@ -50,19 +62,6 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** As the config's: 'normal' commits every update with synchronous_commit off (a server crash may lose the last ones). */
   durability?: 'full' | 'normal';
-}
-
-interface SettlementRow {
-  txid: string;
-  hex: string;
-  fee: string;
-  payout: string;
-  fee_rate_kvb: string;
-  status: SettlementStatus;
-  detail: string | null;
-  created_at: string;
-  bump_height: number | null;
-  replaces: string | null;
 }
 
 const CHANNEL_COLUMNS = `id, network, funding_txid, funding_vout, server_pubkey, client_pubkey, expiry, capacity, change_script,
@@ -285,7 +284,7 @@ export class PostgresChannelStore implements ChannelStore {
   async getSettlement(txid: string): Promise<SettlementRecord | null> {
     this.open();
     const { rows } = await this.pool.query<SettlementRow>('SELECT * FROM settlements WHERE txid = $1', [txid]);
-    return rows[0] ? this.settlementFrom(rows[0]) : null;
+    return rows[0] ? (await this.settlementsFrom(rows))[0]! : null;
   }
 
   async listSettlements(filter: { status?: readonly SettlementStatus[]; channelId?: string } = {}): Promise<SettlementRecord[]> {
@@ -302,7 +301,7 @@ export class PostgresChannelStore implements ChannelStore {
     }
     const sql = `SELECT * FROM settlements ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, seq`;
     const { rows } = await this.pool.query<SettlementRow>(sql, values);
-    return Promise.all(rows.map((r) => this.settlementFrom(r)));
+    return this.settlementsFrom(rows);
   }
 
   async getFundingTx(channelId: string): Promise<string | null> {
@@ -312,24 +311,16 @@ export class PostgresChannelStore implements ChannelStore {
     return blob && blob.length > 0 ? blob.toString('hex') : null;
   }
 
-  private async settlementFrom(row: SettlementRow): Promise<SettlementRecord> {
-    const { rows } = await this.pool.query<{ channel_id: string; amount: string }>(
-      'SELECT channel_id, amount FROM settlement_channels WHERE txid = $1 ORDER BY position',
-      [row.txid],
+  /** The settlements with their channels, read in one query for the whole list. */
+  private async settlementsFrom(rows: readonly SettlementRow[]): Promise<SettlementRecord[]> {
+    if (rows.length === 0) return [];
+    const { rows: channels } = await this.pool.query<SettlementChannelRow & { txid: string }>(
+      'SELECT txid, channel_id, amount FROM settlement_channels WHERE txid = ANY($1) ORDER BY txid, position',
+      [rows.map((r) => r.txid)],
     );
-    return {
-      txid: row.txid,
-      hex: row.hex,
-      fee: BigInt(row.fee),
-      payout: BigInt(row.payout),
-      feeRateKvb: BigInt(row.fee_rate_kvb),
-      status: row.status,
-      detail: row.detail,
-      channels: rows.map((c) => ({ channelId: c.channel_id, amount: BigInt(c.amount) })),
-      createdAt: Number(row.created_at),
-      bumpHeight: row.bump_height,
-      replaces: row.replaces,
-    };
+    const byTxid = new Map<string, SettlementChannelRow[]>();
+    for (const c of channels) byTxid.set(c.txid, [...(byTxid.get(c.txid) ?? []), c]);
+    return rows.map((r) => settlementFromRow(r, byTxid.get(r.txid) ?? []));
   }
 
   async listChannels(filter: { state?: ServerChannel['state'] } = {}): Promise<ServerChannel[]> {
