@@ -19,7 +19,7 @@ export interface ChainCheckResult {
 }
 
 /** Fails fast: one retry, ten seconds per request. */
-export async function checkChainBackend(url: string, network: NetworkName, client = new EsploraClient(url, undefined, { timeoutMs: 10_000, retries: 1, backoffMs: 200 })): Promise<ChainCheckResult> {
+export async function checkChainBackend(url: string, network: NetworkName, client = new EsploraClient(url, undefined, { timeoutMs: 10_000, retries: 1, rateLimitRetries: 1, backoffMs: 200 })): Promise<ChainCheckResult> {
   let genesis: string;
   try {
     genesis = await client.getBlockHash(0);

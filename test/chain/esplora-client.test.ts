@@ -158,6 +158,22 @@ test('a network failure is an EsploraError with status 0', async () => {
   assert.equal(attempts, 4, 'tried again three times before giving up');
 });
 
+test('a rate limit (429) is waited out up to eight times, a failing server only three', async () => {
+  const refusing = (status: number, times: number) => {
+    let attempts = 0;
+    const fetch: FetchLike = async () => (++attempts <= times ? new Response('slow down', { status, headers: { 'retry-after': '0' } }) : new Response('7'));
+    return { fetch, attempts: () => attempts };
+  };
+  const limited = refusing(429, 8);
+  assert.equal(await new EsploraClient('https://x.test', limited.fetch, { backoffMs: 1 }).getTipHeight(), 7);
+  assert.equal(limited.attempts(), 9, 'eight refusals, then the answer');
+  const tooLimited = refusing(429, 9);
+  await assert.rejects(new EsploraClient('https://x.test', tooLimited.fetch, { backoffMs: 1 }).getTipHeight(), { status: 429 });
+  const failing = refusing(503, 4);
+  await assert.rejects(new EsploraClient('https://x.test', failing.fetch, { backoffMs: 1 }).getTipHeight(), { status: 503 });
+  assert.equal(failing.attempts(), 4, 'a 5xx: tried again three times');
+});
+
 test('the default fetch is called unbound, as browsers require', async () => {
   const original = globalThis.fetch;
   const receivers: unknown[] = [];

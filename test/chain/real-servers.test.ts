@@ -46,7 +46,7 @@ describe('broadcasts: only the node refuses', () => {
   test('a 429 on POST /tx is "unavailable", never a refusal, and the node does not have the transaction', async () => {
     const { hex, txid } = await unsentTx('rate limited broadcast');
     devnet.setBehaviour({ rateLimit: { fraction: 1, status: 429, retryAfterSeconds: 1, match: 'POST /tx' } });
-    const err = await rejection(new EsploraClient(devnet.url, undefined, { retries: 0 }).broadcast(hex));
+    const err = await rejection(new EsploraClient(devnet.url, undefined, { rateLimitRetries: 0 }).broadcast(hex));
     assert.equal(err.status, 429);
     assert.equal(err.retryAfterMs, 1000);
     assert.equal(classifyBroadcastError(err), 'unavailable');
@@ -99,7 +99,7 @@ describe('broadcasts: only the node refuses', () => {
 
   test('with a seeded fraction of requests rate-limited, reads still all succeed', async () => {
     devnet.setBehaviour({ rateLimit: { fraction: 0.3, status: 429, retryAfterSeconds: 0, seed: 7 } });
-    const client = new EsploraClient(devnet.url, undefined, { retries: 6 });
+    const client = new EsploraClient(devnet.url, undefined, { rateLimitRetries: 6 });
     const tip = await devnet.tipHeight();
     for (let h = tip - 10; h <= tip; h++) assert.match(await client.getBlockHash(h), /^[0-9a-f]{64}$/);
   });

@@ -120,7 +120,7 @@ describe('server on a rate-limited chain backend', () => {
 
   test('funding, payments and settlement all go through while a seeded third of all requests is rate-limited, at no less than the minimum fee', async () => {
     const { devnet, wallet } = suite;
-    const chain: WatcherChain = new EsploraClient(devnet.url, undefined, { retries: 12, backoffMs: 5 });
+    const chain: WatcherChain = new EsploraClient(devnet.url, undefined, { rateLimitRetries: 12, backoffMs: 5 });
     const srv = await suite.server({ chain });
     const dave = new ChannelClient(srv.endpoint);
     await dave.open(await dave.openRequest(40_000n, wallet.script, 20));
