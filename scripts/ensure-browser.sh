@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes sure a browser or tool from Debian's packages is installed, for the browser tests, the demo and
 # the benchmarks: `sh scripts/ensure-browser.sh chromium|firefox|zbar|unzip|postgres`. `postgres` is
-# PostgreSQL's server binaries (initdb, pg_ctl), for the PostgreSQL store's tests (test/helpers/postgres.ts).
+# PostgreSQL's server binaries (initdb, pg_ctl), for the PostgreSQL store's tests (test/helpers/pg-cluster.ts).
 # Playwright's own browser downloads are blocked here (and not needed): playwright-core drives the
 # distribution's Chromium through executablePath, and the Firefox test speaks WebDriver BiDi to
 # Firefox ESR itself. Prints the path and version it found.

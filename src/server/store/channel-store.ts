@@ -82,6 +82,42 @@ export interface UpdateOptions {
   durable?: boolean;
 }
 
+/** Where a page of channels starts: just after the last channel of the previous page. */
+export interface ChannelCursor {
+  expiry: number;
+  id: string;
+}
+
+/**
+ * One page of the channels the settlement watcher looks at, in (expiry, id) order, read through
+ * an index so a pass touches only the channels it acts on, however many are open. Keyset paging
+ * (each page starts after the previous page's last key) visits every channel matching at the
+ * start of a pass once, whatever is inserted or changed meanwhile.
+ */
+export interface ChannelPageQuery {
+  /** Channels in that state, or every channel not closed whose funding has not confirmed. */
+  of: 'open' | 'closing' | 'unconfirmed';
+  /** Only channels expiring at this height or before. */
+  expiryAtMost?: number;
+  after?: ChannelCursor | null;
+  /** Channels per page, at least 1. */
+  limit: number;
+}
+
+/** The cursor that continues after `channel`. */
+export const cursorAfter = (channel: ServerChannel): ChannelCursor => ({ expiry: channel.params.expiry, id: channel.id });
+
+/** Every page of the channels `query` selects, one page read at a time. */
+export async function* channelPages(store: Pick<ChannelStore, 'listChannelPage'>, query: Omit<ChannelPageQuery, 'after'>): AsyncGenerator<ServerChannel[]> {
+  let after: ChannelCursor | null = null;
+  for (;;) {
+    const page = await store.listChannelPage({ ...query, after });
+    if (page.length > 0) yield page;
+    if (page.length < query.limit) return;
+    after = cursorAfter(page.at(-1)!);
+  }
+}
+
 /** What an `updateChannel` callback decides: the new record, its audit events, and a result. */
 export interface ChannelChange<T> {
   /** Return the record it was given, unchanged, to write nothing. */
@@ -159,7 +195,9 @@ export interface ChannelStore {
   listSettlements(filter?: { status?: readonly SettlementStatus[]; channelId?: string }): Promise<SettlementRecord[]>;
   /** The funding transaction the client handed over, as hex; null when none was kept. */
   getFundingTx(channelId: string): Promise<string | null>;
+  /** Every channel (or those in one state), oldest first: for admin tools; the watcher pages with `listChannelPage`. */
   listChannels(filter?: { state?: ServerChannel['state'] }): Promise<ServerChannel[]>;
+  listChannelPage(query: ChannelPageQuery): Promise<ServerChannel[]>;
   listEvents(channelId?: string): Promise<ChannelEvent[]>;
   /**
    * Only on a database several server instances share (PostgreSQL): the lease that confines the

@@ -114,6 +114,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE settlements RENAME COLUMN fee_rate TO fee_rate_kvb;
   UPDATE settlements SET fee_rate_kvb = fee_rate_kvb * 1000;
   `,
+  // 6: the settlement watcher pages through channels by (expiry, id) instead of loading every open
+  // one: those in a state, and those not closed whose funding has not confirmed, each in that
+  // order, so a pass reads only the channels due or unconfirmed. The new index also serves what
+  // channels_by_state did.
+  `
+  DROP INDEX channels_by_state;
+  CREATE INDEX channels_by_state_expiry ON channels (state, expiry, id);
+  CREATE INDEX channels_unconfirmed_by_expiry ON channels (expiry, id) WHERE funding_confirmed = 0 AND state <> 'closed';
+  `,
 ];
 
 /** Brings a database up to the newest schema; safe when several processes start at once. */

@@ -50,6 +50,14 @@ export interface EventRow {
   ref: string | null;
 }
 
+/** The columns of a channel record (not its funding transaction, read only by `getFundingTx`). */
+export const CHANNEL_COLUMNS = `id, network, funding_txid, funding_vout, server_pubkey, client_pubkey, expiry, capacity, change_script,
+  server_key_index, token_hash, state, paid, signature, spent, funding_confirmed, settlement_txid, close_reason`;
+
+/** What a channel page's query binds when it names no bound or cursor: every expiry height fits a 32-bit INTEGER. */
+export const NO_EXPIRY_BOUND = 2 ** 31 - 1;
+export const START_CURSOR = { expiry: -1, id: '' } as const;
+
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b);
 
 export function paramsFromRow(r: ChannelRow): ChannelParams {

@@ -14,10 +14,11 @@
  *     them in one batch transaction, so small channels share one fee.
  *
  * Chain state is read first and acted on second, so steps 1 to 3 leave step 5 only channels that
- * can still be settled. The open channels are listed once, at the start of the tick: every step
- * decides inside its store transaction from the records as they are then, so a channel closed
- * earlier in the tick is passed over, and one reopened (its settlement refused) is settled by the
- * next tick. Every settlement is stored (with its channels marked `closing`) before it is
+ * can still be settled. Each step pages through just the channels it acts on (unconfirmed, past
+ * expiry, due: `channelPages`, read by expiry through an index), so a pass holds one page at a
+ * time and reads little more than the channels it acts on, however many are open. Every step
+ * decides inside its store transaction from the record as it is then, so a channel closed since
+ * its page was read is passed over. Every settlement is stored (with its channels marked `closing`) before it is
  * broadcast (settlement.ts, the path cooperative closes take too), so a tick may be cut short
  * anywhere and the next one carries on: running a tick twice changes nothing the first did not.
  * A failure on one channel or settlement is logged and reported, and the others still go ahead.
@@ -28,7 +29,7 @@ import { txidFromHash } from '../../core/bytes.ts';
 import { markClosed, markFundingConfirmed, markSettling, type CloseReason, type ServerChannel } from '../../core/server-channel.ts';
 import { classifyBroadcastError, settlementFeeRate } from '../chain.ts';
 import type { ServerContext } from '../context.ts';
-import type { ChannelsChange, SettlementRecord } from '../store/channel-store.ts';
+import { channelPages, type ChannelsChange, type SettlementRecord } from '../store/channel-store.ts';
 import type { WatcherLease } from '../store/watcher-lease.ts';
 import { txStatusOrNull, type WatcherChain } from './chain.ts';
 import { bumpedFeeRate, isValidReplacementRate } from './fees.ts';
@@ -40,6 +41,9 @@ import { buildSettlement, newSettlementFeeRate, recordSettlement, sendSettlement
  * standardness limit, so one batch never grows too big to relay.
  */
 export const MAX_BATCH_CHANNELS = 200;
+
+/** Channels read from the store at a time; a page of due channels is one batch settlement. */
+const PAGE_SIZE = MAX_BATCH_CHANNELS;
 
 export interface WatcherContext extends Omit<ServerContext, 'chain'> {
   chain: WatcherChain;
@@ -181,12 +185,11 @@ export class SettlementWatcher {
       refunded: [],
       errors: [],
     };
-    const open = (await this.attempt(report, 'channels', '*', () => this.ctx.store.listChannels({ state: 'open' }))) ?? [];
-    await this.attempt(report, 'fundings', '*', () => this.watchFundings(open, report));
+    await this.attempt(report, 'fundings', '*', () => this.watchFundings(report));
     const waiting = (await this.attempt(report, 'settlements', '*', () => this.watchSettlements(tip, report))) ?? [];
-    await this.attempt(report, 'spends', '*', () => this.watchSpends(tip, open, report));
+    await this.attempt(report, 'spends', '*', () => this.watchSpends(tip, report));
     await this.attempt(report, 'fee-bump', '*', () => this.bumpStuck(tip, waiting, report));
-    await this.attempt(report, 'settle', '*', () => this.settleDue(tip, open, report));
+    await this.attempt(report, 'settle', '*', () => this.settleDue(tip, report));
     return report;
   }
 
@@ -208,11 +211,10 @@ export class SettlementWatcher {
 
   // ---- 1. fundings
 
-  private async watchFundings(open: ServerChannel[], report: TickReport): Promise<void> {
+  private async watchFundings(report: TickReport): Promise<void> {
     const { store } = this.ctx;
     // Closing channels too: a settlement spending a funding that is double-spent is void as well.
-    const channels = [...open, ...(await store.listChannels({ state: 'closing' }))];
-    for (const ch of channels.filter((c) => !c.fundingConfirmed)) {
+    for await (const ch of channelsOf(channelPages(store, { of: 'unconfirmed', limit: PAGE_SIZE }))) {
       await this.attempt(report, 'funding', ch.id, async () => {
         const fate = await this.fundingFate(ch);
         if (fate.kind === 'confirmed') {
@@ -360,10 +362,11 @@ export class SettlementWatcher {
    * channels are looked at from then on; closing ones always, to catch our own settlement
    * confirming under a txid we had given up on.
    */
-  private async watchSpends(tip: number, open: ServerChannel[], report: TickReport): Promise<void> {
+  private async watchSpends(tip: number, report: TickReport): Promise<void> {
     const { store, chain } = this.ctx;
-    const channels = [...open.filter((c) => tip >= c.params.expiry), ...(await store.listChannels({ state: 'closing' }))];
-    for (const ch of channels) {
+    const expired = channelPages(store, { of: 'open', expiryAtMost: tip, limit: PAGE_SIZE });
+    const closing = channelPages(store, { of: 'closing', limit: PAGE_SIZE });
+    for await (const ch of channelsOf(expired, closing)) {
       await this.attempt(report, 'spend', ch.id, async () => {
         const spend = await chain.getOutspend(ch.params.funding.txid, ch.params.funding.vout);
         if (!spend.spent || !spend.txid) return;
@@ -431,16 +434,17 @@ export class SettlementWatcher {
 
   // ---- 5. due channels
 
-  private async settleDue(tip: number, open: ServerChannel[], report: TickReport): Promise<void> {
-    const due = open.filter((c) => this.isDue(c, tip));
-    if (due.length === 0) return;
-    const feeRateKvb = await newSettlementFeeRate(this.ctx, tip);
-    for (let i = 0; i < due.length; i += MAX_BATCH_CHANNELS) {
-      const ids = due.slice(i, i + MAX_BATCH_CHANNELS).map((c) => c.id);
-      const outcome = await this.attempt(report, 'settle', ids.join(' '), () => this.settleBatch(ids, feeRateKvb, tip, report));
+  /** One batch per page of due channels; the fee rate is asked for once, and only when some channel is due. */
+  private async settleDue(tip: number, report: TickReport): Promise<void> {
+    let feeRateKvb: SatPerKvb | null = null;
+    const due = channelPages(this.ctx.store, { of: 'open', expiryAtMost: tip + this.ctx.config.settleMarginBlocks, limit: PAGE_SIZE });
+    for await (const page of due) {
+      const rate = (feeRateKvb ??= await newSettlementFeeRate(this.ctx, tip));
+      const ids = page.map((c) => c.id);
+      const outcome = await this.attempt(report, 'settle', ids.join(' '), () => this.settleBatch(ids, rate, tip, report));
       if (outcome === 'rejected' && ids.length > 1) {
         // One channel can spoil a whole batch (its funding gone, say); one by one, it cannot hold back the rest.
-        for (const id of ids) await this.attempt(report, 'settle', id, () => this.settleBatch([id], feeRateKvb, tip, report));
+        for (const id of ids) await this.attempt(report, 'settle', id, () => this.settleBatch([id], rate, tip, report));
       }
     }
   }
@@ -457,4 +461,9 @@ export class SettlementWatcher {
     report.settlements.push({ txid: rec.txid, channels: rec.channels.map((c) => c.channelId), feeRateKvb: rec.feeRateKvb, outcome });
     return outcome;
   }
+}
+
+/** The channels of one page after another, of each listing in turn. */
+async function* channelsOf(...listings: AsyncIterable<ServerChannel[]>[]): AsyncGenerator<ServerChannel> {
+  for (const pages of listings) for await (const page of pages) yield* page;
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { ProtocolError } from '../../../src/core/errors.ts';
 import type { ServerChannel } from '../../../src/core/server-channel.ts';
 import { ServerKeys } from '../../../src/server/keys.ts';
-import type { ChannelStore, PendingOpenBounds, SettlementRecord, StoreView } from '../../../src/server/store/channel-store.ts';
+import { channelPages, cursorAfter, type ChannelCursor, type ChannelPageQuery, type ChannelStore, type PendingOpenBounds, type SettlementRecord, type StoreView } from '../../../src/server/store/channel-store.ts';
 import { checkUnconfirmedTotal } from '../../../src/server/zero-conf.ts';
 import { accessTokenHash } from '../../../src/core/http-binding.ts';
 import type { PendingOpen } from '../../../src/core/server-channel.ts';
@@ -323,6 +323,58 @@ export function storeContract(factory: StoreFactory): void {
         [['funded', 1_000n, 1_000n, 0n, ch.params.funding.txid], ['debit', 40n, 1_000n, 40n, '/item/1'], ['release', 40n, 1_000n, 0n, '/item/1']],
       );
       assert.equal((await (await f.open()).getChannel(ch.id))!.spent, 0n);
+    });
+
+    it('channel pages: each matching channel once, in (expiry, id) order, whatever is inserted or changed between pages', async (f) => {
+      const make = (expiry: number, confirmed = true) => syntheticChannel(f.store, keys, { capacity: 100_000n, expiry, firstPayment: 1_000n, confirmed });
+      const setState = (id: string, state: ServerChannel['state']) =>
+        f.store.updateChannel(id, (c) => ({ channel: { ...c, state, settlementTxid: 'ab'.repeat(32) }, result: null }));
+      type Listed = { id: string; params: { expiry: number } };
+      const order = (chs: Listed[]) => [...chs].sort((x, y) => x.params.expiry - y.params.expiry || (x.id < y.id ? -1 : 1)).map((c) => c.id);
+      // Several channels share an expiry, so ids break ties, across page boundaries too.
+      const open: Listed[] = [];
+      for (const expiry of [1_500, 1_200, 1_500, 1_300, 1_200, 1_500, 1_100, 1_400]) open.push(await make(expiry));
+      const unconfirmedOpen = await make(1_350, false);
+      open.push(unconfirmedOpen);
+      const closing = [await make(1_250), await make(1_600, false)];
+      for (const c of closing) await setState(c.id, 'closing');
+      await setState((await make(1_000, false)).id, 'closed');
+
+      // Pages of 3 by hand; after the first (1 100, 1 200, 1 200): a channel is added before the
+      // cursor (not listed by this pass), one after it (listed), and one not yet listed closes.
+      const visited: string[] = [];
+      let after: ChannelCursor | null = null;
+      const changed: { early?: Listed; late?: Listed; closed?: Listed } = {};
+      for (;;) {
+        const page = await f.store.listChannelPage({ of: 'open', after, limit: 3 });
+        assert.ok(page.length <= 3);
+        visited.push(...page.map((c) => c.id));
+        if (page.length < 3) break;
+        after = cursorAfter(page.at(-1)!);
+        if (changed.early) continue;
+        changed.early = await make(1_000);
+        changed.late = await make(1_450);
+        changed.closed = open.find((c) => c.id === order(open).find((id) => !visited.includes(id)))!;
+        await setState(changed.closed.id, 'closing');
+      }
+      const stillOpen = open.filter((c) => c !== changed.closed);
+      assert.deepEqual(visited, order([...stillOpen, changed.late!]), 'every open channel once, in order');
+
+      const all = async (q: Omit<ChannelPageQuery, 'after' | 'limit'>, limit = 2) => {
+        const ids: string[] = [];
+        for await (const page of channelPages(f.store, { ...q, limit })) ids.push(...page.map((c) => c.id));
+        return ids;
+      };
+      const nowOpen = [...stillOpen, changed.early!, changed.late!];
+      assert.deepEqual(await all({ of: 'open' }), order(nowOpen));
+      // A full last page ends with one more read, which finds nothing.
+      assert.deepEqual(await all({ of: 'open' }, nowOpen.length), order(nowOpen));
+      assert.deepEqual(await all({ of: 'open', expiryAtMost: 1_200 }), order(nowOpen.filter((c) => c.params.expiry <= 1_200)));
+      assert.equal((await all({ of: 'open', expiryAtMost: 1_200 })).length, 4);
+      assert.deepEqual(await all({ of: 'closing' }, 1), order([...closing, changed.closed!]));
+      // Not closed and funding unconfirmed, open or closing; the closed one is not among them.
+      assert.deepEqual(await all({ of: 'unconfirmed' }, 1), order([unconfirmedOpen, closing[1]!]));
+      assert.deepEqual(await f.store.listChannelPage({ of: 'open', expiryAtMost: 999, limit: 10 }), []);
     });
 
     it('closed stores refuse work', async (f) => {

@@ -112,6 +112,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE settlements RENAME COLUMN fee_rate TO fee_rate_kvb;
   UPDATE settlements SET fee_rate_kvb = fee_rate_kvb * 1000;
   `,
+  // 6: as SQLite's 6: the watcher pages through channels by (expiry, id).
+  `
+  DROP INDEX channels_by_state;
+  CREATE INDEX channels_by_state_expiry ON channels (state, expiry, id);
+  CREATE INDEX channels_unconfirmed_by_expiry ON channels (expiry, id) WHERE funding_confirmed = 0 AND state <> 'closed';
+  `,
 ];
 
 /** The advisory lock key that serialises migrations across every instance starting at once. */

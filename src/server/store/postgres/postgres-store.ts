@@ -24,6 +24,7 @@ import type { PendingOpen, ServerChannel } from '../../../core/server-channel.ts
 import type {
   ChannelChange,
   ChannelEvent,
+  ChannelPageQuery,
   ChannelsChange,
   ChannelStore,
   NewChannelEvent,
@@ -38,6 +39,9 @@ import type {
 import { assertRoomForProposal, type UnfundedProposals } from '../open-bounds.ts';
 import { assertUnconfirmedTotal } from '../../zero-conf.ts';
 import {
+  CHANNEL_COLUMNS,
+  NO_EXPIRY_BOUND,
+  START_CURSOR,
   channelFromRow,
   channelInsertParams,
   eventFromRow,
@@ -63,9 +67,6 @@ export interface PostgresStoreOptions {
   /** As the config's: 'normal' commits every update with synchronous_commit off (a server crash may lose the last ones). */
   durability?: 'full' | 'normal';
 }
-
-const CHANNEL_COLUMNS = `id, network, funding_txid, funding_vout, server_pubkey, client_pubkey, expiry, capacity, change_script,
-  server_key_index, token_hash, state, paid, signature, spent, funding_confirmed, settlement_txid, close_reason`;
 
 const INSERT_CHANNEL_KEYS = [
   'id', 'network', 'funding_txid', 'funding_vout', 'funding_tx', 'server_pubkey', 'client_pubkey', 'expiry', 'capacity',
@@ -328,6 +329,19 @@ export class PostgresChannelStore implements ChannelStore {
     const { rows } = filter.state
       ? await this.pool.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE state = $1 ORDER BY created_at, id`, [filter.state])
       : await this.pool.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM channels ORDER BY created_at, id`);
+    return rows.map(channelFromRow);
+  }
+
+  async listChannelPage(q: ChannelPageQuery): Promise<ServerChannel[]> {
+    this.open();
+    const after = q.after ?? START_CURSOR;
+    // The same (expiry, id) order as the index each reads, channels_by_state_expiry or channels_unconfirmed_by_expiry.
+    const which = q.of === 'unconfirmed' ? "funding_confirmed = 0 AND state <> 'closed'" : 'state = $5';
+    const { rows } = await this.pool.query<ChannelRow>(
+      `SELECT ${CHANNEL_COLUMNS} FROM channels WHERE ${which} AND expiry <= $1 AND (expiry, id) > ($2, $3)
+       ORDER BY expiry, id LIMIT $4`,
+      [q.expiryAtMost ?? NO_EXPIRY_BOUND, after.expiry, after.id, q.limit, ...(q.of === 'unconfirmed' ? [] : [q.of])],
+    );
     return rows.map(channelFromRow);
   }
 
