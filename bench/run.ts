@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   core: async () => benchCore,
   devnet: async () => (await import('./devnet.ts')).benchDevnet,
   server: async () => (await import('./server.ts')).benchServer,
+  watcher: async () => (await import('./watcher.ts')).benchWatcher,
   client: async () => (await import('./client.ts')).benchClient,
   bundle: async () => (await import('./bundle.ts')).benchBundle,
   e2e: async () => (await import('./e2e.ts')).benchE2e,
