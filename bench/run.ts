@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   devnet: async () => (await import('./devnet.ts')).benchDevnet,
   server: async () => (await import('./server.ts')).benchServer,
   watcher: async () => (await import('./watcher.ts')).benchWatcher,
+  pg: async () => (await import('./pg.ts')).benchPg,
   client: async () => (await import('./client.ts')).benchClient,
   bundle: async () => (await import('./bundle.ts')).benchBundle,
   e2e: async () => (await import('./e2e.ts')).benchE2e,

@@ -36,7 +36,7 @@ import { httpFloorUs, listen, runLoad, shut, type LoadStream } from './load.ts';
 const CONNECTIONS = 8;
 const PAYMENTS_PER_CONNECTION = 750;
 const READS_PER_CONNECTION = 1_000;
-const SEED = new Uint8Array(32).fill(7);
+export const SEED = new Uint8Array(32).fill(7);
 /** The server's default verifier, passed explicitly so the raw rate is measured on the very same one. */
 export const SECP = nativeSecp!;
 const PRICE = 1n;
@@ -86,37 +86,64 @@ interface VerifyItem {
   pubkey: Uint8Array;
 }
 
+/** Where the load's channels are made, and where its requests go (connection c to ports[c % ports.length]). */
+export interface LoadTarget {
+  store: ChannelStore;
+  keys: ServerKeys;
+  basePath: string;
+  ports: number[];
+}
+
+export const siteTarget = (site: BenchSite): LoadTarget => ({ store: site.paychan.store, keys: site.keys, basePath: site.paychan.config.basePath, ports: [site.port] });
+
 /** One channel per connection, each with its pre-signed, increasing payments. */
-export async function paymentLoad(site: BenchSite, port = site.port, perConnection = PAYMENTS_PER_CONNECTION) {
+export async function paymentLoad(t: LoadTarget, perConnection = PAYMENTS_PER_CONNECTION) {
   const streams: LoadStream[] = [];
-  const items: (VerifyItem & { params: ChannelParams; amount: bigint; body: string; channelId: string })[] = [];
+  const items: (VerifyItem & { params: ChannelParams; amount: bigint; body: string })[] = [];
   for (let c = 0; c < CONNECTIONS; c++) {
-    const ch = await syntheticChannel(site.paychan.store, site.keys, { capacity: 100_000_000n, expiry: 10_000, firstPayment: 1_000n });
+    const ch = await syntheticChannel(t.store, t.keys, { capacity: 100_000_000n, expiry: 10_000, firstPayment: 1_000n });
     const bodies: string[] = [];
     for (let i = 1; i <= perConnection; i++) {
       const p = ch.sign(1_000n + BigInt(i) * 7n);
       const body = JSON.stringify(encodePayment(p));
       bodies.push(body);
       const digest = paymentSighash(ch.params, p.amount);
-      items.push({ compact: decodeTxSignature(p.signature).compact, digest, pubkey: ch.params.clientPubkey, params: ch.params, amount: p.amount, body, channelId: ch.id });
+      items.push({ compact: decodeTxSignature(p.signature).compact, digest, pubkey: ch.params.clientPubkey, params: ch.params, amount: p.amount, body });
     }
-    streams.push({ port, method: 'POST', path: `${site.paychan.config.basePath}/channels/${ch.id}/payments`, bodies });
+    streams.push({ port: t.ports[c % t.ports.length]!, method: 'POST', path: `${t.basePath}/channels/${ch.id}/payments`, bodies });
   }
   return { streams, items };
 }
 
 /** Channels with prepaid credit enough for every read, and a stream of GETs per channel: paid ones, and the same paths free. */
-export async function readLoad(site: BenchSite, port = site.port, perConnection = READS_PER_CONNECTION) {
+export async function readLoad(t: LoadTarget, perConnection = READS_PER_CONNECTION) {
   const paid: LoadStream[] = [];
   const free: LoadStream[] = [];
   const channels: SyntheticChannel[] = [];
   for (let c = 0; c < CONNECTIONS; c++) {
-    const ch = await syntheticChannel(site.paychan.store, site.keys, { capacity: 100_000_000n, expiry: 10_000, firstPayment: 50_000_000n });
+    const ch = await syntheticChannel(t.store, t.keys, { capacity: 100_000_000n, expiry: 10_000, firstPayment: 50_000_000n });
     channels.push(ch);
+    const port = t.ports[c % t.ports.length]!;
     paid.push({ port, method: 'GET', path: `/paid/article-${c}`, headers: { [CREDENTIAL_HEADER]: ch.credential() }, count: perConnection });
     free.push({ port, method: 'GET', path: `/free/article-${c}`, count: perConnection });
   }
   return { paid, free, channels };
+}
+
+/** Paid and free reads alternate, twice each; the better run of each counts. */
+export async function paidAndFree(dir: string, reads: { paid: LoadStream[]; free: LoadStream[] }, rate: (r: { cpuS: number; wallS: number; requests: number }) => number) {
+  const runs = { paid: [] as number[], free: [] as number[] };
+  for (let i = 0; i < 2; i++) {
+    runs.free.push(rate(await runLoad(dir, reads.free, 'free')));
+    runs.paid.push(rate(await runLoad(dir, reads.paid, 'paid')));
+  }
+  return { paidPerS: Math.max(...runs.paid), freePerS: Math.max(...runs.free) };
+}
+
+/** Short runs of both, so the JIT and the server's caches are warm before anything is measured. */
+export async function warmUp(dir: string, reads: { paid: LoadStream[]; free: LoadStream[] }): Promise<void> {
+  await runLoad(dir, reads.free.map((s) => ({ ...s, count: 100 })), 'warm-up');
+  await runLoad(dir, reads.paid.map((s) => ({ ...s, count: 100 })), 'warm-up');
 }
 
 /** CPU microseconds per call of `fn` over `items`, after one warm-up pass. */
@@ -170,27 +197,18 @@ export async function benchServer(): Promise<Record<string, number>> {
   const site = await benchSite(dir, join(dir, 'bench.db'));
   const side = new SqliteChannelStore(join(dir, 'side.db'), { durability: 'full' });
   try {
-    const { streams, items } = await paymentLoad(site);
-    const reads = await readLoad(site);
+    const { streams, items } = await paymentLoad(siteTarget(site));
+    const reads = await readLoad(siteTarget(site));
     // Warm the verifier, the JIT and the server's caches before any measurement.
     rawVerifyRate(SECP, items.slice(0, 300));
-    await runLoad(dir, reads.free.map((s) => ({ ...s, count: 100 })), 'warm-up');
-    await runLoad(dir, reads.paid.map((s) => ({ ...s, count: 100 })), 'warm-up');
+    await warmUp(dir, reads);
 
     const verifyBefore = rawVerifyRate(SECP, items);
     const pay = await runLoad(dir, streams, 'payment');
     const verifyAfter = rawVerifyRate(SECP, items);
     const answer = await (await fetch(`http://127.0.0.1:${site.port}${streams[0]!.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streams[0]!.bodies!.at(-1)! })).text();
     const floorUs = await httpFloorUs(dir, streams, answer);
-
-    // Paid and free alternate, twice each; the better run of each counts.
-    const free1 = await runLoad(dir, reads.free, 'free');
-    const paid1 = await runLoad(dir, reads.paid, 'paid');
-    const free2 = await runLoad(dir, reads.free, 'free');
-    const paid2 = await runLoad(dir, reads.paid, 'paid');
-    const perCpuS = (r: { cpuS: number; requests: number }) => r.requests / r.cpuS;
-    const paidPerS = Math.max(perCpuS(paid1), perCpuS(paid2));
-    const freePerS = Math.max(perCpuS(free1), perCpuS(free2));
+    const { paidPerS, freePerS } = await paidAndFree(dir, reads, (r) => r.requests / r.cpuS);
 
     // Where a payment's CPU goes, each part measured alone on the same inputs.
     const verifyPerS = Math.max(verifyBefore, verifyAfter);
