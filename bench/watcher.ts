@@ -53,10 +53,12 @@ export async function benchWatcher(): Promise<Record<string, number>> {
       watcher_pass_ms_10k: ms(s10k),
       watcher_pass_peak_rss_mb_100k: s100k.peakRssMb,
       watcher_pass_peak_rss_mb_10k: s10k.peakRssMb,
+      watcher_pass_rss_growth_mb: s100k.peakRssMb - s10k.peakRssMb,
       pg_watcher_pass_ms_100k: ms(p100k),
       pg_watcher_pass_ms_10k: ms(p10k),
       pg_watcher_pass_peak_rss_mb_100k: p100k.peakRssMb,
       pg_watcher_pass_peak_rss_mb_10k: p10k.peakRssMb,
+      pg_watcher_pass_rss_growth_mb: p100k.peakRssMb - p10k.peakRssMb,
     };
   } finally {
     await pg.stop();
