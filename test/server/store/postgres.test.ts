@@ -43,6 +43,19 @@ async function pgQuery<R>(url: string, sql: string): Promise<R[]> {
   }
 }
 
+type Query = (...args: unknown[]) => Promise<pg.QueryResult>;
+
+/** Every query a pooled connection of `store` sends goes through `intercept`, which gets the real one. */
+function interceptQueries(store: PostgresChannelStore, intercept: (query: Query, args: unknown[]) => unknown): void {
+  const patched = new WeakSet<pg.PoolClient>();
+  (store.pool as unknown as pg.Pool).on('acquire', (client) => {
+    if (patched.has(client)) return;
+    patched.add(client);
+    const query = client.query.bind(client) as Query;
+    client.query = ((...args: unknown[]) => intercept(query, args)) as typeof client.query;
+  });
+}
+
 storeContract({
   name: 'PostgreSQL',
   migrations: PG_MIGRATIONS.length,
@@ -87,19 +100,13 @@ test('a postgres:// location opens PostgreSQL; payments commit with synchronous_
   assert.ok(store instanceof PostgresChannelStore);
   // Each transaction reports, just before its COMMIT, the synchronous_commit it commits under.
   const seen: string[] = [];
-  const patched = new WeakSet<pg.PoolClient>();
-  (store.pool as unknown as pg.Pool).on('acquire', (client) => {
-    if (patched.has(client)) return;
-    patched.add(client);
-    const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
-    client.query = ((...args: unknown[]) => {
-      // pg's own pool.query passes a callback: leave those calls alone.
-      if (args[0] !== 'COMMIT') return query(...args);
-      return query('SHOW synchronous_commit').then((r) => {
-        seen.push(r.rows[0].synchronous_commit);
-        return query(...args);
-      });
-    }) as typeof client.query;
+  interceptQueries(store as PostgresChannelStore, (query, args) => {
+    // pg's own pool.query passes a callback: leave those calls alone.
+    if (args[0] !== 'COMMIT') return query(...args);
+    return query('SHOW synchronous_commit').then((r) => {
+      seen.push(r.rows[0].synchronous_commit);
+      return query(...args);
+    });
   });
   const ch = await syntheticChannel(store, new ServerKeys(TEST_SEED, 'regtest'), { capacity: 100_000n, expiry: 2000, firstPayment: 1_000n });
   seen.length = 0;
@@ -112,6 +119,30 @@ test('a postgres:// location opens PostgreSQL; payments commit with synchronous_
   await relaxed.updateChannel(ch.id, (c) => ({ channel: { ...c, spent: c.spent + 10n }, result: null }));
   assert.equal((await relaxed.getChannel(ch.id))!.spent, 20n);
   await relaxed.close();
+});
+
+test('a payment or a debit with its event is four round trips: BEGIN, the locked read, the write with its event, COMMIT', async () => {
+  const url = await server.newDatabase();
+  const store = await PostgresChannelStore.open(url);
+  const sent: string[] = [];
+  interceptQueries(store, (query, args) => {
+    if (typeof args[0] === 'string') sent.push(args[0].trim().split(/\s+/)[0]!);
+    return query(...args);
+  });
+  const ch = await syntheticChannel(store, new ServerKeys(TEST_SEED, 'regtest'), { capacity: 100_000n, expiry: 2000, firstPayment: 1_000n });
+  const pay = ch.sign(2_000n);
+  sent.length = 0;
+  await store.updateChannel(ch.id, (c) => ({ channel: { ...c, paid: pay.amount, signature: pay.signature }, events: [{ kind: 'payment', amount: 1_000n }], result: null }));
+  assert.deepEqual(sent, ['BEGIN', 'SELECT', 'WITH', 'COMMIT']);
+  sent.length = 0;
+  await store.updateChannel(ch.id, (c) => ({ channel: { ...c, spent: c.spent + 10n }, events: [{ kind: 'debit', amount: 10n, ref: '/a' }], result: null }), { durable: false });
+  assert.deepEqual(sent, ['BEGIN;', 'SELECT', 'WITH', 'COMMIT']);
+  assert.deepEqual(
+    (await store.listEvents(ch.id)).map((e) => [e.kind, e.amount, e.paid, e.spent, e.ref]),
+    [['funded', 1_000n, 1_000n, 0n, ch.params.funding.txid], ['payment', 1_000n, 2_000n, 0n, null], ['debit', 10n, 2_000n, 10n, '/a']],
+  );
+  assert.deepEqual([(await store.getChannel(ch.id))!.paid, (await store.getChannel(ch.id))!.spent], [2_000n, 10n]);
+  await store.close();
 });
 
 test('the watcher lease is held by one instance at a time and passes on when its holder goes', async () => {

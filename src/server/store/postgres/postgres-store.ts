@@ -232,8 +232,11 @@ export class PostgresChannelStore implements ChannelStore {
         if (decided.channel.id !== before.id) throw new Error('an update must not change a channel id');
         const { channel, events = [], settlement, result } = decided;
         const now = this.now();
-        if (channel !== before) await writeChannel(c, channel, now);
-        for (const e of events) await insertEvent(c, channel, e, now);
+        if (channel !== before && events.length === 1) await writeChannelWithEvent(c, channel, events[0]!, now);
+        else {
+          if (channel !== before) await writeChannel(c, channel, now);
+          for (const e of events) await insertEvent(c, channel, e, now);
+        }
         if (settlement) await insertSettlement(c, settlement);
         return result;
       },
@@ -407,6 +410,19 @@ async function writeChannel(c: PgQueryable, ch: ServerChannel, now: number): Pro
     `UPDATE channels SET state = $1, paid = $2, signature = $3, spent = $4, funding_confirmed = $5, settlement_txid = $6,
      close_reason = $7, updated_at = $8 WHERE id = $9`,
     [ch.state, ch.paid, ch.signature, ch.spent, ch.fundingConfirmed ? 1 : 0, ch.settlementTxid, ch.closeReason, now, ch.id],
+  );
+}
+
+/**
+ * `writeChannel` and `insertEvent` in one statement, so one round trip: a payment or a debit, the
+ * commonest update, changes the channel and records one event. (A data-modifying WITH always runs.)
+ */
+async function writeChannelWithEvent(c: PgQueryable, ch: ServerChannel, e: NewChannelEvent, now: number): Promise<void> {
+  await c.query(
+    `WITH written AS (UPDATE channels SET state = $1, paid = $2, signature = $3, spent = $4, funding_confirmed = $5, settlement_txid = $6,
+     close_reason = $7, updated_at = $8 WHERE id = $9)
+     INSERT INTO channel_events (channel_id, at, kind, amount, paid, spent, ref) VALUES ($9, $8, $10, $11, $2, $4, $12)`,
+    [ch.state, ch.paid, ch.signature, ch.spent, ch.fundingConfirmed ? 1 : 0, ch.settlementTxid, ch.closeReason, now, ch.id, e.kind, e.amount, e.ref ?? null],
   );
 }
 

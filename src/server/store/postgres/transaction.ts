@@ -31,9 +31,9 @@ export async function inTransaction<T>(pool: PgPool, work: (client: PgPoolClient
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
       // A debit alone moves no money: committed, but not waited on to reach the disk (UpdateOptions).
-      if (opts.durable === false) await client.query('SET LOCAL synchronous_commit = off');
+      // One simple-protocol query for both statements: one round trip.
+      await client.query(opts.durable === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
