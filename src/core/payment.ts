@@ -108,6 +108,11 @@ interface DigestTemplate {
   /** u64le(change) || varBytes(changeScript); the amount is rewritten for each digest. */
   changeOutput: Uint8Array;
   changeView: DataView;
+  /**
+   * The last digest computed, by amount: a server checks each payment twice, before and under
+   * its store lock, and the store hands back the same params object (sqlite-store's fixed part).
+   */
+  last: { amount: bigint; digest: Uint8Array } | null;
 }
 
 const templates = new WeakMap<ChannelParams, DigestTemplate>();
@@ -130,7 +135,7 @@ function digestTemplate(params: ChannelParams, script: Uint8Array | undefined): 
     ),
   );
   const changeOutput = concatBytes(new Uint8Array(8), varBytes(params.changeScript));
-  const template = { prefix, changeOutput, changeView: new DataView(changeOutput.buffer, changeOutput.byteOffset, 8) };
+  const template = { prefix, changeOutput, changeView: new DataView(changeOutput.buffer, changeOutput.byteOffset, 8), last: null };
   if (script === undefined) templates.set(params, template);
   return template;
 }
@@ -143,6 +148,8 @@ const TAIL_NONE = concatBytes(u32le(SETTLEMENT_LOCKTIME), u32le(PAYMENT_SIGHASH_
 export function paymentSighash(params: ChannelParams, amount: bigint, script?: Uint8Array): Uint8Array {
   checkPaymentAmount(params, amount);
   const t = digestTemplate(params, script);
+  // A copy: the caller may keep or change what it gets.
+  if (t.last?.amount === amount) return t.last.digest.slice();
   const single = paymentHashType(params, amount) === PAYMENT_SIGHASH_SINGLE;
   let hashOutputs: Uint8Array = ZERO_HASH;
   if (single) {
@@ -151,7 +158,9 @@ export function paymentSighash(params: ChannelParams, amount: bigint, script?: U
     t.changeView.setBigUint64(0, params.capacity - amount, true);
     hashOutputs = sha256d(t.changeOutput);
   }
-  return sha256(t.prefix.clone().update(hashOutputs).update(single ? TAIL_SINGLE : TAIL_NONE).digest());
+  const digest = sha256(t.prefix.clone().update(hashOutputs).update(single ? TAIL_SINGLE : TAIL_NONE).digest());
+  t.last = { amount, digest: digest.slice() };
+  return digest;
 }
 
 /** Client side: signs a payment. Callers enforce approvals; see ClientChannel. */
