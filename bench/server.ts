@@ -4,7 +4,9 @@
  *
  *  - payments accepted per CPU second over HTTP on loopback, against the floor: a bare node:http
  *    request plus one verify by the same verifier (`server_pay_vs_floor_ratio`), with where a
- *    payment's time goes (HTTP, parse, digest, verify, commit, the rest);
+ *    payment's time goes (HTTP, parse, digest, verify, commit, its fsync, the rest): each part
+ *    measured alone on the same inputs, the fsync as the same server's payments with
+ *    `durability: 'normal'` subtracted;
  *  - paid requests served from prepaid credit per CPU second against the same content served
  *    free by the same server under the same load (`server_paid_vs_free_ratio`), with what a paid
  *    request adds (credential, debit commit, the rest).
@@ -52,10 +54,10 @@ export interface BenchSite {
 }
 
 /** A paychan server in this process on `dbPath` (a SQLite file or a postgres:// URL): /paid/* costs PRICE, /free/* the same article free. */
-export async function benchSite(dir: string, dbPath: string): Promise<BenchSite> {
+export async function benchSite(dir: string, dbPath: string, durability: 'full' | 'normal' = 'full'): Promise<BenchSite> {
   const paychan = await createPaychan({
     // Every stream comes from loopback: the per-client payment limit would cut the measurement short.
-    config: { dbPath, durability: 'full', paymentRateLimit: 0 },
+    config: { dbPath, durability, paymentRateLimit: 0 },
     chain: stubChain(1_000),
     tip: fixedTip(1_000),
     seed: SEED,
@@ -164,7 +166,8 @@ export function rawVerifyRate(secp: Secp, items: VerifyItem[]): number {
 
 /**
  * CPU µs per store update, `CONNECTIONS` at a time as the load sends them (one event-loop turn,
- * one transaction): a payment's (durable, the WAL fsynced) or a debit's (committed, not fsynced).
+ * one transaction), committed without an fsync: a payment's or a debit's, with its event. What
+ * the fsync adds is measured on the server itself (see benchServer).
  */
 async function commitUs(store: ChannelStore, kind: 'payment' | 'debit', rounds = 300): Promise<number> {
   const ids: string[] = [];
@@ -178,7 +181,7 @@ async function commitUs(store: ChannelStore, kind: 'payment' | 'debit', rounds =
             kind === 'payment'
               ? { channel: { ...c, paid: c.paid + 7n }, events: [{ kind: 'payment' as const, amount: 7n }], result: null }
               : { channel: { ...c, spent: c.spent + PRICE }, events: [{ kind: 'debit' as const, amount: PRICE, ref: '/paid/article' }], result: null },
-          { durable: kind === 'payment' },
+          { durable: false },
         ),
       ),
     );
@@ -195,6 +198,8 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
 export async function benchServer(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'paychan-bench-server-'));
   const site = await benchSite(dir, join(dir, 'bench.db'));
+  // The same server without the fsync (durability 'normal'), for what the fsync costs a payment.
+  const unsynced = await benchSite(dir, join(dir, 'unsynced.db'), 'normal');
   const side = new SqliteChannelStore(join(dir, 'side.db'), { durability: 'full' });
   try {
     const { streams, items } = await paymentLoad(siteTarget(site));
@@ -209,6 +214,9 @@ export async function benchServer(): Promise<Record<string, number>> {
     const answer = await (await fetch(`http://127.0.0.1:${site.port}${streams[0]!.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streams[0]!.bodies!.at(-1)! })).text();
     const floorUs = await httpFloorUs(dir, streams, answer);
     const { paidPerS, freePerS } = await paidAndFree(dir, reads, (r) => r.requests / r.cpuS);
+    const unsyncedLoad = await paymentLoad(siteTarget(unsynced));
+    await warmUp(dir, await readLoad(siteTarget(unsynced), 100));
+    const payUnsynced = await runLoad(dir, unsyncedLoad.streams, 'payment');
 
     // Where a payment's CPU goes, each part measured alone on the same inputs.
     const verifyPerS = Math.max(verifyBefore, verifyAfter);
@@ -217,6 +225,7 @@ export async function benchServer(): Promise<Record<string, number>> {
     const parseUs = cpuUsPer(items, (it) => parsePayment(JSON.parse(it.body)));
     const digestUs = cpuUsPer(items, (it) => paymentSighash(it.params, it.amount));
     const paymentCommitUs = await commitUs(side, 'payment');
+    const fsyncUs = payUs - (payUnsynced.cpuS * 1e6) / payUnsynced.requests;
     const tokens = reads.channels.map((ch) => ch.credential());
     const credentialUs = cpuUsPer(Array.from({ length: 20 }, () => tokens).flat(), (h) => accessTokenHash(parseCredential(h)!.token));
     const debitCommitUs = await commitUs(side, 'debit');
@@ -238,7 +247,8 @@ export async function benchServer(): Promise<Record<string, number>> {
       server_pay_us_digest: round1(digestUs),
       server_pay_us_verify: round1(verifyUs),
       server_pay_us_commit: round1(paymentCommitUs),
-      server_pay_us_other: round1(payUs - floorUs - parseUs - digestUs - verifyUs - paymentCommitUs),
+      server_pay_us_fsync: round1(fsyncUs),
+      server_pay_us_other: round1(payUs - floorUs - parseUs - digestUs - verifyUs - paymentCommitUs - fsyncUs),
       server_paid_per_s: Math.round(paidPerS),
       server_free_per_s: Math.round(freePerS),
       server_paid_vs_free_ratio: round3(paidPerS / freePerS),
@@ -249,6 +259,7 @@ export async function benchServer(): Promise<Record<string, number>> {
     };
   } finally {
     await side.close();
+    await unsynced.close();
     await site.close();
     rmSync(dir, { recursive: true, force: true });
   }
