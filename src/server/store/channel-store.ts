@@ -198,6 +198,8 @@ export interface ChannelStore {
   /** Every channel (or those in one state), oldest first: for admin tools; the watcher pages with `listChannelPage`. */
   listChannels(filter?: { state?: ServerChannel['state'] }): Promise<ServerChannel[]>;
   listChannelPage(query: ChannelPageQuery): Promise<ServerChannel[]>;
+  /** How many channels are open and the earliest expiry among them (null when none is), read from an index. */
+  openChannelSummary(): Promise<{ count: number; earliestExpiry: number | null }>;
   listEvents(channelId?: string): Promise<ChannelEvent[]>;
   /**
    * Only on a database several server instances share (PostgreSQL): the lease that confines the

@@ -152,6 +152,7 @@ export class SqliteChannelStore implements ChannelStore {
         ORDER BY expiry, id LIMIT ?`),
       pageUnconfirmed: db.prepare(`SELECT ${CHANNEL_COLUMNS} FROM channels WHERE funding_confirmed = 0 AND state <> 'closed'
         AND expiry <= ? AND (expiry, id) > (?, ?) ORDER BY expiry, id LIMIT ?`),
+      openSummary: db.prepare("SELECT COUNT(*) AS count, MIN(expiry) AS earliestExpiry FROM channels WHERE state = 'open'"),
       insertEvent: db.prepare(`INSERT INTO channel_events (channel_id, at, kind, amount, paid, spent, ref)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       deleteEvents: db.prepare('DELETE FROM channel_events WHERE channel_id = ?'),
@@ -451,6 +452,10 @@ export class SqliteChannelStore implements ChannelStore {
     ) as ChannelRow[];
     // Not through the fixed-part cache: a pass over every channel would evict the ones payments use.
     return rows.map((r) => channelFromRow(r));
+  }
+
+  async openChannelSummary(): Promise<{ count: number; earliestExpiry: number | null }> {
+    return this.stmt.openSummary.get() as { count: number; earliestExpiry: number | null };
   }
 
   async listEvents(channelId?: string): Promise<ChannelEvent[]> {

@@ -375,6 +375,11 @@ export function storeContract(factory: StoreFactory): void {
       // Not closed and funding unconfirmed, open or closing; the closed one is not among them.
       assert.deepEqual(await all({ of: 'unconfirmed' }, 1), order([unconfirmedOpen, closing[1]!]));
       assert.deepEqual(await f.store.listChannelPage({ of: 'open', expiryAtMost: 999, limit: 10 }), []);
+      assert.deepEqual(await f.store.openChannelSummary(), { count: nowOpen.length, earliestExpiry: 1_000 });
+    });
+
+    it('the open channel summary of an empty store', async (f) => {
+      assert.deepEqual(await f.store.openChannelSummary(), { count: 0, earliestExpiry: null });
     });
 
     it('closed stores refuse work', async (f) => {

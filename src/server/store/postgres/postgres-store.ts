@@ -348,6 +348,14 @@ export class PostgresChannelStore implements ChannelStore {
     return rows.map(channelFromRow);
   }
 
+  async openChannelSummary(): Promise<{ count: number; earliestExpiry: number | null }> {
+    this.open();
+    const { rows } = await this.pool.query<{ count: string; earliest: number | null }>(
+      "SELECT COUNT(*) AS count, MIN(expiry) AS earliest FROM channels WHERE state = 'open'",
+    );
+    return { count: Number(rows[0]!.count), earliestExpiry: rows[0]!.earliest };
+  }
+
   async listEvents(channelId?: string): Promise<ChannelEvent[]> {
     this.open();
     const { rows } =
