@@ -118,6 +118,26 @@ describe('watcher decisions on a scripted chain', () => {
     assert.match(rejected[0]!.detail!, /missingorspent/);
   });
 
+  test('a pass reads only the channels it acts on: it never lists every channel, and leaves those not due alone', async () => {
+    const due = await dueChannel(5_000n);
+    const far = await syntheticChannel(store, keys, { capacity: 100_000n, expiry: chain.tip + 1_000, firstPayment: 5_000n });
+    const unconfirmed = await syntheticChannel(store, keys, { capacity: 100_000n, expiry: chain.tip + 1_000, firstPayment: 5_000n, confirmed: false });
+    chain.txs.set(unconfirmed.params.funding.txid, { tx: new Transaction(), confirmed: true });
+    // A store whose full listings fail: a pass that loaded every open channel would settle nothing.
+    const paging = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === 'listChannels') return () => Promise.reject(new Error('a watcher pass must not list every channel'));
+        const value = Reflect.get(target, key, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const report = await new SettlementWatcher({ ...context(), store: paging }).tick();
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(report.settlements.map((s) => s.channels), [[due.id]]);
+    assert.deepEqual(report.fundingConfirmed, [unconfirmed.id]);
+    assert.deepEqual([(await store.getChannel(far.id))!.state, (await store.getChannel(unconfirmed.id))!.state], ['open', 'open']);
+  });
+
   test('an unreachable node leaves the settlement stored, and the next tick sends it', async () => {
     const ch = await dueChannel(5_000n);
     chain.refuse = () => new EsploraError(0, '', 'connect ECONNREFUSED');

@@ -18,8 +18,9 @@
  * expiry, due: `channelPages`, read by expiry through an index), so a pass holds one page at a
  * time and reads little more than the channels it acts on, however many are open. Every step
  * decides inside its store transaction from the record as it is then, so a channel closed since
- * its page was read is passed over. Every settlement is stored (with its channels marked `closing`) before it is
- * broadcast (settlement.ts, the path cooperative closes take too), so a tick may be cut short
+ * its page was read is passed over, and one reopened earlier in the pass (its settlement refused)
+ * is due again in step 5. Every settlement is stored (with its channels marked `closing`) before
+ * it is broadcast (settlement.ts, the path cooperative closes take too), so a tick may be cut short
  * anywhere and the next one carries on: running a tick twice changes nothing the first did not.
  * A failure on one channel or settlement is logged and reported, and the others still go ahead.
  */
