@@ -106,6 +106,7 @@ async function serve(values: Values): Promise<void> {
   await checkChainBackend(config.paychan.esploraUrl, config.paychan.network);
   const proxy = await startProxy(config);
   console.log(`paychan-server: ${proxy.url} -> ${config.upstream.href} (${config.routes.length} priced routes, channel API at ${config.paychan.basePath})`);
+  if (proxy.admin) console.log(`paychan-server: dashboard and admin API at ${proxy.admin.url}/ (token in ${config.paychan.admin.tokenFile})`);
   const shutdown = () => {
     void proxy.stop().then(() => process.exit(0));
   };

@@ -133,6 +133,8 @@ export interface ChannelStore {
    */
   proposeOpen(client: string, bounds: PendingOpenBounds, build: (serverKeyIndex: number) => PendingOpen): Promise<PendingOpen>;
   getPendingOpen(openId: string): Promise<StoredPendingOpen | null>;
+  /** Open proposals not funded yet and created at or after `since` (ms), oldest first: the dashboard's pending proposals. */
+  listPendingOpens(since: number): Promise<StoredPendingOpen[]>;
   /**
    * Stores a funded channel and links its open to it, atomically. Throws FUNDING_MISMATCH when
    * the open is already funded or the outpoint is already a channel, and UNCONFIRMED_LIMIT when

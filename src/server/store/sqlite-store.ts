@@ -115,6 +115,7 @@ export class SqliteChannelStore implements ChannelStore {
         VALUES (@open_id, @version, @network, @client_pubkey, @capacity, @expiry, @change_script, @token_hash,
         @server_key_index, @server_pubkey, @created_at, @client)`),
       getPending: db.prepare('SELECT * FROM pending_opens WHERE open_id = ?'),
+      listUnfundedPending: db.prepare('SELECT * FROM pending_opens WHERE channel_id IS NULL AND created_at >= ? ORDER BY created_at, open_id'),
       prunePending: db.prepare('DELETE FROM pending_opens WHERE channel_id IS NULL AND created_at < ?'),
       // Count and oldest creation time of the unfunded proposals, of everyone or of one client.
       unfundedPending: db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM pending_opens WHERE channel_id IS NULL'),
@@ -197,6 +198,10 @@ export class SqliteChannelStore implements ChannelStore {
   async getPendingOpen(openId: string): Promise<StoredPendingOpen | null> {
     const row = this.stmt.getPending.get(openId) as PendingOpenRow | undefined;
     return row ? pendingFromRow(row) : null;
+  }
+
+  async listPendingOpens(since: number): Promise<StoredPendingOpen[]> {
+    return (this.stmt.listUnfundedPending.all(since) as PendingOpenRow[]).map(pendingFromRow);
   }
 
   async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string, opts: { zeroConfTotalLimit?: bigint } = {}): Promise<void> {

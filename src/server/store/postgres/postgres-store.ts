@@ -179,6 +179,12 @@ export class PostgresChannelStore implements ChannelStore {
     return rows[0] ? pendingFromRow(timesAsNumbers(rows[0])) : null;
   }
 
+  async listPendingOpens(since: number): Promise<StoredPendingOpen[]> {
+    this.open();
+    const { rows } = await this.pool.query<PendingOpenRow>('SELECT * FROM pending_opens WHERE channel_id IS NULL AND created_at >= $1 ORDER BY created_at, open_id', [since]);
+    return rows.map((r) => pendingFromRow(timesAsNumbers(r)));
+  }
+
   async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string, opts: { zeroConfTotalLimit?: bigint } = {}): Promise<void> {
     this.open();
     try {
