@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DASHBOARD_CSS, DASHBOARD_HTML } from './dashboard/page.ts';
+import { DASHBOARD_CSS, DASHBOARD_HTML, FAVICON_SVG } from './dashboard/page.ts';
 
 export interface Asset {
   type: string;
@@ -37,5 +37,6 @@ export async function loadAssets(): Promise<Map<string, Asset>> {
     ['/dashboard.css', { type: css, body: DASHBOARD_CSS }],
     ['/uplot.js', { type: js, body: uplotFile('uPlot.iife.min.js') }],
     ['/uplot.css', { type: css, body: uplotFile('uPlot.min.css') }],
+    ['/favicon.svg', { type: 'image/svg+xml', body: FAVICON_SVG }],
   ]);
 }

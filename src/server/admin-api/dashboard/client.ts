@@ -90,23 +90,33 @@ function txLink(s: SettlementJson): Cell {
 
 let chart: uPlotType | null = null;
 
+/** Buckets the chart shows at least, so a new site's single day is a bar in a fortnight, not a dot. */
+const MIN_BUCKETS = { hour: 24, day: 14 };
+
 function drawChart(e: EarningsJson): void {
   const box = $('chart');
   chart?.destroy();
+  const step = e.bucket === 'hour' ? 3_600 : 86_400;
   const xs = e.buckets.map((b) => Date.parse(b.start) / 1000);
   // Numbers only to draw: the table below keeps the exact amounts.
   const delivered = e.buckets.map((b) => Number(b.delivered));
   const paid = e.buckets.map((b) => Number(b.paid));
+  while (xs.length < MIN_BUCKETS[e.bucket]) {
+    xs.unshift(xs[0]! - step);
+    delivered.unshift(0);
+    paid.unshift(0);
+  }
   chart = new uPlot(
     {
       width: Math.max(320, box.clientWidth),
       height: 300,
-      scales: { x: { time: true } },
-      axes: [{}, { label: 'sat', size: 70 }],
+      // Payments run far ahead of items delivered (readers prepay credit): each has its own axis.
+      scales: { x: { time: true, range: [xs[0]! - step / 2, xs.at(-1)! + step / 2] }, paid: {} },
+      axes: [{}, { label: 'delivered (sat)', size: 70, stroke: '#1a73e8' }, { scale: 'paid', side: 1, label: 'paid (sat)', size: 70, stroke: '#b35900', grid: { show: false } }],
       series: [
         { label: e.bucket === 'hour' ? 'Hour' : 'Day' },
-        { label: 'Delivered (sat)', stroke: '#1a73e8', fill: '#1a73e822', width: 2, paths: uPlot.paths.stepped?.({ align: 1 }) },
-        { label: 'Paid (sat)', stroke: '#e37400', width: 2, dash: [6, 4], paths: uPlot.paths.stepped?.({ align: 1 }) },
+        { label: 'Delivered (sat)', stroke: '#1a73e8', fill: '#1a73e888', width: 1, paths: uPlot.paths.bars?.({ size: [0.6, 60] }), points: { show: false } },
+        { label: 'Paid (sat)', scale: 'paid', stroke: '#b35900', width: 2, paths: uPlot.paths.stepped?.({ align: 1 }), points: { show: false } },
       ],
     },
     [xs, delivered, paid],

@@ -27,6 +27,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Paychan dashboard</title>
+  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="/uplot.css">
   <link rel="stylesheet" href="/dashboard.css">
   <script src="/uplot.js" defer></script>
@@ -92,6 +93,9 @@ export const DASHBOARD_HTML = `<!doctype html>
 </body>
 </html>
 `;
+
+/** A coin: served here so the browser's icon request is not a 404 in the console. */
+export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#f7931a"/></svg>';
 
 export const DASHBOARD_CSS = `:root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.4; }
 body { margin: 0 auto; max-width: 72rem; padding: 1rem; }
