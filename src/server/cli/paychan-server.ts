@@ -13,6 +13,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ESPLORA_URLS } from '../../chain/esplora.ts';
+import { readTokenFile } from '../admin-api/token.ts';
 import { checkChainBackend } from '../chain-check.ts';
 import { askInit, DEFAULT_UPSTREAM, INIT_NETWORK, initReport, parseInitNetwork, parsePayout, parseRoute, writeInit, type InitAnswers } from '../init.ts';
 import { loadSeed, SEED_ENV } from '../keys.ts';
@@ -89,6 +90,9 @@ async function check(values: Values): Promise<void> {
   const { network, esploraUrl, seedFile } = config.paychan;
   // The key first, as the start reads it: a missing key stops the start as surely as a dead chain.
   loadSeed({ network, seedFile });
+  // The admin listener would refuse to start on a token it cannot read: say so here too.
+  const { admin } = config.paychan;
+  if (admin.port !== null && admin.tokenFile) readTokenFile(admin.tokenFile);
   const tip = await checkChainBackend(esploraUrl, network);
   console.log(`ok: key ${process.env[SEED_ENV] ? SEED_ENV : seedFile} readable; ${esploraUrl} serves ${network}, tip at block ${tip.tipHeight} (${tip.tipHash})`);
 }

@@ -110,6 +110,8 @@ function drawChart(e: EarningsJson): void {
     {
       width: Math.max(320, box.clientWidth),
       height: 300,
+      // UTC, as the buckets and every date in the tables.
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       // Payments run far ahead of items delivered (readers prepay credit): each has its own axis.
       scales: { x: { time: true, range: [xs[0]! - step / 2, xs.at(-1)! + step / 2] }, paid: {} },
       axes: [{}, { label: 'delivered (sat)', size: 70, stroke: '#1a73e8' }, { scale: 'paid', side: 1, label: 'paid (sat)', size: 70, stroke: '#b35900', grid: { show: false } }],
