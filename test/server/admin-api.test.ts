@@ -13,7 +13,7 @@ import { startAdminListener, type AdminServer } from '../../src/server/admin-api
 import { readTokenFile, writeTokenFile } from '../../src/server/admin-api/token.ts';
 import { storeTotals, totalsJson, txUrl, type ChannelsJson, type EarningsJson, type SettlementJson, type ZeroConfJson } from '../../src/server/admin-api/views.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../../src/server/config.ts';
-import { silentLogger } from '../../src/server/logger.ts';
+import { jsonLogger, silentLogger } from '../../src/server/logger.ts';
 import type { Scheduler } from '../../src/server/watcher/index.ts';
 import { admin } from './helpers/admin.ts';
 import { ChannelClient } from './helpers/channel-client.ts';
@@ -33,6 +33,7 @@ describe('admin JSON API and listener', () => {
   const tmp = tempDbPath();
   const ids: Record<string, string> = {};
   let proposalId: string;
+  const logged: string[] = [];
 
   const get = (path: string, auth: string | null = `Bearer ${token}`, method = 'GET'): Promise<Answer> =>
     send(listener.url + path, { method, headers: auth === null ? {} : { authorization: auth } });
@@ -73,7 +74,7 @@ describe('admin JSON API and listener', () => {
 
     tokenFile = join(tmp.dir, 'admin-token');
     token = writeTokenFile(tokenFile);
-    listener = await startAdminListener({ ...srv.paychan, config: { ...srv.paychan.config, admin: { port: 0, host: '127.0.0.1', tokenFile } } }, { logger: silentLogger });
+    listener = await startAdminListener({ ...srv.paychan, config: { ...srv.paychan.config, admin: { port: 0, host: '127.0.0.1', tokenFile } } }, { logger: jsonLogger('warn', (line) => logged.push(line)) });
   });
   after(async () => {
     await listener?.stop();
@@ -106,12 +107,14 @@ describe('admin JSON API and listener', () => {
     assertProblem(await get('/api/earnings?bucket=week'), 400, 'BAD_QUERY');
   });
 
-  test('a token file others may read locks the API rather than open it', async () => {
+  test('a token file others may read locks the API rather than open it, and the refusal names no path', async () => {
     chmodSync(tokenFile, 0o644);
     try {
       const a = await get('/api/totals');
       assertProblem(a, 401, 'UNAUTHORIZED');
-      assert.match(String(a.body.detail), /readable by others/);
+      assert.match(String(a.body.detail), /unreadable or readable by others: see the server's log/);
+      assert.ok(!String(a.body.detail).includes(tmp.dir), 'the token file path stays in the log');
+      assert.match(logged.join('\n'), new RegExp(`admin token unusable.*${tokenFile}.*readable by others`));
     } finally {
       chmodSync(tokenFile, 0o600);
     }

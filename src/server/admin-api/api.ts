@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PaychanConfig } from '../config.ts';
 import { sendJson } from '../http/respond.ts';
+import type { Logger } from '../logger.ts';
 import type { ChannelStore } from '../store/channel-store.ts';
 import { bearerMatches } from './token.ts';
 import { channelsJson, earnings, proposalsJson, settlementsJson, storeTotals, totalsJson, zeroConfJson, type Bucket } from './views.ts';
@@ -45,6 +46,7 @@ export interface AdminApiDeps {
   getTipHeight(): Promise<number>;
   /** The token each request must carry; read per request, so a rotated token applies at once. */
   token(): string;
+  logger: Logger;
   now?: () => number;
 }
 
@@ -61,8 +63,10 @@ export async function adminApi(d: AdminApiDeps, req: IncomingMessage, res: Serve
   try {
     token = d.token();
   } catch (err) {
-    // A token file made unreadable (or loosened) after the start locks the API rather than open it.
-    throw new AdminProblem('UNAUTHORIZED', `the server cannot read its admin token: ${(err as Error).message}`);
+    // A token file made unreadable (or loosened) after the start locks the API rather than open
+    // it. Why goes to the log, not to a caller who has not shown the token (it names a path).
+    d.logger.error('admin token unusable: every admin API request is refused', { error: (err as Error).message });
+    throw new AdminProblem('UNAUTHORIZED', "the server's admin token file is unreadable or readable by others: see the server's log");
   }
   if (!bearerMatches(req.headers.authorization, token)) throw new AdminProblem('UNAUTHORIZED', 'send Authorization: Bearer <admin token> (paychan-admin token shows where it is kept)');
   const now = (d.now ?? Date.now)();

@@ -5,7 +5,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
-import type { Logger } from '../logger.ts';
 import { adminApi, AdminProblem, sendAdminProblem, type AdminApiDeps } from './api.ts';
 import { loadAssets } from './assets.ts';
 import { AdminTokenError } from './token.ts';
@@ -17,7 +16,6 @@ export interface AdminServerOptions extends AdminApiDeps {
   host: string;
   /** 0: any free port. */
   port: number;
-  logger: Logger;
 }
 
 export interface AdminServer {
