@@ -77,7 +77,7 @@ export async function adminApi(d: AdminApiDeps, req: IncomingMessage, res: Serve
       body = totalsJson(await storeTotals(store), config.zeroConfTotalLimit);
       break;
     case '/api/earnings':
-      body = earnings(await store.listEvents(), bucketOf(url), now);
+      body = await earnings(store, bucketOf(url), now);
       break;
     case '/api/channels': {
       let tip: number;

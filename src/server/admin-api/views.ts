@@ -10,7 +10,7 @@ import type { NetworkName } from '../../core/network.ts';
 import type { ServerChannel } from '../../core/server-channel.ts';
 import { totals, type Totals } from '../admin/report.ts';
 import type { PaychanConfig } from '../config.ts';
-import type { ChannelEvent, ChannelStore, SettlementRecord, StoredPendingOpen } from '../store/channel-store.ts';
+import type { ChannelStore, SettlementRecord, StoredPendingOpen } from '../store/channel-store.ts';
 
 /** A bigint amount as the API writes it. */
 export type Sat = string;
@@ -18,15 +18,15 @@ export type Sat = string;
 /** A block every ten minutes on average: the basis of every date estimated from a height. */
 export const BLOCK_MS = 600_000;
 
-/** The totals with their settlements, as `paychan-admin totals` reads them from a store. */
+/**
+ * The totals with their settlements, as `paychan-admin totals` reads them from a store: the
+ * settlement each channel not open names (its latest, after fee bumps), read in one query.
+ */
 export async function storeTotals(store: ChannelStore): Promise<Totals> {
   const channels = await store.listChannels();
+  const named = new Set(channels.flatMap((c) => (c.state !== 'open' && c.settlementTxid ? [c.settlementTxid] : [])));
   const settlements = new Map<string, SettlementRecord>();
-  for (const c of channels) {
-    if (c.state === 'open' || !c.settlementTxid || settlements.has(c.settlementTxid)) continue;
-    const s = await store.getSettlement(c.settlementTxid);
-    if (s) settlements.set(s.txid, s);
-  }
+  if (named.size > 0) for (const s of await store.listSettlements()) if (named.has(s.txid)) settlements.set(s.txid, s);
   return totals(channels, settlements);
 }
 
@@ -83,22 +83,20 @@ export interface EarningsJson {
   buckets: { start: string; delivered: Sat; paid: Sat }[];
 }
 
-/** Earnings per bucket over the last BUCKET_LIMIT buckets up to `now`, from the event log. */
-export function earnings(events: ChannelEvent[], bucket: Bucket, now: number): EarningsJson {
+/** Earnings per bucket over the last BUCKET_LIMIT buckets up to `now`, summed by the store. */
+export async function earnings(store: ChannelStore, bucket: Bucket, now: number): Promise<EarningsJson> {
   const size = BUCKET_MS[bucket];
   const last = Math.floor(now / size);
   const first = last - BUCKET_LIMIT[bucket] + 1;
   const delivered = new Map<number, bigint>();
   const paid = new Map<number, bigint>();
   let oldest = last;
-  for (const e of events) {
-    const b = Math.floor(e.at / size);
-    if (b < first || b > last) continue;
+  for (const { bucket: b, kind, amount } of await store.sumEventsByBucket(first * size, size)) {
+    if (b > last) continue;
     const add = (m: Map<number, bigint>, v: bigint) => m.set(b, (m.get(b) ?? 0n) + v);
-    if (e.kind === 'debit') add(delivered, e.amount);
-    else if (e.kind === 'release') add(delivered, -e.amount);
-    else if (e.kind === 'funded' || e.kind === 'payment') add(paid, e.amount);
-    else continue;
+    if (kind === 'debit') add(delivered, amount);
+    else if (kind === 'release') add(delivered, -amount);
+    else add(paid, amount);
     oldest = Math.min(oldest, b);
   }
   const buckets: EarningsJson['buckets'] = [];

@@ -34,6 +34,17 @@ export interface ChannelEvent {
   ref: string | null;
 }
 
+/** The sum of one kind of money event over one time bucket: what the dashboard charts. */
+export interface EventBucketSum {
+  /** Bucket number: floor(at / bucketMs). */
+  bucket: number;
+  kind: 'funded' | 'payment' | 'debit' | 'release';
+  amount: bigint;
+}
+
+/** The kinds whose amounts move money: payments signed over (funded, payment) and items served (debit less release). */
+export const MONEY_EVENT_KINDS = ['funded', 'payment', 'debit', 'release'] as const;
+
 export interface NewChannelEvent {
   kind: ChannelEventKind;
   amount: bigint;
@@ -163,6 +174,8 @@ export interface ChannelStore {
   getFundingTx(channelId: string): Promise<string | null>;
   listChannels(filter?: { state?: ServerChannel['state'] }): Promise<ServerChannel[]>;
   listEvents(channelId?: string): Promise<ChannelEvent[]>;
+  /** Amounts of MONEY_EVENT_KINDS summed per kind and per bucket of `bucketMs`, from `since` (ms) on, oldest first; summed in the database, so a long log is not read into memory. */
+  sumEventsByBucket(since: number, bucketMs: number): Promise<EventBucketSum[]>;
   /**
    * Only on a database several server instances share (PostgreSQL): the lease that confines the
    * settlement watcher to one of them. Absent (SQLite): the watcher runs wherever it is enabled.

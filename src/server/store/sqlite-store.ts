@@ -26,6 +26,7 @@ import type {
   ChannelEvent,
   ChannelsChange,
   ChannelStore,
+  EventBucketSum,
   PendingOpenBounds,
   SettlementPatch,
   SettlementRecord,
@@ -34,6 +35,7 @@ import type {
   StoreView,
   UpdateOptions,
 } from './channel-store.ts';
+import { MONEY_EVENT_KINDS } from './channel-store.ts';
 import { migrate } from './migrations.ts';
 import { assertRoomForProposal, type UnfundedProposals } from './open-bounds.ts';
 import { assertUnconfirmedTotal } from '../zero-conf.ts';
@@ -149,6 +151,10 @@ export class SqliteChannelStore implements ChannelStore {
       deleteEvents: db.prepare('DELETE FROM channel_events WHERE channel_id = ?'),
       listEvents: db.prepare('SELECT * FROM channel_events ORDER BY id'),
       listEventsOf: db.prepare('SELECT * FROM channel_events WHERE channel_id = ? ORDER BY id'),
+      sumEventsByBucket: db
+        .prepare(`SELECT at / @size AS bucket, kind, SUM(amount) AS amount FROM channel_events
+          WHERE at >= @since AND kind IN (${MONEY_EVENT_KINDS.map((k) => `'${k}'`).join(', ')}) GROUP BY bucket, kind ORDER BY bucket, kind`)
+        .safeIntegers(),
       insertSettlement: db.prepare(`INSERT INTO settlements (txid, hex, fee, payout, fee_rate_kvb, status, detail, created_at, updated_at,
         bump_height, replaces)
         VALUES (@txid, @hex, @fee, @payout, @fee_rate_kvb, @status, @detail, @created_at, @created_at, @bump_height, @replaces)
@@ -442,6 +448,11 @@ export class SqliteChannelStore implements ChannelStore {
   async listEvents(channelId?: string): Promise<ChannelEvent[]> {
     const rows = (channelId === undefined ? this.stmt.listEvents.all() : this.stmt.listEventsOf.all(channelId)) as EventRow[];
     return rows.map(eventFromRow);
+  }
+
+  async sumEventsByBucket(since: number, bucketMs: number): Promise<EventBucketSum[]> {
+    const rows = this.stmt.sumEventsByBucket.all({ since: BigInt(since), size: BigInt(bucketMs) }) as { bucket: bigint; kind: EventBucketSum['kind']; amount: bigint }[];
+    return rows.map((r) => ({ bucket: Number(r.bucket), kind: r.kind, amount: r.amount }));
   }
 
   async close(): Promise<void> {
