@@ -13,6 +13,7 @@ import { startAdminListener, type AdminServer } from '../../src/server/admin-api
 import { readTokenFile, writeTokenFile } from '../../src/server/admin-api/token.ts';
 import { storeTotals, totalsJson, txUrl, type ChannelsJson, type EarningsJson, type SettlementJson, type ZeroConfJson } from '../../src/server/admin-api/views.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../../src/server/config.ts';
+import { initReport, writeInit } from '../../src/server/init.ts';
 import { jsonLogger, silentLogger } from '../../src/server/logger.ts';
 import type { Scheduler } from '../../src/server/watcher/index.ts';
 import { admin } from './helpers/admin.ts';
@@ -222,6 +223,28 @@ describe('admin JSON API and listener', () => {
     const wrong = await admin(['totals', '--url', listener.url], { PAYCHAN_ADMIN_TOKEN: 'y'.repeat(43) });
     assert.equal(wrong.code, 1);
     assert.match(wrong.err, /answered 401 UNAUTHORIZED/);
+  });
+
+  test('paychan-admin totals --api finds the listener and its token in the config', async () => {
+    const file = join(tmp.dir, 'site.json');
+    const port = Number(new URL(listener.url).port);
+    writeFileSync(file, JSON.stringify({ upstream: 'http://127.0.0.1:9', routes: [], dbPath: join(tmp.dir, 'absent.db'), admin: { port, host: '127.0.0.1', tokenFile } }));
+    const r = await admin(['--config', file, 'totals', '--api']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, (await admin(['--db', tmp.dbPath, 'totals'])).out);
+    const none = await admin(['totals', '--api']);
+    assert.equal(none.code, 1);
+    assert.match(none.err, /--api reads the admin listener named by admin\.port/);
+  });
+
+  test('init writes the admin listener on loopback and its token file, 0600', () => {
+    const dir = join(tmp.dir, 'init');
+    const r = writeInit({ dir, network: 'regtest', esploraUrl: devnet.url, upstream: 'http://127.0.0.1:9', payoutAddress: null, routes: [], allowMainnet: false });
+    const config = JSON.parse(readFileSync(r.configFile, 'utf8')) as { admin: unknown };
+    assert.deepEqual(config.admin, { port: 8403, host: '127.0.0.1', tokenFile: join(dir, 'paychan.admin-token') });
+    assert.equal(statSync(r.adminTokenFile).mode & 0o777, 0o600);
+    assert.equal(readTokenFile(r.adminTokenFile).length, 43);
+    assert.match(initReport(r), /Dashboard \(this machine only\): http:\/\/127\.0\.0\.1:8403\//);
   });
 
   test('paychan-admin token makes a 0600 file, never overwrites it unless --rotate, and --show gives the dashboard address', async () => {
