@@ -106,6 +106,9 @@ function drawChart(e: EarningsJson): void {
     delivered.unshift(0);
     paid.unshift(0);
   }
+  // The page's text colour, so the axes read in the dark theme as in the light one.
+  const ink = getComputedStyle(document.body).color;
+  const grid = { stroke: '#8884', width: 1 };
   chart = new uPlot(
     {
       width: Math.max(320, box.clientWidth),
@@ -114,7 +117,11 @@ function drawChart(e: EarningsJson): void {
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       // Payments run far ahead of items delivered (readers prepay credit): each has its own axis.
       scales: { x: { time: true, range: [xs[0]! - step / 2, xs.at(-1)! + step / 2] }, paid: {} },
-      axes: [{}, { label: 'delivered (sat)', size: 70, stroke: '#1a73e8' }, { scale: 'paid', side: 1, label: 'paid (sat)', size: 70, stroke: '#b35900', grid: { show: false } }],
+      axes: [
+        { stroke: ink, grid, ticks: grid },
+        { label: 'delivered (sat)', size: 70, stroke: ink, grid, ticks: grid },
+        { scale: 'paid', side: 1, label: 'paid (sat)', size: 70, stroke: ink, grid: { show: false }, ticks: grid },
+      ],
       series: [
         { label: e.bucket === 'hour' ? 'Hour' : 'Day' },
         { label: 'Delivered (sat)', stroke: '#1a73e8', fill: '#1a73e888', width: 1, paths: uPlot.paths.bars?.({ size: [0.6, 60] }), points: { show: false } },
