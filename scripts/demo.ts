@@ -80,9 +80,9 @@ async function dashboardShots(reader: Reader, stack: Stack, url: string): Promis
   await page.locator('#channels tbody tr td').first().getByText(activity.reading).waitFor({ timeout: 30_000 });
   await page.locator('#chart canvas').waitFor();
   const shots = [await reader.shot(page, 'dashboard')];
+  await page.emulateMedia({ colorScheme: 'dark' });
   await page.getByLabel('hour (last 7 days)').check();
   await page.waitForFunction(() => document.querySelector('#chart .u-legend th')?.textContent?.includes('Hour'));
-  await page.emulateMedia({ colorScheme: 'dark' });
   shots.push(await reader.shot(page, 'dashboard-hourly-dark', false));
   await page.close();
   return shots;

@@ -135,6 +135,11 @@ describe('the dashboard in Chromium', { timeout: 300_000 }, () => {
     await page.getByLabel('hour (last 7 days)').focus();
     await page.keyboard.press('Space');
     await page.waitForFunction(() => document.querySelector('#chart .u-legend th')?.textContent?.includes('Hour'));
+    // A theme change draws the chart again (a canvas keeps the colours it was drawn in).
+    await page.evaluate(() => document.querySelector('#chart .uplot')!.setAttribute('data-before', ''));
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.locator('#chart .uplot:not([data-before])').waitFor({ timeout: 5_000 });
+    await page.emulateMedia({ colorScheme: 'light' });
     const found = await axeScanBoth(page, 'dashboard');
     assert.deepEqual(found, [], report(found));
     // The refused requests of the wrong token, and nothing else.

@@ -89,11 +89,13 @@ function txLink(s: SettlementJson): Cell {
 }
 
 let chart: uPlotType | null = null;
+let drawn: EarningsJson | null = null;
 
 /** Buckets the chart shows at least, so a new site's single day is a bar in a fortnight, not a dot. */
 const MIN_BUCKETS = { hour: 24, day: 14 };
 
 function drawChart(e: EarningsJson): void {
+  drawn = e;
   const box = $('chart');
   chart?.destroy();
   const step = e.bucket === 'hour' ? 3_600 : 86_400;
@@ -216,6 +218,8 @@ function start(): void {
   });
   $('refresh').addEventListener('click', () => void refresh());
   for (const r of document.querySelectorAll('input[name=bucket]')) r.addEventListener('change', () => void api<EarningsJson>(`/api/earnings?bucket=${bucket()}`).then(drawChart, showError));
+  // A canvas keeps the colours it was drawn in: draw again when the theme changes.
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => drawn && drawChart(drawn));
   if (takeToken()) void refresh();
   else {
     $('login').hidden = false;
