@@ -65,6 +65,10 @@ const GOALS: Record<string, Goal> = {
   warm_page_load_ratio: { what: 'paywalled article with warm credit / same article unpaywalled, median load', goal: '≤ 1.15', meets: (v) => v <= 1.15 },
   cold_payment_added_ms: { what: 'added time when credit must be topped up first', goal: '≤ 30', meets: (v) => v <= 30 },
   new_channel_to_content_ms: { what: 'approval to content shown, new channel on the devnet' },
+  dashboard_earnings_sql_ms: { what: 'admin API earnings per day, summed in SQLite, 100,000 debit events over 30 days (median of 7)' },
+  dashboard_earnings_js_ms: { what: 'the same sums from the whole event log read into memory, same run' },
+  dashboard_earnings_speedup: { what: 'dashboard_earnings_js_ms / dashboard_earnings_sql_ms' },
+  dashboard_refresh_ms: { what: 'the six admin API requests of one dashboard refresh over HTTP on loopback, same store (median of 7)' },
 };
 
 /** The explanation of each goal this run missed, with this run's own figures in it. */

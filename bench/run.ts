@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   client: async () => (await import('./client.ts')).benchClient,
   bundle: async () => (await import('./bundle.ts')).benchBundle,
   e2e: async () => (await import('./e2e.ts')).benchE2e,
+  dashboard: async () => (await import('./dashboard.ts')).benchDashboard,
 };
 
 const args = process.argv.slice(2);

@@ -7,13 +7,21 @@
  *   npm run demo -- --headless   (or no DISPLAY): runs the reader's story, prints each step with
  *                                its satoshi totals, saves screenshots to demo-output/, exits 0
  *
+ * Both start the site's dashboard (the admin listener) and print its address with its token;
+ * the headless run adds a few other readers' channels (test/e2e/merchant-activity.ts) and saves
+ * screenshots of the dashboard as demo-output/NN-dashboard*.png.
+ *
  * Options: --block-interval SECONDS (default 10), --port N for the site (default 3000 with a
  * display; the devnet then listens on 3002, the wallet's default devnet URL).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startAdminListener, type AdminServer } from '../src/server/admin-api/index.ts';
+import { newToken } from '../src/server/admin-api/token.ts';
+import { silentLogger } from '../src/server/logger.ts';
 import { chromiumPath, ensureExtensionBuilt, Reader, ROOT, startStack, type Stack } from '../test/e2e/harness.ts';
+import { makeMerchantActivity } from '../test/e2e/merchant-activity.ts';
 import { runReaderStory } from '../test/e2e/story.ts';
 
 const OUT = join(ROOT, 'demo-output');
@@ -55,6 +63,31 @@ async function stackOn(ports: { devnetPort: number; sitePort: number } | null): 
   return startStack(base);
 }
 
+/** The site's dashboard on loopback, with a token made for this run (kept in memory only). */
+async function startDashboard(stack: Stack): Promise<{ admin: AdminServer; url: string }> {
+  const token = newToken();
+  const admin = await startAdminListener(stack.site.paychan, { logger: silentLogger, token, chain: stack.esplora, port: 0, host: '127.0.0.1' });
+  return { admin, url: `${admin.url}/#token=${token}` };
+}
+
+/** Other readers' channels beside the story's, then the dashboard's screenshots. */
+async function dashboardShots(reader: Reader, stack: Stack, url: string): Promise<string[]> {
+  const activity = await makeMerchantActivity(stack);
+  say('Other readers opened channels on the site (one settled, one on an unconfirmed funding, one proposal left unfunded)');
+  const page = await reader.ctx.newPage();
+  await page.setViewportSize({ width: 1200, height: 900 });
+  await page.goto(url);
+  await page.locator('#channels tbody tr td').first().getByText(activity.reading).waitFor({ timeout: 30_000 });
+  await page.locator('#chart canvas').waitFor();
+  const shots = [await reader.shot(page, 'dashboard')];
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.getByLabel('hour (last 7 days)').check();
+  await page.waitForFunction(() => document.querySelector('#chart .u-legend th')?.textContent?.includes('Hour'));
+  shots.push(await reader.shot(page, 'dashboard-hourly-dark', false));
+  await page.close();
+  return shots;
+}
+
 async function main(): Promise<number> {
   say(`Chromium: ${chromiumPath()}`);
   say('Building the extension into dist/chrome …');
@@ -64,6 +97,8 @@ async function main(): Promise<number> {
   say(`Devnet (regtest, Esplora API) at ${stack.devnet.url}, mining a block every ${blockInterval} s`);
   say(`The Counting House (demo site behind the Paychan server) at ${stack.url}`);
   rmSync(OUT, { recursive: true, force: true });
+  const dashboard = await startDashboard(stack);
+  say(`The site's dashboard at ${dashboard.url}`);
 
   if (headless) {
     const reader = await Reader.launch({ artifacts: OUT });
@@ -86,11 +121,13 @@ async function main(): Promise<number> {
       console.log(`    items delivered              ${b.itemsCharged.toString().padStart(10)}   (signed into the channel: ${b.paid}, settled: ${b.settled})`);
       console.log(`    prepaid credit forfeited     ${b.forfeited.toString().padStart(10)}   (unused credit ${b.paid - b.settled} came back with the close)`);
       console.log('');
-      say(`${result.screenshots.length} screenshots in ${OUT}`);
+      const dashboardPngs = await dashboardShots(reader, stack, dashboard.url);
+      say(`${result.screenshots.length + dashboardPngs.length} screenshots in ${OUT}`);
       say('The books balance to the satoshi. Done.');
       return 0;
     } finally {
       await reader.close();
+      await dashboard.admin.stop();
       await stack.stop();
     }
   }
@@ -107,6 +144,7 @@ async function main(): Promise<number> {
     2. Home → "Devnet faucet" for 1,000,000 test sat (a block is mined every ${blockInterval} s).
     3. Browse ${stack.url}: articles, the gallery, the stream, the API. Approve the first payment.
     4. Channels → "Close channel": the site settles on the devnet.
+    5. The site owner's dashboard: ${dashboard.url}
   Ctrl-C stops everything.
 `);
   await new Promise<void>((resolve) => {
@@ -116,6 +154,7 @@ async function main(): Promise<number> {
   });
   say('Stopping …');
   await reader.close();
+  await dashboard.admin.stop();
   await stack.stop();
   return 0;
 }

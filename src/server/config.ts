@@ -20,6 +20,19 @@ export interface WatcherConfig {
   intervalMs: number;
 }
 
+/**
+ * The admin listener (src/server/admin-api): the dashboard and the admin JSON API, on their own
+ * port so the public one never serves them. Off until a port is set; every API request needs the
+ * bearer token kept in tokenFile (0600, made by `paychan-admin token`).
+ */
+export interface AdminConfig {
+  /** Null: no admin listener. 0: any free port. */
+  port: number | null;
+  /** Loopback by default: reach it through an SSH tunnel (docs/operations.md). */
+  host: string;
+  tokenFile: string | null;
+}
+
 export interface PaychanConfig {
   network: NetworkName;
   /** Mainnet is refused unless this is set: real money is only at stake when the operator says so. */
@@ -61,6 +74,7 @@ export interface PaychanConfig {
   /** Settlements and fee bumps never go above this rate, in sat/kvB; set as `maxFeeRate` in sat/vB. */
   maxFeeRateKvb: SatPerKvb;
   watcher: WatcherConfig;
+  admin: AdminConfig;
   /** How long a chain tip read stays fresh. */
   tipCacheMs: number;
   /** Request bodies larger than this are refused with 413. */
@@ -121,6 +135,7 @@ export const DEFAULT_CONFIG: PaychanConfig = {
   maxFeeRateKvb: 200_000n,
   // Blocks come every ten minutes or so; half a minute notices each one soon enough.
   watcher: { enabled: true, intervalMs: 30_000 },
+  admin: { port: null, host: '127.0.0.1', tokenFile: null },
   tipCacheMs: 5_000,
   maxBodyBytes: 64 * 1024,
   bodyTimeoutMs: 10_000,
@@ -138,9 +153,10 @@ export const DEFAULT_CONFIG: PaychanConfig = {
 };
 
 /** Partial configuration as written in a file, the environment or code. */
-export type ConfigInput = Partial<Omit<PaychanConfig, 'terms' | 'watcher'>> & {
+export type ConfigInput = Partial<Omit<PaychanConfig, 'terms' | 'watcher' | 'admin'>> & {
   terms?: Partial<ServerTerms>;
   watcher?: Partial<WatcherConfig>;
+  admin?: Partial<AdminConfig>;
   /** Fee rates as people write them, in sat/vB with up to three decimals: feeRateKvb and maxFeeRateKvb. */
   feeRate?: bigint | number | string;
   maxFeeRate?: bigint | number | string;
@@ -271,6 +287,19 @@ function normalise(input: Record<string, unknown>, where: string): ConfigInput {
         out.watcher = w;
         break;
       }
+      case 'admin': {
+        if (!value || typeof value !== 'object') throw new ConfigError(`${field} must be an object`);
+        const a: Partial<AdminConfig> = {};
+        for (const [ak, av] of Object.entries(value as Record<string, unknown>)) {
+          if (av === undefined) continue;
+          if (ak === 'port') a.port = av === null || av === '' ? null : count(av, `${field}.port`);
+          else if (ak === 'host') a.host = text(av, `${field}.host`);
+          else if (ak === 'tokenFile') a.tokenFile = nullableText(av, `${field}.tokenFile`);
+          else throw new ConfigError(`${field}.${ak} is not a setting`);
+        }
+        out.admin = a;
+        break;
+      }
       case 'terms': {
         if (!value || typeof value !== 'object') throw new ConfigError(`${field} must be an object`);
         const t: Partial<ServerTerms> = {};
@@ -326,14 +355,19 @@ function fromEnv(env: Record<string, string | undefined>): Record<string, unknow
   if (env.PAYCHAN_WATCHER !== undefined) watcher.enabled = env.PAYCHAN_WATCHER;
   if (env.PAYCHAN_WATCHER_INTERVAL_MS !== undefined) watcher.intervalMs = env.PAYCHAN_WATCHER_INTERVAL_MS;
   if (Object.keys(watcher).length > 0) out.watcher = watcher;
+  const admin: Record<string, unknown> = {};
+  if (env.PAYCHAN_ADMIN_PORT !== undefined) admin.port = env.PAYCHAN_ADMIN_PORT;
+  if (env.PAYCHAN_ADMIN_HOST !== undefined) admin.host = env.PAYCHAN_ADMIN_HOST;
+  if (env.PAYCHAN_ADMIN_TOKEN_FILE !== undefined) admin.tokenFile = env.PAYCHAN_ADMIN_TOKEN_FILE;
+  if (Object.keys(admin).length > 0) out.admin = admin;
   return out;
 }
 
 function merge(base: PaychanConfig, layer: ConfigInput): PaychanConfig {
-  const { terms, watcher, ...rest } = layer;
+  const { terms, watcher, admin, ...rest } = layer;
   const network = rest.network ?? base.network;
   const esploraUrl = rest.esploraUrl ?? (rest.network && rest.network !== base.network ? ESPLORA_URLS[rest.network] : base.esploraUrl);
-  return { ...base, ...rest, esploraUrl, terms: { ...base.terms, ...terms, network }, watcher: { ...base.watcher, ...watcher } };
+  return { ...base, ...rest, esploraUrl, terms: { ...base.terms, ...terms, network }, watcher: { ...base.watcher, ...watcher }, admin: { ...base.admin, ...admin } };
 }
 
 /** Checks a finished configuration for settings that cannot work together. */
@@ -349,6 +383,9 @@ export function checkConfig(c: PaychanConfig): PaychanConfig {
   }
   if (c.feeBumpAfterBlocks < 1) throw new ConfigError('feeBumpAfterBlocks must be at least 1');
   if (c.maxFeeRateKvb < c.feeRateKvb) throw new ConfigError('maxFeeRate must be at least feeRate');
+  if (c.admin.port !== null && c.admin.port > 65535) throw new ConfigError('admin.port must be 0 to 65535');
+  // The admin API answers only with the token: a listener without one could never be used.
+  if (c.admin.port !== null && c.admin.tokenFile === null) throw new ConfigError('admin.port needs admin.tokenFile (paychan-admin token --config FILE makes one)');
   if (c.watcher.intervalMs < 100) throw new ConfigError('watcher.intervalMs must be at least 100 ms');
   if (c.maxBodyBytes < 1024) throw new ConfigError('maxBodyBytes below 1 KiB cannot carry a funding request');
   if (c.zeroConfTotalLimit < c.zeroConfLimit) throw new ConfigError('zeroConfTotalLimit must be at least zeroConfLimit');

@@ -14,3 +14,4 @@ export { SqliteChannelStore } from './store/sqlite-store.ts';
 export { nativeSecp, serverSecp } from './native-secp.ts';
 export { tinySecp } from './tiny-secp.ts';
 export { SettlementWatcher, isWatcherChain, type WatcherChain, type TickReport, type Scheduler } from './watcher/index.ts';
+export { startAdminListener, startAdminServer, writeTokenFile, readTokenFile, ADMIN_CODES, type AdminListenerOptions, type AdminServer } from './admin-api/index.ts';

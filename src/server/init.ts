@@ -9,12 +9,16 @@ import { join, resolve } from 'node:path';
 import { ESPLORA_URLS } from '../chain/esplora.ts';
 import { parseNetworkName, type NetworkName } from '../core/network.ts';
 import { addressToOutputScript } from '../core/script.ts';
+import { writeTokenFile } from './admin-api/token.ts';
 import { parseSatsSetting } from './config.ts';
 import { createKeyFile } from './keys.ts';
 
 export const CONFIG_FILE = 'paychan.json';
 export const KEY_FILE = 'paychan.key';
 export const DB_FILE = 'paychan.db';
+export const ADMIN_TOKEN_FILE = 'paychan.admin-token';
+/** The dashboard's port on loopback, next to the proxy's 8402. */
+export const ADMIN_PORT = 8403;
 /** init's network when none is named: test coins, so a first run risks nothing. */
 export const INIT_NETWORK: NetworkName = 'signet';
 export const DEFAULT_UPSTREAM = 'http://127.0.0.1:8080';
@@ -39,6 +43,9 @@ export interface InitResult {
   configFile: string;
   keyFile: string;
   dbPath: string;
+  /** The dashboard's address and the file of its token (0600). */
+  adminUrl: string;
+  adminTokenFile: string;
   /** The recovery phrase: shown once, never stored anywhere but the key file. */
   phrase: string;
 }
@@ -95,7 +102,8 @@ export function writeInit(a: InitAnswers): InitResult {
   const configFile = join(dir, CONFIG_FILE);
   const keyFile = join(dir, KEY_FILE);
   const dbPath = join(dir, DB_FILE);
-  for (const f of [configFile, keyFile]) if (existsSync(f)) throw new InitError(`${f} already exists: init never overwrites a config or a key`);
+  const adminTokenFile = join(dir, ADMIN_TOKEN_FILE);
+  for (const f of [configFile, keyFile, adminTokenFile]) if (existsSync(f)) throw new InitError(`${f} already exists: init never overwrites a config or a key`);
   const config = {
     upstream: httpUrl(a.upstream, 'upstream'),
     listen: { port: 8402, host: '127.0.0.1' },
@@ -106,12 +114,14 @@ export function writeInit(a: InitAnswers): InitResult {
     dbPath,
     seedFile: keyFile,
     payoutAddress: a.payoutAddress,
+    admin: { port: ADMIN_PORT, host: '127.0.0.1', tokenFile: adminTokenFile },
   };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // The key first: a config pointing at no key would make the next start fail.
   const phrase = createKeyFile(keyFile);
+  writeTokenFile(adminTokenFile);
   writeFileSync(configFile, JSON.stringify(config, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
-  return { configFile, keyFile, dbPath, phrase };
+  return { configFile, keyFile, dbPath, adminUrl: `http://127.0.0.1:${ADMIN_PORT}/`, adminTokenFile, phrase };
 }
 
 export type Ask = (question: string, fallback: string) => Promise<string>;
@@ -146,6 +156,9 @@ They are shown only this once. Without them, or the key file, the money in open 
 cannot be settled to you if this machine is lost.
 
     ${r.phrase}
+
+Dashboard (this machine only): ${r.adminUrl}, with the token in ${r.adminTokenFile}
+(paychan-admin token --show --config ${r.configFile} prints the address to open).
 
 Next: paychan-server check --config ${r.configFile}
 Then: paychan-server --config ${r.configFile}

@@ -11,20 +11,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EsploraClient } from '../../src/chain/esplora.ts';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
-import { runAdmin } from '../../src/server/admin/commands.ts';
 import { SqliteChannelStore } from '../../src/server/store/sqlite-store.ts';
+import { admin } from './helpers/admin.ts';
 import { ChannelClient } from './helpers/channel-client.ts';
 import { startServer, TEST_SEED, tempDbPath, type TestServer } from './helpers/server.ts';
 import { TestWallet } from './helpers/wallet.ts';
 
 const run = promisify(execFile);
-
-async function admin(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runAdmin(args, { out: (t) => (out += t), err: (t) => (err += t), env });
-  return { code, out, err };
-}
 
 describe('paychan-admin', () => {
   let devnet: Devnet;

@@ -32,6 +32,11 @@ describe('the npm package', { timeout: 900_000 }, () => {
     run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball)]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+  /** Runs an ES module of these lines in the site's project with plain node; answers what it printed. */
+  const runModule = (name: string, lines: string[]) => {
+    writeFileSync(join(app, name), lines.join('\n'));
+    return run(process.execPath, [name]).trim();
+  };
 
   it('installs only what a site runs', () => {
     const installed = readdirSync(join(app, 'node_modules'));
@@ -48,14 +53,28 @@ describe('the npm package', { timeout: 900_000 }, () => {
   });
 
   it('imports the library from paychan/server and opens its store', () => {
-    const script = [
+    const printed = runModule('check.mjs', [
       "import { createPaychan, loadConfig, SqliteChannelStore } from 'paychan/server';",
       "import { parseSats } from 'paychan/core';",
       "const store = new SqliteChannelStore(':memory:');",
       "console.log(typeof createPaychan, typeof loadConfig, String(parseSats('21', 'price')), (await store.listChannels()).length);",
       'await store.close();',
-    ].join('\n');
-    writeFileSync(join(app, 'check.mjs'), script);
-    assert.equal(run(process.execPath, ['check.mjs']).trim(), 'function function 21 0');
+    ]);
+    assert.equal(printed, 'function function 21 0');
+  });
+
+  it('serves the dashboard from the built package: its script, and uPlot from the installed dependency', () => {
+    const printed = runModule('dashboard.mjs', [
+      "import { startAdminServer, loadConfig, SqliteChannelStore, silentLogger } from 'paychan/server';",
+      "const store = new SqliteChannelStore(':memory:');",
+      "const admin = await startAdminServer({ config: loadConfig({ env: {} }), store, token: () => 'k'.repeat(43), getTipHeight: async () => 0, host: '127.0.0.1', port: 0, logger: silentLogger });",
+      "const out = [];",
+      "for (const p of ['/', '/dashboard.js', '/uplot.js', '/uplot.css']) { const r = await fetch(admin.url + p); const t = await r.text(); out.push(`${p} ${r.status} ${t.length > 500}`); }",
+      "out.push(`api ${(await fetch(admin.url + '/api/totals', { headers: { authorization: 'Bearer ' + 'k'.repeat(43) } })).status}`);",
+      "console.log(out.join(','));",
+      'await admin.stop();',
+      'await store.close();',
+    ]);
+    assert.equal(printed, '/ 200 true,/dashboard.js 200 true,/uplot.js 200 true,/uplot.css 200 true,api 200');
   });
 });

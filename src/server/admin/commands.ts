@@ -4,7 +4,8 @@
  *   paychan-admin [--db FILE] [--config FILE] list [--state open|closing|closed]
  *   paychan-admin ... show <channelId>
  *   paychan-admin ... settle <channelId>
- *   paychan-admin ... totals
+ *   paychan-admin ... totals [--csv] [--url URL | --api] [--token-file FILE]
+ *   paychan-admin ... token [--rotate] [--show]
  *   paychan-admin ... export-csv [--out FILE]
  *   paychan-admin ... migrate --to postgres://…
  *   paychan-admin ... backup FILE
@@ -12,6 +13,7 @@
  * The database is --db, else the config's dbPath (--config file, then PAYCHAN_* variables): a
  * SQLite file or a postgres:// URL.
  * `settle` also needs the server's seed (PAYCHAN_SERVER_SEED or seedFile) and its Esplora.
+ * `totals --url` (or `--api`) reads a running server's admin JSON API instead of the database.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,11 +23,14 @@ import type { ServerChannelState } from '../../core/server-channel.ts';
 import { loadConfig, type PaychanConfig } from '../config.ts';
 import { jsonLogger } from '../logger.ts';
 import { PROXY_KEYS } from '../proxy/config.ts';
-import type { ChannelStore, SettlementRecord } from '../store/channel-store.ts';
+import type { ChannelStore } from '../store/channel-store.ts';
 import { isPostgresUrl, openChannelStore } from '../store/open-store.ts';
+import { readTokenFile, writeTokenFile } from '../admin-api/token.ts';
+import { storeTotals, totalsFromJson } from '../admin-api/views.ts';
 import { backupDatabase } from './backup.ts';
 import { migrateToPostgres } from './migrate.ts';
-import { channelDetail, channelTable, eventsCsv, totals, totalsCsv, totalsText } from './report.ts';
+import { adminOrigin, getAdminApi, remoteTarget } from './remote.ts';
+import { channelDetail, channelTable, eventsCsv, totalsCsv, totalsText } from './report.ts';
 import { AdminError, settleNow } from './settle.ts';
 
 export interface AdminIO {
@@ -39,6 +44,9 @@ export const USAGE = `usage: paychan-admin [--db FILE|URL] [--config FILE] <comm
   show <channelId>                     one channel and its event history
   settle <channelId>                   settle a channel on chain now
   totals [--csv]                       delivered, unused credit, settled, fees, pending, zero-conf exposure (sat)
+         [--url URL | --api]           ... read from a running server's admin API (--api: the config's admin address)
+         [--token-file FILE]           ... its token (else PAYCHAN_ADMIN_TOKEN, else the config's admin.tokenFile)
+  token [--rotate] [--show]            make the admin token file (admin.tokenFile, mode 0600); --show prints the dashboard's address with it
   export-csv [--out FILE]              every event as CSV (stdout unless --out)
   migrate --to postgres://…            copy this SQLite site into an empty PostgreSQL database
   backup FILE                          a consistent copy of the live database (SQLite online backup)
@@ -55,6 +63,18 @@ function channelIdArg(value: string | undefined): string {
   }
 }
 
+/** `token`: makes (or with --rotate replaces) the token file; --show prints the dashboard's address carrying it. */
+function tokenCommand(config: PaychanConfig, values: { 'token-file'?: string; rotate?: boolean; show?: boolean }): string {
+  const file = values['token-file'] ?? config.admin.tokenFile;
+  if (!file) throw new AdminError('token needs admin.tokenFile in the config (or --token-file FILE)');
+  if (values.show) {
+    const token = readTokenFile(file);
+    return `${token}\ndashboard: ${adminOrigin(config)}/#token=${token}\n`;
+  }
+  writeTokenFile(file, { replace: values.rotate ?? false });
+  return `${values.rotate ? 'replaced' : 'wrote'} the admin token in ${file} (mode 0600)${values.rotate ? '; the old token no longer opens the API' : ''}\n`;
+}
+
 /** Runs one command; resolves the process exit code (0 ok, 1 failed, 2 usage). */
 export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
   let parsed;
@@ -69,6 +89,11 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
         out: { type: 'string' },
         to: { type: 'string' },
         csv: { type: 'boolean' },
+        url: { type: 'string' },
+        api: { type: 'boolean' },
+        'token-file': { type: 'string' },
+        rotate: { type: 'boolean' },
+        show: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -82,7 +107,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['list', 'show', 'settle', 'totals', 'export-csv', 'migrate', 'backup'].includes(command)) {
+  if (!['list', 'show', 'settle', 'totals', 'export-csv', 'migrate', 'backup', 'token'].includes(command)) {
     io.err(`unknown command ${command}\n${USAGE}`);
     return 2;
   }
@@ -100,6 +125,16 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
       env: io.env,
       overrides: values.db ? { dbPath: values.db } : {},
     });
+    if (command === 'token') {
+      io.out(tokenCommand(config, values));
+      return 0;
+    }
+    const remote = command === 'totals' ? remoteTarget({ ...values, tokenFile: values['token-file'] }, config, io.env) : null;
+    if (remote) {
+      const { totals: t, zeroConfTotalLimit } = totalsFromJson(await getAdminApi(remote, '/api/totals'));
+      io.out(values.csv ? totalsCsv(t) : totalsText(t, zeroConfTotalLimit));
+      return 0;
+    }
     // Opening a missing file would create an empty database and report nothing, silently.
     if (!isPostgresUrl(config.dbPath) && !existsSync(config.dbPath)) throw new AdminError(`no database at ${config.dbPath} (use --db or --config; paychan-server creates it on its first start)`);
     if (command === 'migrate') {
@@ -140,14 +175,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
         break;
       }
       case 'totals': {
-        const channels = await store.listChannels();
-        const settlements = new Map<string, SettlementRecord>();
-        for (const c of channels) {
-          if (c.state === 'open' || !c.settlementTxid || settlements.has(c.settlementTxid)) continue;
-          const s = await store.getSettlement(c.settlementTxid);
-          if (s) settlements.set(s.txid, s);
-        }
-        const t = totals(channels, settlements);
+        const t = await storeTotals(store);
         io.out(values.csv ? totalsCsv(t) : totalsText(t, config.zeroConfTotalLimit));
         break;
       }
@@ -162,7 +190,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
     }
     return 0;
   } catch (err) {
-    const known = err instanceof AdminError || err instanceof ProtocolError || (err instanceof Error && err.name === 'ConfigError');
+    const known = err instanceof AdminError || (err instanceof Error && err.name === 'AdminTokenError') || err instanceof ProtocolError || (err instanceof Error && err.name === 'ConfigError');
     io.err(`paychan-admin: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
     return 1;
   } finally {

@@ -13,6 +13,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ESPLORA_URLS } from '../../chain/esplora.ts';
+import { readTokenFile } from '../admin-api/token.ts';
 import { checkChainBackend } from '../chain-check.ts';
 import { askInit, DEFAULT_UPSTREAM, INIT_NETWORK, initReport, parseInitNetwork, parsePayout, parseRoute, writeInit, type InitAnswers } from '../init.ts';
 import { loadSeed, SEED_ENV } from '../keys.ts';
@@ -89,6 +90,9 @@ async function check(values: Values): Promise<void> {
   const { network, esploraUrl, seedFile } = config.paychan;
   // The key first, as the start reads it: a missing key stops the start as surely as a dead chain.
   loadSeed({ network, seedFile });
+  // The admin listener would refuse to start on a token it cannot read: say so here too.
+  const { admin } = config.paychan;
+  if (admin.port !== null && admin.tokenFile) readTokenFile(admin.tokenFile);
   const tip = await checkChainBackend(esploraUrl, network);
   console.log(`ok: key ${process.env[SEED_ENV] ? SEED_ENV : seedFile} readable; ${esploraUrl} serves ${network}, tip at block ${tip.tipHeight} (${tip.tipHash})`);
 }
@@ -106,6 +110,7 @@ async function serve(values: Values): Promise<void> {
   await checkChainBackend(config.paychan.esploraUrl, config.paychan.network);
   const proxy = await startProxy(config);
   console.log(`paychan-server: ${proxy.url} -> ${config.upstream.href} (${config.routes.length} priced routes, channel API at ${config.paychan.basePath})`);
+  if (proxy.admin) console.log(`paychan-server: dashboard and admin API at ${proxy.admin.url}/ (token in ${config.paychan.admin.tokenFile})`);
   const shutdown = () => {
     void proxy.stop().then(() => process.exit(0));
   };

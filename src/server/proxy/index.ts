@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startAdminListener, type AdminServer } from '../admin-api/index.ts';
 import { jsonLogger } from '../logger.ts';
 import { createPaychan, type Paychan, type PaychanOptions } from '../paychan.ts';
 import type { ProxyConfig } from './config.ts';
@@ -17,6 +18,8 @@ export interface RunningProxy {
   url: string;
   paychan: Paychan;
   server: Server;
+  /** The dashboard and admin API, when the config gives admin.port. */
+  admin: AdminServer | null;
   stop(): Promise<void>;
 }
 
@@ -49,6 +52,18 @@ export async function startProxy(config: ProxyConfig, opts: Omit<PaychanOptions,
     await paychan.close();
     throw err;
   }
+  let admin: AdminServer | null = null;
+  if (config.paychan.admin.port !== null) {
+    try {
+      admin = await startAdminListener(paychan, { logger, ...(opts.chain ? { chain: opts.chain } : {}) });
+    } catch (err) {
+      server.close();
+      forward.close();
+      await paychan.close();
+      throw err;
+    }
+    logger.info('admin listener', { url: admin.url });
+  }
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   logger.info('proxy listening', { url, upstream: config.upstream.href, routes: config.routes.length });
@@ -57,11 +72,15 @@ export async function startProxy(config: ProxyConfig, opts: Omit<PaychanOptions,
     url,
     paychan,
     server,
+    admin,
     stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }).then(() => {
+      stopped ??= Promise.all([
+        admin?.stop(),
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+      ]).then(() => {
         forward.close();
         return paychan.close();
       });

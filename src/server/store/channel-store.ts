@@ -34,6 +34,17 @@ export interface ChannelEvent {
   ref: string | null;
 }
 
+/** The sum of one kind of money event over one time bucket: what the dashboard charts. */
+export interface EventBucketSum {
+  /** Bucket number: floor(at / bucketMs). */
+  bucket: number;
+  kind: 'funded' | 'payment' | 'debit' | 'release';
+  amount: bigint;
+}
+
+/** The kinds whose amounts move money: payments signed over (funded, payment) and items served (debit less release). */
+export const MONEY_EVENT_KINDS = ['funded', 'payment', 'debit', 'release'] as const;
+
 export interface NewChannelEvent {
   kind: ChannelEventKind;
   amount: bigint;
@@ -169,6 +180,8 @@ export interface ChannelStore {
    */
   proposeOpen(client: string, bounds: PendingOpenBounds, build: (serverKeyIndex: number) => PendingOpen): Promise<PendingOpen>;
   getPendingOpen(openId: string): Promise<StoredPendingOpen | null>;
+  /** Open proposals not funded yet and created at or after `since` (ms), oldest first: the dashboard's pending proposals. */
+  listPendingOpens(since: number): Promise<StoredPendingOpen[]>;
   /**
    * Stores a funded channel and links its open to it, atomically. Throws FUNDING_MISMATCH when
    * the open is already funded or the outpoint is already a channel, and UNCONFIRMED_LIMIT when
@@ -201,6 +214,8 @@ export interface ChannelStore {
   /** How many channels are open and the earliest expiry among them (null when none is), read from an index. */
   openChannelSummary(): Promise<{ count: number; earliestExpiry: number | null }>;
   listEvents(channelId?: string): Promise<ChannelEvent[]>;
+  /** Amounts of MONEY_EVENT_KINDS summed per kind and per bucket of `bucketMs`, from `since` (ms) on, oldest first; summed in the database, so a long log is not read into memory. */
+  sumEventsByBucket(since: number, bucketMs: number): Promise<EventBucketSum[]>;
   /**
    * Only on a database several server instances share (PostgreSQL): the lease that confines the
    * settlement watcher to one of them. Absent (SQLite): the watcher runs wherever it is enabled.

@@ -27,6 +27,7 @@ import type {
   ChannelPageQuery,
   ChannelsChange,
   ChannelStore,
+  EventBucketSum,
   PendingOpenBounds,
   SettlementPatch,
   SettlementRecord,
@@ -35,6 +36,7 @@ import type {
   StoreView,
   UpdateOptions,
 } from './channel-store.ts';
+import { MONEY_EVENT_KINDS } from './channel-store.ts';
 import { migrate } from './migrations.ts';
 import { assertRoomForProposal, type UnfundedProposals } from './open-bounds.ts';
 import { assertUnconfirmedTotal } from '../zero-conf.ts';
@@ -119,6 +121,7 @@ export class SqliteChannelStore implements ChannelStore {
         VALUES (@open_id, @version, @network, @client_pubkey, @capacity, @expiry, @change_script, @token_hash,
         @server_key_index, @server_pubkey, @created_at, @client)`),
       getPending: db.prepare('SELECT * FROM pending_opens WHERE open_id = ?'),
+      listUnfundedPending: db.prepare('SELECT * FROM pending_opens WHERE channel_id IS NULL AND created_at >= ? ORDER BY created_at, open_id'),
       prunePending: db.prepare('DELETE FROM pending_opens WHERE channel_id IS NULL AND created_at < ?'),
       // Count and oldest creation time of the unfunded proposals, of everyone or of one client.
       unfundedPending: db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM pending_opens WHERE channel_id IS NULL'),
@@ -158,6 +161,10 @@ export class SqliteChannelStore implements ChannelStore {
       deleteEvents: db.prepare('DELETE FROM channel_events WHERE channel_id = ?'),
       listEvents: db.prepare('SELECT * FROM channel_events ORDER BY id'),
       listEventsOf: db.prepare('SELECT * FROM channel_events WHERE channel_id = ? ORDER BY id'),
+      sumEventsByBucket: db
+        .prepare(`SELECT at / @size AS bucket, kind, SUM(amount) AS amount FROM channel_events
+          WHERE at >= @since AND kind IN (${MONEY_EVENT_KINDS.map((k) => `'${k}'`).join(', ')}) GROUP BY bucket, kind ORDER BY bucket, kind`)
+        .safeIntegers(),
       insertSettlement: db.prepare(`INSERT INTO settlements (txid, hex, fee, payout, fee_rate_kvb, status, detail, created_at, updated_at,
         bump_height, replaces)
         VALUES (@txid, @hex, @fee, @payout, @fee_rate_kvb, @status, @detail, @created_at, @created_at, @bump_height, @replaces)
@@ -207,6 +214,10 @@ export class SqliteChannelStore implements ChannelStore {
   async getPendingOpen(openId: string): Promise<StoredPendingOpen | null> {
     const row = this.stmt.getPending.get(openId) as PendingOpenRow | undefined;
     return row ? pendingFromRow(row) : null;
+  }
+
+  async listPendingOpens(since: number): Promise<StoredPendingOpen[]> {
+    return (this.stmt.listUnfundedPending.all(since) as PendingOpenRow[]).map(pendingFromRow);
   }
 
   async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string, opts: { zeroConfTotalLimit?: bigint } = {}): Promise<void> {
@@ -461,6 +472,11 @@ export class SqliteChannelStore implements ChannelStore {
   async listEvents(channelId?: string): Promise<ChannelEvent[]> {
     const rows = (channelId === undefined ? this.stmt.listEvents.all() : this.stmt.listEventsOf.all(channelId)) as EventRow[];
     return rows.map(eventFromRow);
+  }
+
+  async sumEventsByBucket(since: number, bucketMs: number): Promise<EventBucketSum[]> {
+    const rows = this.stmt.sumEventsByBucket.all({ since: BigInt(since), size: BigInt(bucketMs) }) as { bucket: bigint; kind: EventBucketSum['kind']; amount: bigint }[];
+    return rows.map((r) => ({ bucket: Number(r.bucket), kind: r.kind, amount: r.amount }));
   }
 
   async close(): Promise<void> {

@@ -271,6 +271,44 @@ export function storeContract(factory: StoreFactory): void {
       assert.ok(raced.every((r) => r.status === 'fulfilled' || (r.reason as ProtocolError).code === 'RATE_LIMITED'));
     }, { now: () => clock });
 
+    it('listPendingOpens: unfunded proposals made at or after a time, oldest first; funded ones are not listed', async (f) => {
+      clock = 2_000_000;
+      const bounds: PendingOpenBounds = { perClient: 10, total: 10, ttlMs: 60_000 };
+      const older = await f.store.proposeOpen('10.0.0.1', bounds, proposal);
+      clock += 1_000;
+      const newer = await f.store.proposeOpen('10.0.0.2', bounds, proposal);
+      await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 1_000n });
+      const listed = await f.store.listPendingOpens(0);
+      assert.deepEqual(listed.map((o) => o.openId), [older.openId, newer.openId]);
+      assert.deepEqual([listed[0]!.createdAt, listed[0]!.channelId, listed[0]!.request.capacity], [2_000_000, null, 100_000n]);
+      assert.deepEqual((await f.store.listPendingOpens(clock)).map((o) => o.openId), [newer.openId]);
+    }, { now: () => clock });
+
+    it('sumEventsByBucket: money events summed per bucket and kind from a time on, in integer sat', async (f) => {
+      const HOUR = 3_600_000;
+      clock = 10 * HOUR;
+      const ch = await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 1_000n });
+      clock = 11 * HOUR + 5;
+      await f.store.updateChannel(ch.id, debit(10n));
+      await f.store.updateChannel(ch.id, debit(5n));
+      await f.store.updateChannel(ch.id, (c) => ({ channel: { ...c, spent: c.spent - 5n }, events: [{ kind: 'release', amount: 5n }], result: null }));
+      clock = 12 * HOUR;
+      await f.store.updateChannel(ch.id, (c) => ({ channel: { ...c, paid: c.paid + 500n }, events: [{ kind: 'payment', amount: 500n }, { kind: 'settling', amount: 1_500n }], result: null }));
+      assert.deepEqual(await f.store.sumEventsByBucket(0, HOUR), [
+        { bucket: 10, kind: 'funded', amount: 1_000n },
+        { bucket: 11, kind: 'debit', amount: 15n },
+        { bucket: 11, kind: 'release', amount: 5n },
+        { bucket: 12, kind: 'payment', amount: 500n },
+      ]);
+      assert.deepEqual((await f.store.sumEventsByBucket(11 * HOUR, HOUR)).map((r) => r.bucket), [11, 11, 12]);
+      assert.deepEqual(await f.store.sumEventsByBucket(0, 24 * HOUR), [
+        { bucket: 0, kind: 'debit', amount: 15n },
+        { bucket: 0, kind: 'funded', amount: 1_000n },
+        { bucket: 0, kind: 'payment', amount: 500n },
+        { bucket: 0, kind: 'release', amount: 5n },
+      ]);
+    }, { now: () => clock });
+
     it('the unconfirmed total: the view sums unconfirmed channels not closed; funding and payments stop at the cap', async (f) => {
       const a = await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 1_000n, confirmed: false });
       const b = await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 2_000n, confirmed: false });

@@ -27,6 +27,7 @@ import type {
   ChannelPageQuery,
   ChannelsChange,
   ChannelStore,
+  EventBucketSum,
   NewChannelEvent,
   PendingOpenBounds,
   SettlementPatch,
@@ -36,6 +37,7 @@ import type {
   StoreView,
   UpdateOptions,
 } from '../channel-store.ts';
+import { MONEY_EVENT_KINDS } from '../channel-store.ts';
 import { assertRoomForProposal, type UnfundedProposals } from '../open-bounds.ts';
 import { assertUnconfirmedTotal } from '../../zero-conf.ts';
 import {
@@ -178,6 +180,12 @@ export class PostgresChannelStore implements ChannelStore {
     this.open();
     const { rows } = await this.pool.query<PendingOpenRow>('SELECT * FROM pending_opens WHERE open_id = $1', [openId]);
     return rows[0] ? pendingFromRow(timesAsNumbers(rows[0])) : null;
+  }
+
+  async listPendingOpens(since: number): Promise<StoredPendingOpen[]> {
+    this.open();
+    const { rows } = await this.pool.query<PendingOpenRow>('SELECT * FROM pending_opens WHERE channel_id IS NULL AND created_at >= $1 ORDER BY created_at, open_id', [since]);
+    return rows.map((r) => pendingFromRow(timesAsNumbers(r)));
   }
 
   async addFundedChannel(openId: string, channel: ServerChannel, fundingTxHex: string, opts: { zeroConfTotalLimit?: bigint } = {}): Promise<void> {
@@ -363,6 +371,16 @@ export class PostgresChannelStore implements ChannelStore {
         ? await this.pool.query<EventRow>('SELECT * FROM channel_events ORDER BY id')
         : await this.pool.query<EventRow>('SELECT * FROM channel_events WHERE channel_id = $1 ORDER BY id', [channelId]);
     return rows.map((r) => eventFromRow(timesAsNumbers(r)));
+  }
+
+  async sumEventsByBucket(since: number, bucketMs: number): Promise<EventBucketSum[]> {
+    this.open();
+    const { rows } = await this.pool.query<{ bucket: string; kind: EventBucketSum['kind']; amount: string }>(
+      `SELECT at / $2 AS bucket, kind, SUM(amount)::text AS amount FROM channel_events
+        WHERE at >= $1 AND kind = ANY($3) GROUP BY 1, 2 ORDER BY 1, 2`,
+      [since, bucketMs, MONEY_EVENT_KINDS],
+    );
+    return rows.map((r) => ({ bucket: Number(r.bucket), kind: r.kind, amount: BigInt(r.amount) }));
   }
 
   async close(): Promise<void> {
