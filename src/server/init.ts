@@ -11,6 +11,7 @@ import { parseNetworkName, type NetworkName } from '../core/network.ts';
 import { addressToOutputScript } from '../core/script.ts';
 import { parseSatsSetting } from './config.ts';
 import { createKeyFile } from './keys.ts';
+import { payoutXpubFor } from './payout-xpub.ts';
 
 export const CONFIG_FILE = 'paychan.json';
 export const KEY_FILE = 'paychan.key';
@@ -28,8 +29,9 @@ export interface InitAnswers {
   network: NetworkName;
   esploraUrl: string;
   upstream: string;
-  /** Settlements pay here; null: the key's own payout address. */
+  /** Settlements pay here, or fresh addresses of payoutXpub; neither: the key's own wallet. */
   payoutAddress: string | null;
+  payoutXpub: string | null;
   routes: { path: string; price: string }[];
   /** Needed, and written to the config, for mainnet. */
   allowMainnet: boolean;
@@ -49,19 +51,24 @@ export function parseInitNetwork(value: string): NetworkName {
   return network;
 }
 
-/** A payout given as an address is checked against the network; an xpub is not supported yet. */
-export function parsePayout(value: string, network: NetworkName): string | null {
+/** A payout as given: an address or an extended key (by its prefix), checked against the network; empty: neither. */
+export function parsePayout(value: string, network: NetworkName): Pick<InitAnswers, 'payoutAddress' | 'payoutXpub'> {
   const v = value.trim();
-  if (v === '') return null;
-  if (/^[xtv]pub[1-9A-HJ-NP-Za-km-z]{100,}$/.test(v)) {
-    throw new InitError('paying to fresh addresses of an xpub is not supported yet: give one address, or none to use the server key\'s own');
+  if (v === '') return { payoutAddress: null, payoutXpub: null };
+  if (/^[a-z]{4}[1-9A-HJ-NP-Za-km-z]{100,}$/.test(v)) {
+    try {
+      payoutXpubFor(v, network, 'payout');
+    } catch (err) {
+      throw new InitError((err as Error).message);
+    }
+    return { payoutAddress: null, payoutXpub: v };
   }
   try {
     addressToOutputScript(v, network);
   } catch {
-    throw new InitError(`payout must be a ${network} address: ${v.slice(0, 100)}`);
+    throw new InitError(`payout must be a ${network} address or extended public key: ${v.slice(0, 120)}`);
   }
-  return v;
+  return { payoutAddress: v, payoutXpub: null };
 }
 
 /** `/articles/*=10` → a priced route. */
@@ -106,6 +113,7 @@ export function writeInit(a: InitAnswers): InitResult {
     dbPath,
     seedFile: keyFile,
     payoutAddress: a.payoutAddress,
+    ...(a.payoutXpub ? { payoutXpub: a.payoutXpub } : {}),
   };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // The key first: a config pointing at no key would make the next start fail.
@@ -132,8 +140,8 @@ export async function askInit(ask: Ask, given: Partial<InitAnswers>): Promise<In
     if (r === '') break;
     routes.push(parseRoute(r));
   }
-  const payoutAddress = parsePayout(await ask('Payout address (empty: an address of the server key)', given.payoutAddress ?? ''), network);
-  return { dir, network, esploraUrl, upstream, payoutAddress, routes, allowMainnet };
+  const payout = parsePayout(await ask('Payout address or xpub (empty: a wallet of the server key, swept with paychan-admin sweep)', given.payoutXpub ?? given.payoutAddress ?? ''), network);
+  return { dir, network, esploraUrl, upstream, ...payout, routes, allowMainnet };
 }
 
 /** What init prints: where things are, and the phrase with the instruction to write it down. */

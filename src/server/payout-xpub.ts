@@ -59,7 +59,7 @@ export function payoutXpubFor(value: string, network: NetworkName, name = 'payou
   const parsed = parseExtendedPublicKey(value, name);
   const want: Family = network === 'mainnet' ? 'mainnet' : 'test';
   if (parsed.family !== want) {
-    throw new SettingError(`${name} is a ${parsed.prefix}, a key of ${parsed.family === 'mainnet' ? 'mainnet' : 'the test networks'}: ${network} takes ${want === 'mainnet' ? 'xpub or zpub' : 'tpub or vpub'}`);
+    throw new SettingError(`${name} is a ${parsed.family === 'mainnet' ? 'mainnet' : 'test network'} key (${parsed.prefix}): ${network} takes ${want === 'mainnet' ? 'xpub or zpub' : 'tpub or vpub'}`);
   }
   return parsed;
 }

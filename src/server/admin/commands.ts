@@ -8,10 +8,13 @@
  *   paychan-admin ... export-csv [--out FILE]
  *   paychan-admin ... migrate --to postgres://…
  *   paychan-admin ... backup FILE
+ *   paychan-admin ... wallet
+ *   paychan-admin ... sweep ADDRESS
  *
  * The database is --db, else the config's dbPath (--config file, then PAYCHAN_* variables): a
  * SQLite file or a postgres:// URL.
- * `settle` also needs the server's seed (PAYCHAN_SERVER_SEED or seedFile) and its Esplora.
+ * `settle`, `wallet` and `sweep` also need the server's seed (PAYCHAN_SERVER_SEED or seedFile)
+ * and its Esplora; `wallet` and `sweep` need no database.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -27,6 +30,7 @@ import { backupDatabase } from './backup.ts';
 import { migrateToPostgres } from './migrate.ts';
 import { channelDetail, channelTable, eventsCsv, totals, totalsCsv, totalsText } from './report.ts';
 import { AdminError, settleNow } from './settle.ts';
+import { walletCommand } from './wallet-command.ts';
 
 export interface AdminIO {
   out(text: string): void;
@@ -42,6 +46,8 @@ export const USAGE = `usage: paychan-admin [--db FILE|URL] [--config FILE] <comm
   export-csv [--out FILE]              every event as CSV (stdout unless --out)
   migrate --to postgres://…            copy this SQLite site into an empty PostgreSQL database
   backup FILE                          a consistent copy of the live database (SQLite online backup)
+  wallet                               the server's own payout wallet: address and balance (sat)
+  sweep ADDRESS                        send the wallet's confirmed coins to ADDRESS at the fee estimate
 `;
 
 const STATES = new Set<string>(['open', 'closing', 'closed']);
@@ -82,7 +88,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['list', 'show', 'settle', 'totals', 'export-csv', 'migrate', 'backup'].includes(command)) {
+  if (!['list', 'show', 'settle', 'totals', 'export-csv', 'migrate', 'backup', 'wallet', 'sweep'].includes(command)) {
     io.err(`unknown command ${command}\n${USAGE}`);
     return 2;
   }
@@ -100,6 +106,10 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
       env: io.env,
       overrides: values.db ? { dbPath: values.db } : {},
     });
+    if (command === 'wallet' || command === 'sweep') {
+      io.out(await walletCommand(command, arg, config, io));
+      return 0;
+    }
     // Opening a missing file would create an empty database and report nothing, silently.
     if (!isPostgresUrl(config.dbPath) && !existsSync(config.dbPath)) throw new AdminError(`no database at ${config.dbPath} (use --db or --config; paychan-server creates it on its first start)`);
     if (command === 'migrate') {

@@ -2,7 +2,7 @@
 /**
  * paychan-server: a reverse proxy that sells an existing site's pages through Paychan.
  *
- *   paychan-server init [--yes --dir DIR --network NET --esplora URL [--upstream URL] [--payout ADDRESS] [--route PATH=PRICE]... [--allow-mainnet]]
+ *   paychan-server init [--yes --dir DIR --network NET --esplora URL [--upstream URL] [--payout ADDRESS_OR_XPUB] [--route PATH=PRICE]... [--allow-mainnet]]
  *   paychan-server check --config FILE
  *   paychan-server --config FILE [--port 8402] [--host 0.0.0.0] [--db FILE|postgres://…]
  *
@@ -21,7 +21,7 @@ import { loadProxyConfig, startProxy } from '../proxy/index.ts';
 const USAGE = `usage: paychan-server --config FILE [--port N] [--host ADDR] [--db FILE|URL]
        paychan-server check --config FILE
        paychan-server init [--yes] [--dir DIR] [--network signet|testnet4|mainnet|regtest] [--esplora URL]
-                           [--upstream URL] [--payout ADDRESS] [--route PATH=PRICE]... [--allow-mainnet]`;
+                           [--upstream URL] [--payout ADDRESS_OR_XPUB] [--route PATH=PRICE]... [--allow-mainnet]`;
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -48,7 +48,7 @@ async function init(values: Values): Promise<void> {
     network,
     ...(values.esplora ? { esploraUrl: values.esplora } : {}),
     ...(values.upstream ? { upstream: values.upstream } : {}),
-    ...(values.payout ? { payoutAddress: values.payout } : {}),
+    ...(values.payout ? parsePayout(values.payout, network) : {}),
     routes: (values.route ?? []).map(parseRoute),
     allowMainnet: values['allow-mainnet'] ?? false,
   };
@@ -60,7 +60,7 @@ async function init(values: Values): Promise<void> {
       network,
       esploraUrl: values.esplora ?? ESPLORA_URLS[network],
       upstream: values.upstream ?? DEFAULT_UPSTREAM,
-      payoutAddress: values.payout ? parsePayout(values.payout, network) : null,
+      ...parsePayout(values.payout ?? '', network),
       routes: given.routes ?? [],
       allowMainnet: given.allowMainnet ?? false,
     };
