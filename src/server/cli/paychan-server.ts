@@ -86,11 +86,12 @@ async function init(values: Values): Promise<void> {
 async function check(values: Values): Promise<void> {
   if (!values.config) throw new Error(`check needs --config\n${USAGE}`);
   const config = loadProxyConfig({ file: values.config });
-  const { network, esploraUrl, seedFile } = config.paychan;
+  const { network, esploraUrl, seedFile, maxTipAgeMinutes } = config.paychan;
   // The key first, as the start reads it: a missing key stops the start as surely as a dead chain.
   loadSeed({ network, seedFile });
-  const tip = await checkChainBackend(esploraUrl, network);
-  console.log(`ok: key ${process.env[SEED_ENV] ? SEED_ENV : seedFile} readable; ${esploraUrl} serves ${network}, tip at block ${tip.tipHeight} (${tip.tipHash})`);
+  const tip = await checkChainBackend(esploraUrl, network, { maxTipAgeMinutes });
+  const age = tip.tipTime === null ? '' : `, mined ${Math.max(0, Math.round(Date.now() / 60_000 - tip.tipTime / 60))} minutes ago`;
+  console.log(`ok: key ${process.env[SEED_ENV] ? SEED_ENV : seedFile} readable; ${esploraUrl} serves ${network}, tip at block ${tip.tipHeight} (${tip.tipHash})${age}`);
 }
 
 async function serve(values: Values): Promise<void> {
@@ -103,7 +104,7 @@ async function serve(values: Values): Promise<void> {
   });
   if (values.db) config.paychan.dbPath = values.db;
   // Before listening: a paywall that cannot read its chain would answer every reader with 500.
-  await checkChainBackend(config.paychan.esploraUrl, config.paychan.network);
+  await checkChainBackend(config.paychan.esploraUrl, config.paychan.network, { maxTipAgeMinutes: config.paychan.maxTipAgeMinutes });
   const proxy = await startProxy(config);
   console.log(`paychan-server: ${proxy.url} -> ${config.upstream.href} (${config.routes.length} priced routes, channel API at ${config.paychan.basePath})`);
   const shutdown = () => {
