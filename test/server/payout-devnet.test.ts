@@ -138,6 +138,14 @@ describe('payout on the devnet', () => {
       assert.ok(tx.fee >= feeForVsize(vsize, DEVNET_RATE) && tx.fee <= feeForVsize(vsize + tx.vin.length, DEVNET_RATE), `fee ${tx.fee} for ${vsize} vB`);
       await devnet.mine(1);
       assert.match((await admin(['--config', config, 'wallet'], env)).out, /: 0 sat confirmed, 0 sat unconfirmed, in 0 coins/);
+
+      // A balance that cannot pay the fee and leave more than dust is not swept into an output-less transaction.
+      await devnet.faucet(own, 500n);
+      await devnet.mine(1);
+      const crumbs = await admin(['--config', config, 'sweep', wallet.address], env);
+      assert.equal(crumbs.code, 1);
+      assert.equal(crumbs.err, "paychan-admin: the server wallet's 500 sat cannot pay the fee at 3 sat/vB and leave more than dust: nothing sent\n");
+      assert.match((await admin(['--config', config, 'wallet'], env)).out, /: 500 sat confirmed, 0 sat unconfirmed, in 1 coins/);
     } finally {
       tmp.cleanup();
     }

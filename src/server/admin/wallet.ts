@@ -7,7 +7,7 @@
 import type { Utxo } from '../../chain/esplora.ts';
 import { FeeOracle } from '../../chain/fee-oracle.ts';
 import type { FeeRates } from '../../chain/fee-rates.ts';
-import type { SatPerKvb } from '../../core/amounts.ts';
+import { formatSatPerVb, type SatPerKvb } from '../../core/amounts.ts';
 import { addressToOutputScript, outputScriptToAddress } from '../../core/script.ts';
 import { buildWalletTx, type BuiltTx } from '../../core/transactions.ts';
 import { settlementFeeRate } from '../chain.ts';
@@ -74,7 +74,14 @@ export async function sweepWallet(opts: { config: PaychanConfig; keys: ServerKey
   } catch (err) {
     throw new AdminError(`cannot sweep ${address}: ${(err as Error).message}`);
   }
-  const amount = built.tx.outs.reduce((s, o) => s + o.value, 0n);
-  await chain.broadcast(built.hex);
+  const total = coins.reduce((s, c) => s + c.value, 0n);
+  // buildWalletTx drops "change" below dust into the fee: here that would leave no output at all.
+  if (built.tx.outs.length === 0) throw new AdminError(`the server wallet's ${total} sat cannot pay the fee at ${formatSatPerVb(feeRateKvb)} sat/vB and leave more than dust: nothing sent`);
+  const amount = built.tx.outs[0]!.value;
+  try {
+    await chain.broadcast(built.hex);
+  } catch (err) {
+    throw new AdminError(`the node did not take the sweep ${built.txid}: ${(err as Error).message}`);
+  }
   return { txid: built.txid, to: opts.to, amount, fee: built.fee, feeRateKvb, vsize: built.vsize };
 }
