@@ -19,7 +19,7 @@ const PUBLIC: Record<number, { prefix: string; family: Family }> = {
   0x0488b21e: { prefix: 'xpub', family: 'mainnet' },
   0x04b24746: { prefix: 'zpub', family: 'mainnet' },
   0x043587cf: { prefix: 'tpub', family: 'test' },
-  0x045f1c1e: { prefix: 'vpub', family: 'test' },
+  0x045f1cf6: { prefix: 'vpub', family: 'test' },
 };
 const PRIVATE = new Set([0x0488ade4, 0x04b2430c, 0x04358394, 0x045f18bc, 0x049d7878, 0x044a4e28]);
 const WRAPPED = new Set([0x049d7cb2, 0x044a5262]);

@@ -5,12 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { sha256 } from '@noble/hashes/sha2';
+import { base58check } from '@scure/base';
 import { HDKey } from '@scure/bip32';
 import { bytesToHex } from '../../src/core/bytes.ts';
 import { addressToOutputScript, p2wpkhAddress, p2wpkhOutputScript } from '../../src/core/script.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { ServerKeys } from '../../src/server/keys.ts';
+import { parsePayout } from '../../src/server/init.ts';
 import { payoutTarget } from '../../src/server/payout.ts';
+import { payoutXpubFor, xpubPayoutScript } from '../../src/server/payout-xpub.ts';
 import { SqliteChannelStore } from '../../src/server/store/sqlite-store.ts';
 import { TEST_SEED, tempDbPath } from './helpers/server.ts';
 
@@ -51,4 +55,34 @@ test('xpub addresses come in order; one given back is the next one handed out', 
     await store.close();
     tmp.cleanup();
   }
+});
+
+/** The same key under another version prefix (a wallet's vpub/zpub export of an account). */
+function withVersion(extended: string, version: number): string {
+  const b58 = base58check(sha256);
+  const bytes = b58.decode(extended);
+  new DataView(bytes.buffer, bytes.byteOffset).setUint32(0, version);
+  return b58.encode(bytes);
+}
+
+test('prefixes: tpub and vpub on test networks, xpub and zpub on mainnet, the same P2WPKH addresses; private keys never', () => {
+  const tpub = account.publicExtendedKey;
+  const vpub = withVersion(tpub, 0x045f1cf6);
+  assert.ok(vpub.startsWith('vpub'));
+  assert.deepEqual(bytesToHex(xpubPayoutScript(payoutXpubFor(vpub, 'signet'), 5)), receive(5), 'a vpub pays what its tpub pays');
+  const xpub = withVersion(tpub, 0x0488b21e);
+  const zpub = withVersion(tpub, 0x04b24746);
+  assert.deepEqual(bytesToHex(xpubPayoutScript(payoutXpubFor(zpub, 'mainnet'), 0)), bytesToHex(xpubPayoutScript(payoutXpubFor(xpub, 'mainnet'), 0)));
+  assert.throws(() => payoutXpubFor(tpub, 'mainnet'), { message: 'payoutXpub is a test network key (tpub): mainnet takes xpub or zpub' });
+  assert.throws(() => payoutXpubFor(zpub, 'testnet4'), { message: 'payoutXpub is a mainnet key (zpub): testnet4 takes tpub or vpub' });
+  assert.throws(() => payoutXpubFor(account.privateExtendedKey, 'regtest'), /payoutXpub is a private key/);
+  assert.throws(() => payoutXpubFor(withVersion(tpub, 0x044a5262), 'regtest'), /P2SH-wrapped key \(ypub\/upub\)/);
+  assert.throws(() => payoutXpubFor(tpub.slice(0, -1) + (tpub.endsWith('a') ? 'b' : 'a'), 'regtest'), /must be an extended public key/);
+
+  // init's --payout takes an address or an extended key, by what it is.
+  assert.deepEqual(parsePayout(vpub, 'signet'), { payoutAddress: null, payoutXpub: vpub });
+  assert.deepEqual(parsePayout('', 'signet'), { payoutAddress: null, payoutXpub: null });
+  const address = p2wpkhAddress(account.deriveChild(0).deriveChild(0).publicKey!, 'signet');
+  assert.deepEqual(parsePayout(address, 'signet'), { payoutAddress: address, payoutXpub: null });
+  assert.throws(() => parsePayout(xpub, 'signet'), { name: 'InitError', message: 'payout is a mainnet key (xpub): signet takes tpub or vpub' });
 });
