@@ -281,8 +281,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): PaychanConfig {
       throw new ConfigError(`cannot read config file ${opts.file}: ${(err as Error).message}`);
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${opts.file} must hold a JSON object`);
-    const own = Object.entries(parsed as Record<string, unknown>).filter(([k]) => !PROXY_KEYS.has(k) && !opts.otherKeys?.has(k));
-    config = merge(config, normalise(Object.fromEntries(own), opts.file, dirname(resolve(opts.file))));
+    const own = Object.fromEntries(Object.entries(parsed as Record<string, unknown>).filter(([k]) => !PROXY_KEYS.has(k) && !opts.otherKeys?.has(k)));
+    // A file that leaves out dbPath or seedFile means the default file next to it, not in whatever directory the server starts in.
+    for (const def of SETTINGS) {
+      const fallback = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[def.name];
+      if (def.path && own[def.name] === undefined && typeof fallback === 'string') own[def.name] = fallback;
+    }
+    config = merge(config, normalise(own, opts.file, dirname(resolve(opts.file))));
   }
   config = merge(config, normalise(fromEnv(opts.env ?? process.env), 'environment'));
   if (opts.overrides) config = merge(config, normalise(opts.overrides as Record<string, unknown>, 'overrides'));

@@ -96,6 +96,9 @@ test("relative paths in a config file are taken from the file's directory, not t
       const proxy = loadProxyConfig({ file, env: {} });
       assert.equal(proxy.paychan.dbPath, join(site, 'paychan.db'));
       assert.deepEqual(loadSeed({ network: 'regtest', seedFile: proxy.paychan.seedFile, env: {} }), new Uint8Array(32).fill(0xab), 'the same key is found');
+      // Left out, they are the default files next to the config, not in the working directory.
+      writeFileSync(file, JSON.stringify({ upstream: 'http://127.0.0.1:8080', routes: [] }));
+      assert.deepEqual([loadConfig({ file, env: {} }).dbPath, loadProxyConfig({ file, env: {} }).paychan.seedFile], [join(site, 'paychan.db'), join(site, 'paychan.seed')]);
       // A database URL is not a path; environment paths stay the shell's.
       writeFileSync(file, JSON.stringify({ dbPath: 'postgres://db.internal/paychan' }));
       assert.equal(loadConfig({ file, env: {} }).dbPath, 'postgres://db.internal/paychan');
