@@ -7,11 +7,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ESPLORA_URLS } from '../chain/esplora.ts';
-import { parseNetworkName, type NetworkName } from '../core/network.ts';
+import type { NetworkName } from '../core/network.ts';
 import { addressToOutputScript } from '../core/script.ts';
-import { parseSatsSetting } from './config.ts';
 import { createKeyFile } from './keys.ts';
 import { payoutXpubFor } from './payout-xpub.ts';
+import type { ProxyRoute } from './proxy/route-setting.ts';
+import { settingNamed } from './settings.ts';
 
 export const CONFIG_FILE = 'paychan.json';
 export const KEY_FILE = 'paychan.key';
@@ -45,10 +46,23 @@ export interface InitResult {
   phrase: string;
 }
 
+/** An answer checked by its setting's one definition (settings.ts), as the server will check the config. */
+function asSetting<T>(name: string, value: unknown): T {
+  try {
+    return settingNamed(name)!.parse(value, name) as T;
+  } catch (err) {
+    throw new InitError(`${(err as Error).message}: ${JSON.stringify(value).slice(0, 120)}`);
+  }
+}
+
+/** `value` as given, once its setting accepts it. */
+function checked(name: string, value: string): string {
+  asSetting(name, value);
+  return value;
+}
+
 export function parseInitNetwork(value: string): NetworkName {
-  const network = parseNetworkName(value);
-  if (network === null) throw new InitError(`network must be signet, testnet4, mainnet or regtest, not ${value}`);
-  return network;
+  return asSetting<NetworkName>('network', value);
 }
 
 /** A payout as given: an address or an extended key (by its prefix), checked against the network; empty: neither. */
@@ -74,23 +88,14 @@ export function parsePayout(value: string, network: NetworkName): Pick<InitAnswe
 /** `/articles/*=10` → a priced route. */
 export function parseRoute(value: string): { path: string; price: string } {
   const m = /^(\/[^=\s]*)=(\S+)$/.exec(value.trim());
-  if (!m || m[1]!.slice(0, -1).includes('*')) throw new InitError(`a route is PATH=PRICE with PATH starting with / and only ending in *, e.g. /articles/*=10: ${value}`);
+  if (!m) throw new InitError(`a route is PATH=PRICE with PATH starting with / and only ending in *, e.g. /articles/*=10: ${value}`);
+  let route: ProxyRoute;
   try {
-    return { path: m[1]!, price: parseSatsSetting(m[2], 'price').toString() };
+    [route] = settingNamed('routes')!.parse([{ path: m[1], price: m[2] }], 'routes') as [ProxyRoute];
   } catch (err) {
-    throw new InitError(`${value}: ${(err as Error).message}`);
+    throw new InitError(`${value}: ${(err as Error).message.replace(/^routes\[0\]: /, '')}`);
   }
-}
-
-function httpUrl(value: string, what: string): string {
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new InitError(`${what} must be an http(s) URL: ${value}`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InitError(`${what} must be an http(s) URL: ${value}`);
-  return value.replace(/\/+$/, '');
+  return { path: route.path, price: route.price.toString() };
 }
 
 /** Writes the config and the key; refuses mainnet without allowMainnet and any file already there. */
@@ -104,12 +109,12 @@ export function writeInit(a: InitAnswers): InitResult {
   const dbPath = join(dir, DB_FILE);
   for (const f of [configFile, keyFile]) if (existsSync(f)) throw new InitError(`${f} already exists: init never overwrites a config or a key`);
   const config = {
-    upstream: httpUrl(a.upstream, 'upstream'),
+    upstream: checked('upstream', a.upstream.replace(/\/+$/, '')),
     listen: { port: 8402, host: '127.0.0.1' },
     routes: a.routes,
     network: a.network,
     ...(a.network === 'mainnet' ? { allowMainnet: true } : {}),
-    esploraUrl: httpUrl(a.esploraUrl, 'esploraUrl'),
+    esploraUrl: checked('esploraUrl', a.esploraUrl.replace(/\/+$/, '')),
     dbPath,
     seedFile: keyFile,
     payoutAddress: a.payoutAddress,
