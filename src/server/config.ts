@@ -16,6 +16,7 @@ import { ESPLORA_URLS } from '../chain/esplora.ts';
 import type { LogLevel } from './logger.ts';
 import { payoutXpubFor } from './payout-xpub.ts';
 import { closestName } from './setting-values.ts';
+import { isPostgresUrl } from './store/postgres/pool.ts';
 import { PROXY_KEYS, SETTING_GROUPS, SETTINGS, settingNamed } from './settings.ts';
 
 export { parseSatsSetting } from './setting-values.ts';
@@ -45,7 +46,7 @@ export interface PaychanConfig {
    * which several server instances can share (store/open-store.ts).
    */
   dbPath: string;
-  /** File holding the BIP32 seed as hex; PAYCHAN_SERVER_SEED (hex) takes precedence. */
+  /** The server key file: a BIP39 recovery phrase (or an older hex seed); PAYCHAN_SERVER_SEED (hex) takes precedence. */
   seedFile: string | null;
   /** Settlements pay here; null: payoutXpub, else the server's own wallet (m/1017'/coin'/1'/0'). */
   payoutAddress: string | null;
@@ -166,8 +167,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const isDatabaseUrl = (path: string) => /^postgres(?:ql)?:\/\//i.test(path);
-
 function unknownSetting(name: string): string {
   const library = SETTINGS.filter((s) => !s.proxy).map((s) => s.name);
   const known = settingNamed(name);
@@ -194,7 +193,7 @@ function parseOne(out: Record<string, unknown>, name: string, value: unknown, wh
   } catch (err) {
     throw new ConfigError(`${where}: ${(err as Error).message}`);
   }
-  if (def.path && baseDir !== undefined && typeof parsed === 'string' && !isDatabaseUrl(parsed)) parsed = resolve(baseDir, parsed);
+  if (def.path && baseDir !== undefined && typeof parsed === 'string' && !isPostgresUrl(parsed)) parsed = resolve(baseDir, parsed);
   setAt(out, def.field ?? name, parsed);
 }
 

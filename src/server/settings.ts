@@ -7,7 +7,7 @@
  * PROXY_DEFAULTS.
  */
 import { formatSatPerVb } from '../core/amounts.ts';
-import { NETWORK_NAMES } from '../core/network.ts';
+import { NETWORK_NAMES, parseNetworkName, type NetworkName } from '../core/network.ts';
 import { LOG_LEVELS } from './logger.ts';
 import { routeList, upstreamUrl } from './proxy/route-setting.ts';
 import { count, flag, httpUrl, oneOf, orNull, satPerVb, sats, SettingError, text, type ValueParser } from './setting-values.ts';
@@ -35,12 +35,10 @@ export interface SettingDefinition {
 }
 
 /** A network name; "testnet" is testnet4. */
-const network: ValueParser<unknown> = (value, name) => {
-  const v = value === 'testnet' ? 'testnet4' : value;
-  if (typeof v !== 'string' || !(NETWORK_NAMES as readonly string[]).includes(v)) {
-    throw new SettingError(`${name} must be one of mainnet, testnet (testnet4), testnet4, testnet3, signet, regtest`);
-  }
-  return v;
+const network: ValueParser<NetworkName> = (value, name) => {
+  const parsed = parseNetworkName(value);
+  if (parsed === null) throw new SettingError(`${name} must be one of ${NETWORK_NAMES.join(', ')}, or testnet for testnet4`);
+  return parsed;
 };
 
 const basePath: ValueParser<string> = (value, name) => {

@@ -57,7 +57,7 @@ test('refusals name the setting, where it was written and what it allows', () =>
     refused({ trustProxy: 'yes' }, 'trustProxy must be true or false');
     refused({ durability: 'fast' }, 'durability must be one of full, normal');
     refused({ logLevel: 'verbose' }, 'logLevel must be one of debug, info, warn, error');
-    refused({ network: 'testnet5' }, 'network must be one of mainnet, testnet (testnet4), testnet4, testnet3, signet, regtest');
+    refused({ network: 'testnet5' }, 'network must be one of mainnet, testnet4, testnet3, signet, regtest, or testnet for testnet4');
     refused({ esploraUrl: 'mempool.space/api' }, 'esploraUrl must be an http(s) URL');
     refused({ terms: 5 }, 'terms must be an object');
     refused({ payoutXpub: 'xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi' }, "payoutXpub is a private key: give the account's extended public key (xpub, zpub, tpub or vpub), never the private one");
