@@ -231,6 +231,11 @@ export class EsploraClient {
     return blockHash((await this.getText(`/block-height/${height}`)).trim(), 'block hash');
   }
 
+  /** The time in a block's header (seconds since the epoch), from `/block/:hash`. */
+  async getBlockTime(hash: string): Promise<number> {
+    return uint(obj(await this.getJson(`/block/${enc(blockHash(hash, 'block hash'))}`), 'block').timestamp, 'block timestamp');
+  }
+
   /** Esplora's own `/fee-estimates` table, as the server sends it (sat/vB). */
   async getFeeEstimates(): Promise<EsploraFeeEstimates> {
     const rates = parseEsploraFees(await this.getJson('/fee-estimates'));

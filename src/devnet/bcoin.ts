@@ -82,6 +82,7 @@ export interface BCoinView {
 
 export interface BChainEntry {
   hash: Hash;
+  prevBlock: Hash;
   height: number;
   time: number;
 }
@@ -102,6 +103,7 @@ export interface BChain {
   readonly tip: BChainEntry;
   add(block: BBlock): Promise<BChainEntry | null>;
   getEntryByHeight(height: number): Promise<BChainEntry | null>;
+  getEntryByHash(hash: Hash): Promise<BChainEntry | null>;
   getCoin(hash: Hash, index: number): Promise<BCoin | null>;
   getMeta(hash: Hash): Promise<BTXMeta | null>;
   getMetaByAddress(keys: AddressKey[]): Promise<BTXMeta[]>;
@@ -133,6 +135,8 @@ export interface BService {
 
 export interface BFullNode {
   readonly chain: BChain;
+  /** bcoin's Network object (one per network, shared by the process): its `time.offset` in seconds shifts the node's clock. */
+  readonly network: { time: { offset: number } };
   /** bcoin's own JSON-RPC/REST server, which FullNode always opens (regtest: port 48332). */
   readonly http: BService;
   readonly mempool: BMempool;

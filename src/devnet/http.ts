@@ -38,6 +38,15 @@ export function createDevnetServer(devnet: DevnetNode, view: EsploraView, behavi
         return entry ? text(revHex(entry.hash)) : notFound('Block');
       },
     ],
+    [
+      'GET',
+      '/block/:hash',
+      async (p) => {
+        // Esplora's block summary, the fields a chain check reads.
+        const entry = await devnet.node.chain.getEntryByHash(revHex(txidParam(p.hash!)));
+        return entry ? json({ id: revHex(entry.hash), height: entry.height, timestamp: entry.time, previousblockhash: revHex(entry.prevBlock) }) : notFound('Block');
+      },
+    ],
     ['GET', '/fee-estimates', async () => feeEstimatesReply(behaviour.get())],
     ['GET', '/v1/fees/recommended', async () => mempoolFeesReply(behaviour.get(), false)],
     ['GET', '/v1/fees/precise', async () => mempoolFeesReply(behaviour.get(), true)],

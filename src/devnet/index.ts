@@ -31,6 +31,8 @@ export interface DevnetOptions {
   blockInterval?: number;
   /** Answer as mempool.space or blockstream.info do (behaviour.ts); changeable later with `setBehaviour`. */
   behaviour?: Partial<Behaviour>;
+  /** The node's clock this many seconds off the real one (DevnetNodeOptions): negative for a stale tip. */
+  clockOffsetSeconds?: number;
 }
 
 export interface Devnet {
@@ -60,7 +62,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   const { port = 0, host = '127.0.0.1', dataDir, blockInterval = 0 } = options;
   const behaviour = new BehaviourSwitch(options.behaviour);
   if (!Number.isFinite(blockInterval) || blockInterval < 0) throw new RangeError('blockInterval must be 0 or more seconds');
-  const node = await DevnetNode.open(dataDir === undefined ? {} : { dataDir });
+  const node = await DevnetNode.open({ ...(dataDir === undefined ? {} : { dataDir }), ...(options.clockOffsetSeconds === undefined ? {} : { clockOffsetSeconds: options.clockOffsetSeconds }) });
   const server = createDevnetServer(node, new EsploraView(node.node), behaviour);
   try {
     await new Promise<void>((resolve, reject) => {

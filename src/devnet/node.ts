@@ -39,6 +39,13 @@ const MINER_PRIVATE_KEY = Buffer.from(sha256(new TextEncoder().encode('paychan d
 export interface DevnetNodeOptions {
   /** Keep the chain in this directory across restarts; in memory when absent. */
   dataDir?: string;
+  /**
+   * Seconds the node's clock is set behind (negative) or ahead of the real one, so the blocks it
+   * mines carry those times: -3 * 3600 makes a devnet whose tip is always three hours old, as a
+   * stalled backend's would be. bcoin keeps the clock offset on its regtest Network object, which
+   * every node of the process shares.
+   */
+  clockOffsetSeconds?: number;
 }
 
 export class DevnetNode {
@@ -78,6 +85,7 @@ export class DevnetNode {
     node.http.open = async () => {};
     node.http.close = async () => {};
     if (options.dataDir !== undefined) await node.ensure();
+    if (options.clockOffsetSeconds !== undefined) node.network.time.offset = options.clockOffsetSeconds;
     await node.open();
     const devnet = new DevnetNode(node);
     try {

@@ -1,14 +1,25 @@
 /**
  * Server configuration: defaults that work against the local devnet, overridden by a JSON file,
- * then by PAYCHAN_* environment variables, then by code. Amounts may be written as numbers or
- * decimal strings in the file and environment; they become bigint satoshis here.
+ * then by PAYCHAN_* environment variables, then by code. Each setting is parsed by its one
+ * definition in settings.ts (which the docs' table is made from). Amounts may be written as
+ * numbers or decimal strings in the file and environment; they become bigint satoshis here.
+ * Relative paths in a file are taken from the file's directory, so a server started in another
+ * directory still finds the same key and database.
  */
 import { readFileSync } from 'node:fs';
-import { parseSatPerVb, parseSats, type SatPerKvb } from '../core/amounts.ts';
-import { parseNetworkName, type NetworkName } from '../core/network.ts';
+import { dirname, resolve } from 'node:path';
+import type { SatPerKvb } from '../core/amounts.ts';
+import type { NetworkName } from '../core/network.ts';
+import { addressToOutputScript } from '../core/script.ts';
 import { checkTermsConsistent, type ServerTerms } from '../core/terms.ts';
 import { ESPLORA_URLS } from '../chain/esplora.ts';
-import { isLogLevel, type LogLevel } from './logger.ts';
+import type { LogLevel } from './logger.ts';
+import { payoutXpubFor } from './payout-xpub.ts';
+import { closestName } from './setting-values.ts';
+import { isPostgresUrl } from './store/postgres/pool.ts';
+import { PROXY_KEYS, SETTING_GROUPS, SETTINGS, settingNamed } from './settings.ts';
+
+export { parseSatsSetting } from './setting-values.ts';
 
 export type Durability = 'full' | 'normal';
 
@@ -48,10 +59,14 @@ export interface PaychanConfig {
    * which several server instances can share (store/open-store.ts).
    */
   dbPath: string;
-  /** File holding the BIP32 seed as hex; PAYCHAN_SERVER_SEED (hex) takes precedence. */
+  /** The server key file: a BIP39 recovery phrase (or an older hex seed); PAYCHAN_SERVER_SEED (hex) takes precedence. */
   seedFile: string | null;
-  /** Settlements pay here; null: a key derived from the seed (m/1017'/coin'/1'/0'). */
+  /** Settlements pay here; null: payoutXpub, else the server's own wallet (m/1017'/coin'/1'/0'). */
   payoutAddress: string | null;
+  /** Settlements pay fresh P2WPKH addresses m/0/i of this account key (payout.ts); null: see payoutAddress. */
+  payoutXpub: string | null;
+  /** The chain check refuses a tip older than this; null: 120 minutes, except on regtest (unchecked). */
+  maxTipAgeMinutes: number | null;
   terms: ServerTerms;
   /** Payments accepted, at most, before a channel's funding confirms. */
   zeroConfLimit: bigint;
@@ -118,6 +133,8 @@ export const DEFAULT_CONFIG: PaychanConfig = {
   dbPath: 'paychan.db',
   seedFile: 'paychan.seed',
   payoutAddress: null,
+  payoutXpub: null,
+  maxTipAgeMinutes: null,
   terms: {
     network: 'regtest',
     minDeposit: 10_000n,
@@ -162,204 +179,63 @@ export type ConfigInput = Partial<Omit<PaychanConfig, 'terms' | 'watcher' | 'adm
   maxFeeRate?: bigint | number | string;
 };
 
-class ConfigError extends Error {
+export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/**
- * A satoshi amount from a file, the environment or a flag, by the wire's rules (core's
- * parseSats). JSON and code may also write it as a number or a bigint, which count as their
- * decimal form. Throws a ProtocolError naming `field`.
- */
-export function parseSatsSetting(value: unknown, field: string): bigint {
-  const whole = typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value));
-  return parseSats(whole ? String(value) : value, field);
+function unknownSetting(name: string): string {
+  const library = SETTINGS.filter((s) => !s.proxy).map((s) => s.name);
+  const known = settingNamed(name);
+  if (known?.proxy) return `${name} is a setting of paychan-server's config file, not of the library`;
+  const near = closestName(name, [...library, ...SETTING_GROUPS]);
+  return `${name} is not a setting${near ? ` (did you mean ${near}?)` : ''}; the settings are listed in docs/operations.md`;
 }
 
-function sats(value: unknown, field: string): bigint {
+/** Sets `value` at a dotted path of `target`, making the objects on the way. */
+function setAt(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let at = target;
+  for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+  at[keys.at(-1)!] = value;
+}
+
+/** One setting through its definition; a relative path from a file is taken from `baseDir`. */
+function parseOne(out: Record<string, unknown>, name: string, value: unknown, where: string, baseDir: string | undefined): void {
+  const def = settingNamed(name);
+  if (!def || def.proxy) throw new ConfigError(`${where}: ${unknownSetting(name)}`);
+  let parsed: unknown;
   try {
-    return parseSatsSetting(value, field);
+    parsed = def.parse(value, name);
   } catch (err) {
-    throw new ConfigError((err as Error).message);
+    throw new ConfigError(`${where}: ${(err as Error).message}`);
   }
-}
-
-function satPerVb(value: unknown, field: string): SatPerKvb {
-  try {
-    return parseSatPerVb(value, field);
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
-}
-
-function count(value: unknown, field: string): number {
-  const n = typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${field} must be a whole number`);
-  return n;
-}
-
-function flag(value: unknown, field: string): boolean {
-  if (value === true || value === 'true' || value === '1') return true;
-  if (value === false || value === 'false' || value === '0') return false;
-  throw new ConfigError(`${field} must be true or false`);
-}
-
-function text(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value === '') throw new ConfigError(`${field} must be a non-empty string`);
-  return value;
-}
-
-function nullableText(value: unknown, field: string): string | null {
-  return value === null || value === '' ? null : text(value, field);
+  if (def.path && baseDir !== undefined && typeof parsed === 'string' && !isPostgresUrl(parsed)) parsed = resolve(baseDir, parsed);
+  setAt(out, def.field ?? name, parsed);
 }
 
 /** Normalises and checks one layer of input; unknown keys are errors, so typos do not pass silently. */
-function normalise(input: Record<string, unknown>, where: string): ConfigInput {
-  const out: ConfigInput = {};
+function normalise(input: Record<string, unknown>, where: string, baseDir?: string): ConfigInput {
+  const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined) continue;
-    const field = `${where}: ${key}`;
-    switch (key) {
-      case 'network': {
-        const network = parseNetworkName(value);
-        if (network === null) throw new ConfigError(`${field} must be mainnet, testnet (testnet4), testnet4, testnet3, signet or regtest`);
-        out.network = network;
-        break;
-      }
-      case 'esploraUrl':
-      case 'basePath':
-      case 'dbPath':
-        out[key] = text(value, field);
-        break;
-      case 'publicUrl':
-      case 'seedFile':
-      case 'payoutAddress':
-        out[key] = nullableText(value, field);
-        break;
-      case 'zeroConfLimit':
-      case 'zeroConfTotalLimit':
-      case 'feeRateKvb':
-      case 'maxFeeRateKvb':
-        out[key] = sats(value, field);
-        break;
-      case 'feeRate':
-        out.feeRateKvb = satPerVb(value, field);
-        break;
-      case 'maxFeeRate':
-        out.maxFeeRateKvb = satPerVb(value, field);
-        break;
-      case 'settleMarginBlocks':
-      case 'feeTargetBlocks':
-      case 'feeBumpAfterBlocks':
-      case 'tipCacheMs':
-      case 'maxBodyBytes':
-      case 'bodyTimeoutMs':
-      case 'headersTimeoutMs':
-      case 'openProposalTtlMs':
-      case 'maxPendingOpensPerClient':
-      case 'maxPendingOpens':
-      case 'openRateLimit':
-      case 'paymentRateLimit':
-        out[key] = count(value, field);
-        break;
-      case 'durability':
-        if (value !== 'full' && value !== 'normal') throw new ConfigError(`${field} must be full or normal`);
-        out.durability = value;
-        break;
-      case 'caseInsensitivePaths':
-      case 'trustProxy':
-      case 'allowMainnet':
-        out[key] = flag(value, field);
-        break;
-      case 'logLevel':
-        if (!isLogLevel(value)) throw new ConfigError(`${field} must be debug, info, warn or error`);
-        out.logLevel = value;
-        break;
-      case 'watcher': {
-        if (!value || typeof value !== 'object') throw new ConfigError(`${field} must be an object`);
-        const w: Partial<WatcherConfig> = {};
-        for (const [wk, wv] of Object.entries(value as Record<string, unknown>)) {
-          if (wv === undefined) continue;
-          if (wk === 'enabled') w.enabled = flag(wv, `${field}.enabled`);
-          else if (wk === 'intervalMs') w.intervalMs = count(wv, `${field}.intervalMs`);
-          else throw new ConfigError(`${field}.${wk} is not a setting`);
-        }
-        out.watcher = w;
-        break;
-      }
-      case 'admin': {
-        if (!value || typeof value !== 'object') throw new ConfigError(`${field} must be an object`);
-        const a: Partial<AdminConfig> = {};
-        for (const [ak, av] of Object.entries(value as Record<string, unknown>)) {
-          if (av === undefined) continue;
-          if (ak === 'port') a.port = av === null || av === '' ? null : count(av, `${field}.port`);
-          else if (ak === 'host') a.host = text(av, `${field}.host`);
-          else if (ak === 'tokenFile') a.tokenFile = nullableText(av, `${field}.tokenFile`);
-          else throw new ConfigError(`${field}.${ak} is not a setting`);
-        }
-        out.admin = a;
-        break;
-      }
-      case 'terms': {
-        if (!value || typeof value !== 'object') throw new ConfigError(`${field} must be an object`);
-        const t: Partial<ServerTerms> = {};
-        for (const [tk, tv] of Object.entries(value as Record<string, unknown>)) {
-          if (tv === undefined) continue;
-          if (tk === 'minDeposit' || tk === 'maxDeposit' || tk === 'minFirstPayment') t[tk] = sats(tv, `${field}.${tk}`);
-          else if (tk === 'minExpiryBlocks' || tk === 'maxExpiryBlocks') t[tk] = count(tv, `${field}.${tk}`);
-          else if (tk === 'network') continue; // always the server's network
-          else throw new ConfigError(`${field}.${tk} is not a setting`);
-        }
-        out.terms = t;
-        break;
-      }
-      default:
-        throw new ConfigError(`${field} is not a setting`);
+    if (!SETTING_GROUPS.has(key)) {
+      parseOne(out, key, value, where, baseDir);
+      continue;
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${where}: ${key} must be an object`);
+    for (const [sub, v] of Object.entries(value as Record<string, unknown>)) {
+      // A loaded config passed back in carries terms.network: always the server's network.
+      if (v === undefined || (key === 'terms' && sub === 'network')) continue;
+      parseOne(out, `${key}.${sub}`, v, where, baseDir);
     }
   }
-  return out;
+  return out as ConfigInput;
 }
 
-const ENV: Record<string, string> = {
-  PAYCHAN_NETWORK: 'network',
-  PAYCHAN_ESPLORA_URL: 'esploraUrl',
-  PAYCHAN_BASE_PATH: 'basePath',
-  PAYCHAN_PUBLIC_URL: 'publicUrl',
-  PAYCHAN_DB: 'dbPath',
-  // A file path or a postgres:// URL, as PAYCHAN_DB; listed after it, so it wins where both are set.
-  PAYCHAN_DATABASE_URL: 'dbPath',
-  PAYCHAN_SEED_FILE: 'seedFile',
-  PAYCHAN_PAYOUT_ADDRESS: 'payoutAddress',
-  PAYCHAN_ZERO_CONF_LIMIT: 'zeroConfLimit',
-  PAYCHAN_ZERO_CONF_TOTAL_LIMIT: 'zeroConfTotalLimit',
-  PAYCHAN_SETTLE_MARGIN_BLOCKS: 'settleMarginBlocks',
-  PAYCHAN_FEE_RATE: 'feeRate',
-  PAYCHAN_FEE_BUMP_AFTER_BLOCKS: 'feeBumpAfterBlocks',
-  PAYCHAN_MAX_FEE_RATE: 'maxFeeRate',
-  PAYCHAN_DURABILITY: 'durability',
-  PAYCHAN_LOG_LEVEL: 'logLevel',
-  PAYCHAN_CASE_INSENSITIVE_PATHS: 'caseInsensitivePaths',
-  PAYCHAN_OPEN_PROPOSAL_TTL_MS: 'openProposalTtlMs',
-  PAYCHAN_MAX_PENDING_OPENS_PER_CLIENT: 'maxPendingOpensPerClient',
-  PAYCHAN_MAX_PENDING_OPENS: 'maxPendingOpens',
-  PAYCHAN_OPEN_RATE_LIMIT: 'openRateLimit',
-  PAYCHAN_PAYMENT_RATE_LIMIT: 'paymentRateLimit',
-  PAYCHAN_TRUST_PROXY: 'trustProxy',
-  PAYCHAN_ALLOW_MAINNET: 'allowMainnet',
-};
-
+/** The settings the PAYCHAN_* variables give, as a file would write them. */
 function fromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined) out[key] = env[name];
-  const watcher: Record<string, unknown> = {};
-  if (env.PAYCHAN_WATCHER !== undefined) watcher.enabled = env.PAYCHAN_WATCHER;
-  if (env.PAYCHAN_WATCHER_INTERVAL_MS !== undefined) watcher.intervalMs = env.PAYCHAN_WATCHER_INTERVAL_MS;
-  if (Object.keys(watcher).length > 0) out.watcher = watcher;
-  const admin: Record<string, unknown> = {};
-  if (env.PAYCHAN_ADMIN_PORT !== undefined) admin.port = env.PAYCHAN_ADMIN_PORT;
-  if (env.PAYCHAN_ADMIN_HOST !== undefined) admin.host = env.PAYCHAN_ADMIN_HOST;
-  if (env.PAYCHAN_ADMIN_TOKEN_FILE !== undefined) admin.tokenFile = env.PAYCHAN_ADMIN_TOKEN_FILE;
-  if (Object.keys(admin).length > 0) out.admin = admin;
+  for (const def of SETTINGS) for (const name of def.env) if (env[name] !== undefined) setAt(out, def.name, env[name]);
   return out;
 }
 
@@ -376,24 +252,30 @@ export function checkConfig(c: PaychanConfig): PaychanConfig {
     throw new ConfigError('network is mainnet but allowMainnet is not true: set "allowMainnet": true in the config (or PAYCHAN_ALLOW_MAINNET=1) to take real bitcoin');
   }
   checkTermsConsistent(c.terms);
-  if (!c.basePath.startsWith('/') || c.basePath.endsWith('/')) throw new ConfigError('basePath must start with / and not end with /');
   if (c.feeRateKvb < 1n) throw new ConfigError('feeRate must be above 0 sat/vB');
   if (c.settleMarginBlocks >= c.terms.minExpiryBlocks) {
     throw new ConfigError('settleMarginBlocks must be below terms.minExpiryBlocks, or no channel could ever take a payment');
   }
-  if (c.feeBumpAfterBlocks < 1) throw new ConfigError('feeBumpAfterBlocks must be at least 1');
   if (c.maxFeeRateKvb < c.feeRateKvb) throw new ConfigError('maxFeeRate must be at least feeRate');
-  if (c.admin.port !== null && c.admin.port > 65535) throw new ConfigError('admin.port must be 0 to 65535');
   // The admin API answers only with the token: a listener without one could never be used.
   if (c.admin.port !== null && c.admin.tokenFile === null) throw new ConfigError('admin.port needs admin.tokenFile (paychan-admin token --config FILE makes one)');
-  if (c.watcher.intervalMs < 100) throw new ConfigError('watcher.intervalMs must be at least 100 ms');
-  if (c.maxBodyBytes < 1024) throw new ConfigError('maxBodyBytes below 1 KiB cannot carry a funding request');
   if (c.zeroConfTotalLimit < c.zeroConfLimit) throw new ConfigError('zeroConfTotalLimit must be at least zeroConfLimit');
-  if (c.openProposalTtlMs < 1_000) throw new ConfigError('openProposalTtlMs must be at least 1000 ms');
-  if (c.maxPendingOpensPerClient < 1 || c.maxPendingOpens < c.maxPendingOpensPerClient) {
-    throw new ConfigError('maxPendingOpensPerClient must be at least 1 and maxPendingOpens at least that');
+  if (c.maxPendingOpens < c.maxPendingOpensPerClient) throw new ConfigError('maxPendingOpens must be at least maxPendingOpensPerClient');
+  if (c.payoutAddress !== null && c.payoutXpub !== null) throw new ConfigError('payoutAddress and payoutXpub are both set: settlements pay one of them, so keep one');
+  if (c.payoutAddress !== null) {
+    try {
+      addressToOutputScript(c.payoutAddress, c.network);
+    } catch {
+      throw new ConfigError(`payoutAddress must be a ${c.network} address`);
+    }
   }
-  if (c.publicUrl !== null && !/^https?:\/\/[^/]+$/.test(c.publicUrl)) throw new ConfigError('publicUrl must be an origin like https://example.com');
+  if (c.payoutXpub !== null) {
+    try {
+      payoutXpubFor(c.payoutXpub, c.network);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
   return c;
 }
 
@@ -402,7 +284,7 @@ export interface LoadConfigOptions {
   file?: string;
   env?: Record<string, string | undefined>;
   overrides?: ConfigInput;
-  /** Settings of the file that another reader takes (the proxy's upstream, listen, routes): skipped here, not refused. */
+  /** Keys of the file that another reader takes: skipped here, not refused. The proxy's own settings always are. */
   otherKeys?: ReadonlySet<string>;
 }
 
@@ -416,8 +298,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): PaychanConfig {
       throw new ConfigError(`cannot read config file ${opts.file}: ${(err as Error).message}`);
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${opts.file} must hold a JSON object`);
-    const own = Object.entries(parsed as Record<string, unknown>).filter(([k]) => !opts.otherKeys?.has(k));
-    config = merge(config, normalise(Object.fromEntries(own), opts.file));
+    const own = Object.fromEntries(Object.entries(parsed as Record<string, unknown>).filter(([k]) => !PROXY_KEYS.has(k) && !opts.otherKeys?.has(k)));
+    // A file that leaves out dbPath or seedFile means the default file next to it, not in whatever directory the server starts in.
+    for (const def of SETTINGS) {
+      const fallback = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[def.name];
+      if (def.path && own[def.name] === undefined && typeof fallback === 'string') own[def.name] = fallback;
+    }
+    config = merge(config, normalise(own, opts.file, dirname(resolve(opts.file))));
   }
   config = merge(config, normalise(fromEnv(opts.env ?? process.env), 'environment'));
   if (opts.overrides) config = merge(config, normalise(opts.overrides as Record<string, unknown>, 'overrides'));

@@ -1,12 +1,12 @@
 /** Everything a request handler needs, assembled once by createPaychan (and by paychan-admin's settle). */
 import { FeeOracle } from '../chain/fee-oracle.ts';
-import { addressToOutputScript } from '../core/script.ts';
 import type { Secp } from '../core/secp.ts';
 import type { ServerPolicy } from '../core/server-channel.ts';
 import { cachedTip, type ChainBackend, type TipSource } from './chain.ts';
 import type { PaychanConfig } from './config.ts';
 import { loadSeed, ServerKeys } from './keys.ts';
 import type { Logger } from './logger.ts';
+import { payoutTarget, type PayoutTarget } from './payout.ts';
 import { serverSecp } from './native-secp.ts';
 import { requestLimits, type RequestLimits } from './rate-limit.ts';
 import type { ChannelStore } from './store/channel-store.ts';
@@ -19,8 +19,8 @@ export interface ServerContext {
   /** The chain's fee rates, read at most once a minute, the last good ones kept (chain/fee-oracle.ts). */
   fees: FeeOracle;
   keys: ServerKeys;
-  /** Where settlements pay. */
-  payoutScript: Uint8Array;
+  /** Where settlements pay (payout.ts). */
+  payout: PayoutTarget;
   policy: ServerPolicy & { secp: Secp };
   logger: Logger;
   /** Per-client rate limits on opens and payments. */
@@ -50,7 +50,7 @@ export function createServerContext(opts: ServerContextOptions): ServerContext {
     tip: opts.tip ?? cachedTip(chain, config.tipCacheMs),
     fees: new FeeOracle(() => chain.getFeeRates()),
     keys,
-    payoutScript: config.payoutAddress ? addressToOutputScript(config.payoutAddress, config.network) : keys.defaultPayoutScript(),
+    payout: payoutTarget(config, keys, opts.store),
     policy: { secp: opts.secp ?? serverSecp.secp, settleMarginBlocks: config.settleMarginBlocks, zeroConfLimit: config.zeroConfLimit },
     logger: opts.logger,
     limits: requestLimits(config),

@@ -7,11 +7,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ESPLORA_URLS } from '../chain/esplora.ts';
-import { parseNetworkName, type NetworkName } from '../core/network.ts';
+import type { NetworkName } from '../core/network.ts';
 import { addressToOutputScript } from '../core/script.ts';
 import { writeTokenFile } from './admin-api/token.ts';
-import { parseSatsSetting } from './config.ts';
 import { createKeyFile } from './keys.ts';
+import { payoutXpubFor } from './payout-xpub.ts';
+import type { ProxyRoute } from './proxy/route-setting.ts';
+import { settingNamed } from './settings.ts';
 
 export const CONFIG_FILE = 'paychan.json';
 export const KEY_FILE = 'paychan.key';
@@ -32,8 +34,9 @@ export interface InitAnswers {
   network: NetworkName;
   esploraUrl: string;
   upstream: string;
-  /** Settlements pay here; null: the key's own payout address. */
+  /** Settlements pay here, or fresh addresses of payoutXpub; neither: the key's own wallet. */
   payoutAddress: string | null;
+  payoutXpub: string | null;
   routes: { path: string; price: string }[];
   /** Needed, and written to the config, for mainnet. */
   allowMainnet: boolean;
@@ -50,47 +53,56 @@ export interface InitResult {
   phrase: string;
 }
 
-export function parseInitNetwork(value: string): NetworkName {
-  const network = parseNetworkName(value);
-  if (network === null) throw new InitError(`network must be signet, testnet4, mainnet or regtest, not ${value}`);
-  return network;
+/** An answer checked by its setting's one definition (settings.ts), as the server will check the config. */
+function asSetting<T>(name: string, value: unknown): T {
+  try {
+    return settingNamed(name)!.parse(value, name) as T;
+  } catch (err) {
+    throw new InitError(`${(err as Error).message}: ${JSON.stringify(value).slice(0, 120)}`);
+  }
 }
 
-/** A payout given as an address is checked against the network; an xpub is not supported yet. */
-export function parsePayout(value: string, network: NetworkName): string | null {
+/** `value` as given, once its setting accepts it. */
+function checked(name: string, value: string): string {
+  asSetting(name, value);
+  return value;
+}
+
+export function parseInitNetwork(value: string): NetworkName {
+  return asSetting<NetworkName>('network', value);
+}
+
+/** A payout as given: an address or an extended key (by its prefix), checked against the network; empty: neither. */
+export function parsePayout(value: string, network: NetworkName): Pick<InitAnswers, 'payoutAddress' | 'payoutXpub'> {
   const v = value.trim();
-  if (v === '') return null;
-  if (/^[xtv]pub[1-9A-HJ-NP-Za-km-z]{100,}$/.test(v)) {
-    throw new InitError('paying to fresh addresses of an xpub is not supported yet: give one address, or none to use the server key\'s own');
+  if (v === '') return { payoutAddress: null, payoutXpub: null };
+  if (/^[a-z]{4}[1-9A-HJ-NP-Za-km-z]{100,}$/.test(v)) {
+    try {
+      payoutXpubFor(v, network, 'payout');
+    } catch (err) {
+      throw new InitError((err as Error).message);
+    }
+    return { payoutAddress: null, payoutXpub: v };
   }
   try {
     addressToOutputScript(v, network);
   } catch {
-    throw new InitError(`payout must be a ${network} address: ${v.slice(0, 100)}`);
+    throw new InitError(`payout must be a ${network} address or extended public key: ${v.slice(0, 120)}`);
   }
-  return v;
+  return { payoutAddress: v, payoutXpub: null };
 }
 
 /** `/articles/*=10` → a priced route. */
 export function parseRoute(value: string): { path: string; price: string } {
   const m = /^(\/[^=\s]*)=(\S+)$/.exec(value.trim());
-  if (!m || m[1]!.slice(0, -1).includes('*')) throw new InitError(`a route is PATH=PRICE with PATH starting with / and only ending in *, e.g. /articles/*=10: ${value}`);
+  if (!m) throw new InitError(`a route is PATH=PRICE with PATH starting with / and only ending in *, e.g. /articles/*=10: ${value}`);
+  let route: ProxyRoute;
   try {
-    return { path: m[1]!, price: parseSatsSetting(m[2], 'price').toString() };
+    [route] = settingNamed('routes')!.parse([{ path: m[1], price: m[2] }], 'routes') as [ProxyRoute];
   } catch (err) {
-    throw new InitError(`${value}: ${(err as Error).message}`);
+    throw new InitError(`${value}: ${(err as Error).message.replace(/^routes\[0\]: /, '')}`);
   }
-}
-
-function httpUrl(value: string, what: string): string {
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new InitError(`${what} must be an http(s) URL: ${value}`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InitError(`${what} must be an http(s) URL: ${value}`);
-  return value.replace(/\/+$/, '');
+  return { path: route.path, price: route.price.toString() };
 }
 
 /** Writes the config and the key; refuses mainnet without allowMainnet and any file already there. */
@@ -105,16 +117,17 @@ export function writeInit(a: InitAnswers): InitResult {
   const adminTokenFile = join(dir, ADMIN_TOKEN_FILE);
   for (const f of [configFile, keyFile, adminTokenFile]) if (existsSync(f)) throw new InitError(`${f} already exists: init never overwrites a config or a key`);
   const config = {
-    upstream: httpUrl(a.upstream, 'upstream'),
+    upstream: checked('upstream', a.upstream.replace(/\/+$/, '')),
     listen: { port: 8402, host: '127.0.0.1' },
     routes: a.routes,
     network: a.network,
     ...(a.network === 'mainnet' ? { allowMainnet: true } : {}),
-    esploraUrl: httpUrl(a.esploraUrl, 'esploraUrl'),
+    esploraUrl: checked('esploraUrl', a.esploraUrl.replace(/\/+$/, '')),
     dbPath,
     seedFile: keyFile,
     payoutAddress: a.payoutAddress,
     admin: { port: ADMIN_PORT, host: '127.0.0.1', tokenFile: adminTokenFile },
+    ...(a.payoutXpub ? { payoutXpub: a.payoutXpub } : {}),
   };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // The key first: a config pointing at no key would make the next start fail.
@@ -142,8 +155,8 @@ export async function askInit(ask: Ask, given: Partial<InitAnswers>): Promise<In
     if (r === '') break;
     routes.push(parseRoute(r));
   }
-  const payoutAddress = parsePayout(await ask('Payout address (empty: an address of the server key)', given.payoutAddress ?? ''), network);
-  return { dir, network, esploraUrl, upstream, payoutAddress, routes, allowMainnet };
+  const payout = parsePayout(await ask('Payout address or xpub (empty: a wallet of the server key, swept with paychan-admin sweep)', given.payoutXpub ?? given.payoutAddress ?? ''), network);
+  return { dir, network, esploraUrl, upstream, ...payout, routes, allowMainnet };
 }
 
 /** What init prints: where things are, and the phrase with the instruction to write it down. */

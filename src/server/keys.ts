@@ -42,9 +42,13 @@ export class ServerKeys {
     return pair(this.channels.deriveChild(index + 0x80000000));
   }
 
-  /** Where settlements pay when no payout address is configured. */
+  /** The server's own wallet: settlements pay it when neither payoutAddress nor payoutXpub is configured. */
+  payoutKey(): KeyPair {
+    return pair(this.payout);
+  }
+
   defaultPayoutScript(): Uint8Array {
-    return p2wpkhOutputScript(pair(this.payout).publicKey);
+    return p2wpkhOutputScript(this.payoutKey().publicKey);
   }
 }
 

@@ -3,6 +3,7 @@
  * Injected everywhere, so tests run silent and embedders can route lines into their own logger.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export type LogFields = Record<string, unknown>;
 

@@ -11,7 +11,6 @@
  * first (http/path.ts), so a priced route cannot be reached under another spelling of its path.
  */
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { outputScriptToAddress } from '../core/script.ts';
 import type { Secp } from '../core/secp.ts';
 import { EsploraClient } from '../chain/esplora.ts';
 import { checkChainNetwork, type ChainBackend, type TipSource } from './chain.ts';
@@ -141,7 +140,7 @@ export async function createPaychan(opts: PaychanOptions = {}): Promise<Paychan>
     network: config.network,
     basePath: base,
     esplora: config.esploraUrl,
-    payout: outputScriptToAddress(ctx.payoutScript, config.network),
+    payout: ctx.payout.description,
     durability: config.durability,
     verifier: opts.secp ? 'injected' : serverSecp.name,
   });

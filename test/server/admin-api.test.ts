@@ -128,7 +128,7 @@ describe('admin JSON API and listener', () => {
     await assert.rejects(startAdminListener(noFile, { logger: silentLogger, host: '0.0.0.0' }), /never on 0\.0\.0\.0, which is not loopback/);
     await assert.rejects(startAdminListener(noFile, { logger: silentLogger, token: 'short' }), /at least 32 base64url characters/);
     assert.throws(() => loadConfig({ env: {}, overrides: { admin: { port: 8403 } } }), /admin\.port needs admin\.tokenFile/);
-    assert.throws(() => loadConfig({ env: {}, overrides: { admin: { port: 70000, tokenFile: tokenFile } } }), /admin\.port must be 0 to 65535/);
+    assert.throws(() => loadConfig({ env: {}, overrides: { admin: { port: 70000, tokenFile: tokenFile } } }), /admin\.port must be a whole number from 0 to 65535, not 70000/);
     assert.throws(() => loadConfig({ env: {}, overrides: { admin: { pot: 1 } as never } }), /admin\.pot is not a setting/);
     assert.deepEqual(loadConfig({ env: { PAYCHAN_ADMIN_PORT: '9000', PAYCHAN_ADMIN_TOKEN_FILE: tokenFile } }).admin, { port: 9000, host: '127.0.0.1', tokenFile });
   });
@@ -239,7 +239,7 @@ describe('admin JSON API and listener', () => {
 
   test('init writes the admin listener on loopback and its token file, 0600', () => {
     const dir = join(tmp.dir, 'init');
-    const r = writeInit({ dir, network: 'regtest', esploraUrl: devnet.url, upstream: 'http://127.0.0.1:9', payoutAddress: null, routes: [], allowMainnet: false });
+    const r = writeInit({ dir, network: 'regtest', esploraUrl: devnet.url, upstream: 'http://127.0.0.1:9', payoutAddress: null, payoutXpub: null, routes: [], allowMainnet: false });
     const config = JSON.parse(readFileSync(r.configFile, 'utf8')) as { admin: unknown };
     assert.deepEqual(config.admin, { port: 8403, host: '127.0.0.1', tokenFile: join(dir, 'paychan.admin-token') });
     assert.equal(statSync(r.adminTokenFile).mode & 0o777, 0o600);

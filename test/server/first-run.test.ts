@@ -10,24 +10,12 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { promisify } from 'node:util';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { askInit } from '../../src/server/init.ts';
 import { loadSeed } from '../../src/server/keys.ts';
-
-const exec = promisify(execFile);
-
-async function server(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'src/server/cli/paychan-server.ts', ...args], { env: { ...process.env, PAYCHAN_SERVER_SEED: '' }, timeout: 60_000 });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, out: err.stdout, err: err.stderr };
-  }
-}
+import { paychanServer as server } from './helpers/cli.ts';
 
 describe('paychan-server init, check and start', () => {
   let devnet: Devnet;

@@ -48,7 +48,7 @@ describe('proxy config', () => {
     assert.equal(c.upstream.href, 'http://127.0.0.1:9/app/');
     assert.deepEqual(c.listen, { port: 9000, host: '127.0.0.1' });
     assert.deepEqual(c.routes, [{ path: '/a/*', price: 7n, methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] }]);
-    assert.equal(c.paychan.dbPath, 'x.db');
+    assert.equal(c.paychan.dbPath, join(tmp.dir, 'x.db'), 'a relative path is taken from the config file\'s directory');
     assert.equal(c.paychan.terms.minDeposit, 20_000n);
     assert.equal(c.paychan.feeRateKvb, 5_000n);
   });

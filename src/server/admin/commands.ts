@@ -9,10 +9,13 @@
  *   paychan-admin ... export-csv [--out FILE]
  *   paychan-admin ... migrate --to postgres://…
  *   paychan-admin ... backup FILE
+ *   paychan-admin ... wallet
+ *   paychan-admin ... sweep ADDRESS
  *
  * The database is --db, else the config's dbPath (--config file, then PAYCHAN_* variables): a
  * SQLite file or a postgres:// URL.
- * `settle` also needs the server's seed (PAYCHAN_SERVER_SEED or seedFile) and its Esplora.
+ * `settle`, `wallet` and `sweep` also need the server's seed (PAYCHAN_SERVER_SEED or seedFile)
+ * and its Esplora; `wallet` and `sweep` need no database.
  * `totals --url` (or `--api`) reads a running server's admin JSON API instead of the database.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -32,6 +35,7 @@ import { migrateToPostgres } from './migrate.ts';
 import { adminOrigin, getAdminApi, remoteTarget } from './remote.ts';
 import { channelDetail, channelTable, eventsCsv, totalsCsv, totalsText } from './report.ts';
 import { AdminError, settleNow } from './settle.ts';
+import { walletCommand } from './wallet-command.ts';
 
 export interface AdminIO {
   out(text: string): void;
@@ -50,6 +54,8 @@ export const USAGE = `usage: paychan-admin [--db FILE|URL] [--config FILE] <comm
   export-csv [--out FILE]              every event as CSV (stdout unless --out)
   migrate --to postgres://…            copy this SQLite site into an empty PostgreSQL database
   backup FILE                          a consistent copy of the live database (SQLite online backup)
+  wallet                               the server's own payout wallet: address and balance (sat)
+  sweep ADDRESS                        send the wallet's confirmed coins to ADDRESS at the fee estimate
 `;
 
 const STATES = new Set<string>(['open', 'closing', 'closed']);
@@ -107,7 +113,7 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['list', 'show', 'settle', 'totals', 'export-csv', 'migrate', 'backup', 'token'].includes(command)) {
+  if (!['list', 'show', 'settle', 'totals', 'export-csv', 'migrate', 'backup', 'token', 'wallet', 'sweep'].includes(command)) {
     io.err(`unknown command ${command}\n${USAGE}`);
     return 2;
   }
@@ -125,6 +131,10 @@ export async function runAdmin(argv: string[], io: AdminIO): Promise<number> {
       env: io.env,
       overrides: values.db ? { dbPath: values.db } : {},
     });
+    if (command === 'wallet' || command === 'sweep') {
+      io.out(await walletCommand(command, arg, config, io));
+      return 0;
+    }
     if (command === 'token') {
       io.out(tokenCommand(config, values));
       return 0;

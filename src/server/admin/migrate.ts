@@ -1,7 +1,7 @@
 /**
  * `paychan-admin migrate --to postgres://…`: moves a SQLite site to PostgreSQL. Every row of
  * every table is copied as it is (channels with their latest signatures, the audit trail, the
- * settlements, the opens and the key counter, so no server key index is ever handed out twice),
+ * settlements, the opens and the counters, so no server key or payout index is ever handed out twice),
  * in one PostgreSQL transaction, into a database that holds no channels yet; then the totals are
  * read back from both and compared. Stop the servers on the SQLite file first: a payment taken
  * during the copy would be left behind.
@@ -79,8 +79,10 @@ export async function migrateToPostgres(sqlitePath: string, url: string): Promis
           positions.set(l.txid, position + 1);
           await c.query('INSERT INTO settlement_channels (txid, channel_id, amount, position) VALUES ($1, $2, $3, $4)', [l.txid, l.channel_id, l.amount, position]);
         }
-        const counter = db.prepare("SELECT value FROM counters WHERE name = 'server_key_index'").get() as { value: bigint };
-        await c.query("UPDATE counters SET value = $1 WHERE name = 'server_key_index'", [counter.value]);
+        // Every counter (server keys, payout addresses): no index is ever handed out twice.
+        for (const counter of db.prepare('SELECT name, value FROM counters').all() as { name: string; value: bigint }[]) {
+          await c.query('INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [counter.name, counter.value]);
+        }
       } finally {
         db.defaultSafeIntegers(false);
       }

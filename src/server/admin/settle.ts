@@ -18,7 +18,8 @@ export class AdminError extends Error {
   override name = 'AdminError';
 }
 
-function seedOf(config: PaychanConfig, env: Record<string, string | undefined>): Uint8Array {
+/** The server's seed for an operator's command, with a message in the operator's terms when there is none. */
+export function seedOf(config: PaychanConfig, env: Record<string, string | undefined>): Uint8Array {
   // Said in the operator's terms here; loadSeed's own message speaks of starting a server.
   if (!env[SEED_ENV] && !(config.seedFile && existsSync(config.seedFile))) {
     throw new AdminError(`no server seed: set ${SEED_ENV} or point seedFile (--config) at the server's seed file`);

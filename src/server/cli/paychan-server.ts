@@ -2,7 +2,7 @@
 /**
  * paychan-server: a reverse proxy that sells an existing site's pages through Paychan.
  *
- *   paychan-server init [--yes --dir DIR --network NET --esplora URL [--upstream URL] [--payout ADDRESS] [--route PATH=PRICE]... [--allow-mainnet]]
+ *   paychan-server init [--yes --dir DIR --network NET --esplora URL [--upstream URL] [--payout ADDRESS_OR_XPUB] [--route PATH=PRICE]... [--allow-mainnet]]
  *   paychan-server check --config FILE
  *   paychan-server --config FILE [--port 8402] [--host 0.0.0.0] [--db FILE|postgres://…]
  *
@@ -22,7 +22,7 @@ import { loadProxyConfig, startProxy } from '../proxy/index.ts';
 const USAGE = `usage: paychan-server --config FILE [--port N] [--host ADDR] [--db FILE|URL]
        paychan-server check --config FILE
        paychan-server init [--yes] [--dir DIR] [--network signet|testnet4|mainnet|regtest] [--esplora URL]
-                           [--upstream URL] [--payout ADDRESS] [--route PATH=PRICE]... [--allow-mainnet]`;
+                           [--upstream URL] [--payout ADDRESS_OR_XPUB] [--route PATH=PRICE]... [--allow-mainnet]`;
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -49,7 +49,7 @@ async function init(values: Values): Promise<void> {
     network,
     ...(values.esplora ? { esploraUrl: values.esplora } : {}),
     ...(values.upstream ? { upstream: values.upstream } : {}),
-    ...(values.payout ? { payoutAddress: values.payout } : {}),
+    ...(values.payout ? parsePayout(values.payout, network) : {}),
     routes: (values.route ?? []).map(parseRoute),
     allowMainnet: values['allow-mainnet'] ?? false,
   };
@@ -61,7 +61,7 @@ async function init(values: Values): Promise<void> {
       network,
       esploraUrl: values.esplora ?? ESPLORA_URLS[network],
       upstream: values.upstream ?? DEFAULT_UPSTREAM,
-      payoutAddress: values.payout ? parsePayout(values.payout, network) : null,
+      ...parsePayout(values.payout ?? '', network),
       routes: given.routes ?? [],
       allowMainnet: given.allowMainnet ?? false,
     };
@@ -87,14 +87,15 @@ async function init(values: Values): Promise<void> {
 async function check(values: Values): Promise<void> {
   if (!values.config) throw new Error(`check needs --config\n${USAGE}`);
   const config = loadProxyConfig({ file: values.config });
-  const { network, esploraUrl, seedFile } = config.paychan;
+  const { network, esploraUrl, seedFile, maxTipAgeMinutes } = config.paychan;
   // The key first, as the start reads it: a missing key stops the start as surely as a dead chain.
   loadSeed({ network, seedFile });
   // The admin listener would refuse to start on a token it cannot read: say so here too.
   const { admin } = config.paychan;
   if (admin.port !== null && admin.tokenFile) readTokenFile(admin.tokenFile);
-  const tip = await checkChainBackend(esploraUrl, network);
-  console.log(`ok: key ${process.env[SEED_ENV] ? SEED_ENV : seedFile} readable; ${esploraUrl} serves ${network}, tip at block ${tip.tipHeight} (${tip.tipHash})`);
+  const tip = await checkChainBackend(esploraUrl, network, { maxTipAgeMinutes });
+  const age = tip.tipTime === null ? '' : `, mined ${Math.max(0, Math.round(Date.now() / 60_000 - tip.tipTime / 60))} minutes ago`;
+  console.log(`ok: key ${process.env[SEED_ENV] ? SEED_ENV : seedFile} readable; ${esploraUrl} serves ${network}, tip at block ${tip.tipHeight} (${tip.tipHash})${age}`);
 }
 
 async function serve(values: Values): Promise<void> {
@@ -107,7 +108,7 @@ async function serve(values: Values): Promise<void> {
   });
   if (values.db) config.paychan.dbPath = values.db;
   // Before listening: a paywall that cannot read its chain would answer every reader with 500.
-  await checkChainBackend(config.paychan.esploraUrl, config.paychan.network);
+  await checkChainBackend(config.paychan.esploraUrl, config.paychan.network, { maxTipAgeMinutes: config.paychan.maxTipAgeMinutes });
   const proxy = await startProxy(config);
   console.log(`paychan-server: ${proxy.url} -> ${config.upstream.href} (${config.routes.length} priced routes, channel API at ${config.paychan.basePath})`);
   if (proxy.admin) console.log(`paychan-server: dashboard and admin API at ${proxy.admin.url}/ (token in ${config.paychan.admin.tokenFile})`);

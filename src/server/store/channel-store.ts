@@ -170,6 +170,8 @@ export interface StoreView {
 export interface ChannelStore {
   /** Reserves a server key index never handed out before. */
   allocateKeyIndex(): Promise<number>;
+  /** Reserves a payout address index (of payoutXpub) never handed out before, committed before it returns. */
+  allocatePayoutIndex(): Promise<number>;
   addPendingOpen(open: PendingOpen): Promise<void>;
   /**
    * Stores a new open proposal from `client` within `bounds`, in one write transaction: prunes

@@ -4,6 +4,13 @@ import type { NetworkName } from '../../core/network.ts';
 import type { CloseReason, PendingOpen, ServerChannel, ServerChannelState } from '../../core/server-channel.ts';
 import type { ChannelEvent, ChannelEventKind, SettlementRecord, SettlementStatus, StoredPendingOpen } from './channel-store.ts';
 
+/**
+ * Hands out the next payout address index, the same SQL on SQLite and PostgreSQL: the counter
+ * row is made by its first use, so databases from before payout xpubs need no migration.
+ */
+export const PAYOUT_INDEX_SQL =
+  "INSERT INTO counters (name, value) VALUES ('payout_index', 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value - 1 AS idx";
+
 export interface ChannelRow {
   id: string;
   network: string;

@@ -59,6 +59,7 @@ import {
   type PendingOpenRow,
   type SettlementChannelRow,
   type SettlementRow,
+  PAYOUT_INDEX_SQL,
 } from './rows.ts';
 
 export interface SqliteStoreOptions {
@@ -116,6 +117,8 @@ export class SqliteChannelStore implements ChannelStore {
     const db = this.db;
     this.stmt = {
       nextKeyIndex: db.prepare("UPDATE counters SET value = value + 1 WHERE name = 'server_key_index' RETURNING value - 1 AS idx"),
+      // The payout counter is made by its first use: no migration, and databases without one start at 0.
+      nextPayoutIndex: db.prepare(PAYOUT_INDEX_SQL),
       insertPending: db.prepare(`INSERT INTO pending_opens (open_id, version, network, client_pubkey, capacity, expiry,
         change_script, token_hash, server_key_index, server_pubkey, created_at, client)
         VALUES (@open_id, @version, @network, @client_pubkey, @capacity, @expiry, @change_script, @token_hash,
@@ -186,6 +189,11 @@ export class SqliteChannelStore implements ChannelStore {
 
   async allocateKeyIndex(): Promise<number> {
     const row = this.stmt.nextKeyIndex.get() as { idx: number };
+    return row.idx;
+  }
+
+  async allocatePayoutIndex(): Promise<number> {
+    const row = this.stmt.nextPayoutIndex.get() as { idx: number };
     return row.idx;
   }
 

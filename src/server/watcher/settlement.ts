@@ -5,6 +5,7 @@
  * pay it), recorded in the store transaction that marks its channels closing, and only then
  * broadcast; what the node answers is recorded in one store transaction too.
  */
+import { Transaction } from 'bitcoinjs-lib';
 import { DEFAULT_MIN_RELAY_KVB, dustThreshold, type SatPerKvb } from '../../core/amounts.ts';
 import { markSettling, type ServerChannel } from '../../core/server-channel.ts';
 import { buildSettlementTx, type BuiltTx, type SettlementChannel } from '../../core/transactions.ts';
@@ -25,12 +26,24 @@ export async function newSettlementFeeRate(ctx: ServerContext, tip?: number): Pr
   return capped(await settlementFeeRate(ctx.fees, config.feeTargetBlocks, config.feeRateKvb, ctx.logger, tip), config.maxFeeRateKvb);
 }
 
+/** The address a recorded settlement pays: its last output (buildSettlementTx puts it there). A fee bump pays it again. */
+export function settlementPayoutScript(rec: SettlementRecord): Uint8Array {
+  return Transaction.fromHex(rec.hex).outs.at(-1)!.script;
+}
+
 /**
- * Builds and signs a settlement of `chans` at `feeRateKvb`, or at the highest rate below it that
- * what they paid can cover while leaving a payout above dust.
+ * Builds and signs a settlement of `chans` paying `payoutScript` at `feeRateKvb`, or at the
+ * highest rate below it that what they paid can cover while leaving a payout above dust.
  */
-export function buildSettlement(ctx: ServerContext, chans: ServerChannel[], feeRateKvb: SatPerKvb, replaces: string | null, createdAt: number): SettlementRecord {
-  const { keys, payoutScript, policy } = ctx;
+export function buildSettlement(
+  ctx: ServerContext,
+  chans: ServerChannel[],
+  payoutScript: Uint8Array,
+  feeRateKvb: SatPerKvb,
+  replaces: string | null,
+  createdAt: number,
+): SettlementRecord {
+  const { keys, policy } = ctx;
   const parts: SettlementChannel[] = chans.map((c) => ({
     params: c.params,
     amount: c.paid,
@@ -76,7 +89,7 @@ export function buildSettlement(ctx: ServerContext, chans: ServerChannel[], feeR
  * turns a ready channel into the one to settle (a close applies its final payment there; if it
  * throws, nothing is written). Null when none was ready.
  */
-export function recordSettlement(
+export async function recordSettlement(
   ctx: ServerContext,
   ids: string[],
   feeRateKvb: SatPerKvb,
@@ -84,11 +97,31 @@ export function recordSettlement(
   createdAt: number,
   prepare: (channel: ServerChannel) => ServerChannel = (c) => c,
 ): Promise<SettlementRecord | null> {
+  // Taken (and, for an xpub, its index committed) before the settlement that pays it is built.
+  const payout = await ctx.payout.take();
+  let record: SettlementRecord | null = null;
+  try {
+    record = await recordPaying(ctx, payout.script, ids, feeRateKvb, ready, createdAt, prepare);
+  } finally {
+    if (!record) payout.release();
+  }
+  return record;
+}
+
+function recordPaying(
+  ctx: ServerContext,
+  payoutScript: Uint8Array,
+  ids: string[],
+  feeRateKvb: SatPerKvb,
+  ready: (channel: ServerChannel) => boolean,
+  createdAt: number,
+  prepare: (channel: ServerChannel) => ServerChannel,
+): Promise<SettlementRecord | null> {
   return ctx.store.updateChannels(ids, (chans) => {
     const due = chans.filter(ready);
     if (due.length === 0) return { channels: chans, result: null };
     const settled = due.map(prepare);
-    const record = buildSettlement(ctx, settled, feeRateKvb, null, createdAt);
+    const record = buildSettlement(ctx, settled, payoutScript, feeRateKvb, null, createdAt);
     const raised = settled.flatMap((c, i) => (c.paid > due[i]!.paid ? [{ channelId: c.id, kind: 'payment' as const, amount: c.paid - due[i]!.paid }] : []));
     return {
       channels: chans.map((c) => {

@@ -34,7 +34,7 @@ import { channelPages, type ChannelsChange, type SettlementRecord } from '../sto
 import type { WatcherLease } from '../store/watcher-lease.ts';
 import { txStatusOrNull, type WatcherChain } from './chain.ts';
 import { bumpedFeeRate, isValidReplacementRate } from './fees.ts';
-import { buildSettlement, newSettlementFeeRate, recordSettlement, sendSettlement, type BroadcastOutcome } from './settlement.ts';
+import { buildSettlement, newSettlementFeeRate, recordSettlement, sendSettlement, settlementPayoutScript, type BroadcastOutcome } from './settlement.ts';
 
 /**
  * Channels per batch settlement. Each adds about 130 vB (input with two signatures and the
@@ -412,7 +412,7 @@ export class SettlementWatcher {
       (chans): ChannelsChange<SettlementRecord | 'unaffordable' | null> => {
         // Every channel must still wait on this very settlement; otherwise the chain moved on and the other steps handle it.
         if (!chans.every((c) => c.state === 'closing' && c.settlementTxid === rec.txid)) return { channels: chans, result: null };
-        const record = buildSettlement(this.ctx, chans, feeRateKvb, rec.txid, this.now());
+        const record = buildSettlement(this.ctx, chans, settlementPayoutScript(rec), feeRateKvb, rec.txid, this.now());
         // Lowered to what the channels can afford, it may no longer outbid the original by enough.
         if (!isValidReplacementRate(rec.feeRateKvb, record.feeRateKvb)) return { channels: chans, result: 'unaffordable' };
         return {

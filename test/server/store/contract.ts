@@ -98,6 +98,16 @@ export function storeContract(factory: StoreFactory): void {
       assert.equal(await again.allocateKeyIndex(), 20);
     });
 
+    it('payout indexes are handed out once, across instances and restarts, apart from key indexes', async (f) => {
+      const other = await f.open();
+      await f.store.allocateKeyIndex();
+      const got = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? f.store : other).allocatePayoutIndex()));
+      assert.deepEqual([...got].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i));
+      await other.close();
+      const again = await f.open();
+      assert.equal(await again.allocatePayoutIndex(), 10);
+    });
+
     it('an open is kept, funded once, and undone when its funding is refused', async (f) => {
       const ch = await syntheticChannel(f.store, keys, { capacity: 100_000n, expiry: 2_000, firstPayment: 1_000n });
       const stored = (await f.store.getChannel(ch.id))!;

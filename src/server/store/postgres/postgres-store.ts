@@ -55,6 +55,7 @@ import {
   type PendingOpenRow,
   type SettlementChannelRow,
   type SettlementRow,
+  PAYOUT_INDEX_SQL,
 } from '../rows.ts';
 import { migratePostgres } from './migrations.ts';
 import { connectPool, type PgPool, type PgPoolClient, type PgQueryable } from './pool.ts';
@@ -145,6 +146,12 @@ export class PostgresChannelStore implements ChannelStore {
     const { rows } = await this.pool.query<{ idx: string }>(
       "UPDATE counters SET value = value + 1 WHERE name = 'server_key_index' RETURNING value - 1 AS idx",
     );
+    return Number(rows[0]!.idx);
+  }
+
+  async allocatePayoutIndex(): Promise<number> {
+    this.open();
+    const { rows } = await this.pool.query<{ idx: string }>(PAYOUT_INDEX_SQL);
     return Number(rows[0]!.idx);
   }
 
