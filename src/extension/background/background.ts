@@ -5,26 +5,26 @@
  */
 import type { FetchLike } from '../../chain/esplora.ts';
 import type { Secp } from '../../core/secp.ts';
-import { ChannelApi } from './channel-api.ts';
-import { ChannelBackupService } from './channel-backup.ts';
-import { ChannelBook } from './channel-book.ts';
-import { ChannelService } from './channel-service.ts';
-import { CHANNELS_ALARM, CHANNELS_ALARM_MINUTES, ChannelWatcher } from './channel-watcher.ts';
-import { ChainService } from './chain-service.ts';
-import { systemClock, type Alarms, type Clock } from './clock.ts';
-import { Events } from './events.ts';
-import { createHandlers } from './handlers.ts';
-import { KeyedMutex } from './mutex.ts';
-import { createRouter, type Router } from './router.ts';
-import { SessionService } from './session-service.ts';
-import type { SessionStore } from './session.ts';
-import { SettingsService } from './settings.ts';
+import { ChannelApi } from '../../client/channels/channel-api.ts';
+import { ChannelBackupService } from '../../client/channels/channel-backup.ts';
+import { ChannelBook } from '../../client/channels/channel-book.ts';
+import { ChannelService } from '../../client/channels/channel-service.ts';
+import { CHANNELS_ALARM, CHANNELS_ALARM_MINUTES, ChannelWatcher } from '../../client/channels/channel-watcher.ts';
+import { ChainService } from '../../client/wallet/chain-service.ts';
+import { systemClock, type Alarms, type Clock } from '../../client/lib/clock.ts';
+import { Events } from '../../client/lib/events.ts';
+import { createHandlers } from './messaging/handlers.ts';
+import { KeyedMutex } from '../../client/lib/mutex.ts';
+import { createRouter, type Router } from './messaging/router.ts';
+import { SessionService } from '../../client/session/session-service.ts';
+import type { SessionStore } from '../../client/session/session.ts';
+import { SettingsService } from '../../client/session/settings.ts';
 import type { Db } from './storage/db.ts';
 import { Store } from './storage/store.ts';
-import { Vault } from './vault.ts';
-import { SendService } from './wallet-send.ts';
-import { HistoryService } from './wallet-history.ts';
-import { WalletService } from './wallet-service.ts';
+import { Vault } from '../../client/session/vault.ts';
+import { SendService } from '../../client/wallet/wallet-send.ts';
+import { HistoryService } from '../../client/wallet/wallet-history.ts';
+import { WalletService } from '../../client/wallet/wallet-service.ts';
 
 export interface BackgroundDeps {
   db: Db;

@@ -4,7 +4,7 @@
  * same site (for credentials, initiators and channel APIs) is core/site.ts's `sameSite`, by the
  * Public Suffix List.
  */
-import type { SitePolicyView } from './views.ts';
+import type { SitePolicyView } from '../../shared/paywall-views.ts';
 
 export const DAY_MS = 86_400_000;
 /** Periods longer than this are a typo, not a budget. */

@@ -2,7 +2,7 @@
 import type { NetworkName } from '../../../core/network.ts';
 import type { IDBPIndex, StoreNames } from 'idb';
 import type { Db, PaychanDB } from './db.ts';
-import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from './records.ts';
+import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from '../../../client/storage/records.ts';
 
 export class Store {
   constructor(readonly db: Db) {}

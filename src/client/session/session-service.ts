@@ -7,14 +7,14 @@ import { generateMnemonic, mnemonicToSeed, validateMnemonic } from '@scure/bip39
 import { wordlist } from '@scure/bip39/wordlists/english';
 import { bytesToHex, hexToBytes } from '../../core/bytes.ts';
 import type { NetworkName } from '../../core/network.ts';
-import type { WalletState, WalletStatus } from '../shared/types.ts';
-import type { Alarms, Clock } from './clock.ts';
-import { WalletError } from './errors.ts';
-import type { Events } from './events.ts';
-import { KeyRing } from './keys.ts';
+import type { WalletState, WalletStatus } from '../../extension/shared/types.ts';
+import type { Alarms, Clock } from '../lib/clock.ts';
+import { WalletError } from '../lib/errors.ts';
+import type { Events } from '../lib/events.ts';
+import { KeyRing } from '../wallet/keys.ts';
 import type { SessionStore } from './session.ts';
 import type { SettingsService } from './settings.ts';
-import type { Store } from './storage/store.ts';
+import type { Store } from '../../extension/background/storage/store.ts';
 import type { Vault, VaultRecord, VaultSecret } from './vault.ts';
 
 export const AUTOLOCK_ALARM = 'paychan-autolock';

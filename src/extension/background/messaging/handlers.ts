@@ -1,22 +1,22 @@
 /** One handler per message: checks the payload's shape and calls the service that owns it. */
-import { isNetworkName } from '../../core/network.ts';
-import { channelId } from '../../core/client-channel.ts';
-import type { Settings } from '../shared/types.ts';
-import { ChainService } from './chain-service.ts';
-import type { ChannelBackupService } from './channel-backup.ts';
-import type { ChannelService } from './channel-service.ts';
-import type { ChannelWatcher } from './channel-watcher.ts';
-import type { Clock } from './clock.ts';
-import { channelSummary, paymentSummary } from './dto.ts';
-import { WalletError } from './errors.ts';
-import type { MessageType } from '../shared/messages.ts';
+import { isNetworkName } from '../../../core/network.ts';
+import { channelId } from '../../../core/client-channel.ts';
+import type { Settings } from '../../shared/types.ts';
+import { ChainService } from '../../../client/wallet/chain-service.ts';
+import type { ChannelBackupService } from '../../../client/channels/channel-backup.ts';
+import type { ChannelService } from '../../../client/channels/channel-service.ts';
+import type { ChannelWatcher } from '../../../client/channels/channel-watcher.ts';
+import type { Clock } from '../../../client/lib/clock.ts';
+import { channelSummary, paymentSummary } from '../../../client/lib/dto.ts';
+import { WalletError } from '../../../client/lib/errors.ts';
+import type { MessageType } from '../../shared/messages.ts';
 import type { Handler } from './router.ts';
-import type { SendService } from './wallet-send.ts';
-import type { SessionService } from './session-service.ts';
-import type { SettingsService } from './settings.ts';
-import type { Store } from './storage/store.ts';
-import type { HistoryService } from './wallet-history.ts';
-import type { WalletService } from './wallet-service.ts';
+import type { SendService } from '../../../client/wallet/wallet-send.ts';
+import type { SessionService } from '../../../client/session/session-service.ts';
+import type { SettingsService } from '../../../client/session/settings.ts';
+import type { Store } from '../storage/store.ts';
+import type { HistoryService } from '../../../client/wallet/wallet-history.ts';
+import type { WalletService } from '../../../client/wallet/wallet-service.ts';
 
 export interface HandlerDeps {
   store: Store;

@@ -1,6 +1,6 @@
 import { ProtocolError } from '../../core/errors.ts';
 import { ClientRefusal } from '../../core/client-channel.ts';
-import type { BackgroundErrorCode, ErrorInfo } from '../shared/messages.ts';
+import type { BackgroundErrorCode, ErrorInfo } from '../../extension/shared/messages.ts';
 
 /** An error meant for the user, with a code the UI can branch on. */
 export class WalletError extends Error {

@@ -3,7 +3,7 @@
  * (PBKDF2-SHA256, at least 600,000 iterations, OWASP's 2023 figure; AES-256-GCM). GCM's tag makes
  * a wrong password fail loudly instead of decrypting to garbage.
  */
-import { WalletError } from './errors.ts';
+import { WalletError } from '../lib/errors.ts';
 
 export const PBKDF2_ITERATIONS = 600_000;
 /**

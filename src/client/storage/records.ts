@@ -1,7 +1,7 @@
 /** What the background keeps in IndexedDB. Amounts are bigints: structured clone keeps them exact. */
-import type { ClientChannel } from '../../../core/client-channel.ts';
-import type { Outpoint } from '../../../core/channel.ts';
-import type { NetworkName } from '../../../core/network.ts';
+import type { ClientChannel } from '../../core/client-channel.ts';
+import type { Outpoint } from '../../core/channel.ts';
+import type { NetworkName } from '../../core/network.ts';
 
 export interface AddressRecord {
   network: NetworkName;

@@ -8,9 +8,9 @@ import { EsploraClient, type FetchLike } from '../../chain/esplora.ts';
 import { FeeOracle, FeeRatesUnavailable, type FeeReading } from '../../chain/fee-oracle.ts';
 import { minRelayOf, rateFor, type SatPerKvb } from '../../chain/fee-rates.ts';
 import { GENESIS_HASHES, networkOfGenesis, type NetworkName } from '../../core/network.ts';
-import type { FeeRates } from '../shared/types.ts';
-import { WalletError } from './errors.ts';
-import type { SettingsService } from './settings.ts';
+import type { FeeRates } from '../../extension/shared/types.ts';
+import { WalletError } from '../lib/errors.ts';
+import type { SettingsService } from '../session/settings.ts';
 
 /**
  * The floor when the backend publishes no minimum fee, in sat/kvB: Bitcoin Core's default relay

@@ -2,8 +2,8 @@
  * Maps the typed message map onto handlers with one envelope for success and error. Senders
  * are checked first: content scripts run inside web pages and may only use CONTENT_ALLOWED.
  */
-import { CONTENT_ALLOWED, type Envelope, type MessageType, type RequestOf, type ResponseOf } from '../shared/messages.ts';
-import { toErrorInfo, WalletError } from './errors.ts';
+import { CONTENT_ALLOWED, type Envelope, type MessageType, type RequestOf, type ResponseOf } from '../../shared/messages.ts';
+import { toErrorInfo, WalletError } from '../../../client/lib/errors.ts';
 
 export interface SenderContext {
   /** True for the popup and other extension pages; false for content scripts in web pages. */

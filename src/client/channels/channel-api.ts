@@ -21,7 +21,7 @@ import {
   type PaymentBody,
   type TermsResponse,
 } from '../../core/messages.ts';
-import { UnreachableError } from './errors.ts';
+import { UnreachableError } from '../lib/errors.ts';
 
 const TIMEOUT_MS = 30_000;
 

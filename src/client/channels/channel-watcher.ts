@@ -11,12 +11,12 @@ import type { NetworkName } from '../../core/network.ts';
 import { buildRefundTx } from '../../core/transactions.ts';
 import { channelId, type ChannelBook } from './channel-book.ts';
 import { closeCooperatively, lastUsedAt, recordSettlement } from './channel-close.ts';
-import { UnreachableError } from './errors.ts';
-import type { KeyRing } from './keys.ts';
-import type { KeyedMutex } from './mutex.ts';
-import type { SessionService } from './session-service.ts';
-import type { SettingsService } from './settings.ts';
-import type { ChannelRecord } from './storage/records.ts';
+import { UnreachableError } from '../lib/errors.ts';
+import type { KeyRing } from '../wallet/keys.ts';
+import type { KeyedMutex } from '../lib/mutex.ts';
+import type { SessionService } from '../session/session-service.ts';
+import type { SettingsService } from '../session/settings.ts';
+import type { ChannelRecord } from '../storage/records.ts';
 
 export const CHANNELS_ALARM = 'paychan-channels';
 /** How often the alarm looks at channels: refunds are due per block, so minutes are plenty. */

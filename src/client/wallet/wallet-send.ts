@@ -4,13 +4,13 @@ import { DEFAULT_MIN_RELAY_KVB, formatSatPerVb, type SatPerKvb } from '../../cor
 import { ProtocolError } from '../../core/errors.ts';
 import { addressToOutputScript } from '../../core/script.ts';
 import { buildWalletTx, selectCoins, type BuiltTx } from '../../core/transactions.ts';
-import type { SendResult } from '../shared/types.ts';
+import type { SendResult } from '../../extension/shared/types.ts';
 import type { ChainService } from './chain-service.ts';
-import type { Clock } from './clock.ts';
-import { WalletError } from './errors.ts';
-import type { SessionService } from './session-service.ts';
-import type { SentRecord } from './storage/records.ts';
-import type { Store } from './storage/store.ts';
+import type { Clock } from '../lib/clock.ts';
+import { WalletError } from '../lib/errors.ts';
+import type { SessionService } from '../session/session-service.ts';
+import type { SentRecord } from '../storage/records.ts';
+import type { Store } from '../../extension/background/storage/store.ts';
 import type { WalletService } from './wallet-service.ts';
 
 /** Nobody wants a 10,000 sat/vB fee; a typo here costs real money. Sat/kvB, as every rate here. */

@@ -15,13 +15,13 @@ import type { Credential } from '../../core/http-binding.ts';
 import type { ChannelStatus } from '../../core/messages.ts';
 import type { Secp } from '../../core/secp.ts';
 import type { ChannelApi } from './channel-api.ts';
-import type { ChainService } from './chain-service.ts';
-import type { Clock } from './clock.ts';
-import { channelSummary, paymentSummary } from './dto.ts';
-import type { Events } from './events.ts';
-import type { KeyRing } from './keys.ts';
-import type { ChannelRecord, PaymentRecord } from './storage/records.ts';
-import type { Store } from './storage/store.ts';
+import type { ChainService } from '../wallet/chain-service.ts';
+import type { Clock } from '../lib/clock.ts';
+import { channelSummary, paymentSummary } from '../lib/dto.ts';
+import type { Events } from '../lib/events.ts';
+import type { KeyRing } from '../wallet/keys.ts';
+import type { ChannelRecord, PaymentRecord } from '../storage/records.ts';
+import type { Store } from '../../extension/background/storage/store.ts';
 
 export interface BookDeps {
   store: Store;

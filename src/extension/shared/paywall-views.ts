@@ -3,8 +3,8 @@
  * only, so UI bundles can import them without pulling background code in. Amounts are decimal
  * strings (SatString), as everywhere across runtime messages.
  */
-import type { SatString } from '../../shared/types.ts';
-import type { AskReason } from './policy.ts';
+import type { SatString } from './types.ts';
+import type { AskReason } from '../background/paywall/policy.ts';
 
 export type PolicyMode = 'ask' | 'auto';
 

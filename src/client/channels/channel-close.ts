@@ -10,8 +10,8 @@ import { signClose } from '../../core/client-channel.ts';
 import { ProtocolError } from '../../core/errors.ts';
 import type { EsploraTx } from '../../chain/esplora-types.ts';
 import { channelId, type ChannelBook } from './channel-book.ts';
-import type { KeyRing } from './keys.ts';
-import type { ChannelRecord } from './storage/records.ts';
+import type { KeyRing } from '../wallet/keys.ts';
+import type { ChannelRecord } from '../storage/records.ts';
 
 /** Signs the close payment and stores it with the channel marked closing, before anything is sent. */
 async function signAndStore(book: ChannelBook, record: ChannelRecord, minimum: bigint, ring: KeyRing): Promise<ChannelRecord> {

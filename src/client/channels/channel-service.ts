@@ -21,17 +21,17 @@ import { checkChallengeEndpoint, sameSite, SiteRefused } from '../../core/site.t
 import { channelScript, p2wshOutputScript } from '../../core/script.ts';
 import { checkTermsAcceptable, chooseChannelShape, EXPIRY_SLACK_BLOCKS, negotiateVersion, type ServerTerms } from '../../core/terms.ts';
 import { buildFundingTx, buildRefundTx, selectCoins } from '../../core/transactions.ts';
-import type { ChannelSummary, PayResult } from '../shared/types.ts';
+import type { ChannelSummary, PayResult } from '../../extension/shared/types.ts';
 import { channelId, type ChannelBook } from './channel-book.ts';
 import { closeCooperatively } from './channel-close.ts';
-import { channelSummary } from './dto.ts';
-import { UnreachableError, WalletError } from './errors.ts';
-import { channelKeyCounter, type KeyRing } from './keys.ts';
-import type { KeyedMutex } from './mutex.ts';
-import type { SessionService } from './session-service.ts';
-import { clientPolicy, type SettingsService } from './settings.ts';
-import type { ChannelRecord } from './storage/records.ts';
-import type { WalletService } from './wallet-service.ts';
+import { channelSummary } from '../lib/dto.ts';
+import { UnreachableError, WalletError } from '../lib/errors.ts';
+import { channelKeyCounter, type KeyRing } from '../wallet/keys.ts';
+import type { KeyedMutex } from '../lib/mutex.ts';
+import type { SessionService } from '../session/session-service.ts';
+import { clientPolicy, type SettingsService } from '../session/settings.ts';
+import type { ChannelRecord } from '../storage/records.ts';
+import type { WalletService } from '../wallet/wallet-service.ts';
 import type { ChannelWatcher } from './channel-watcher.ts';
 import { payableAmount } from '../../core/payment.ts';
 

@@ -2,9 +2,9 @@
 import { ESPLORA_URLS } from '../../chain/esplora.ts';
 import { isNetworkName, type NetworkName } from '../../core/network.ts';
 import type { ClientPolicy } from '../../core/terms.ts';
-import type { PolicySettings, Settings } from '../shared/types.ts';
-import { WalletError } from './errors.ts';
-import type { Store } from './storage/store.ts';
+import type { PolicySettings, Settings } from '../../extension/shared/types.ts';
+import { WalletError } from '../lib/errors.ts';
+import type { Store } from '../../extension/background/storage/store.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
   network: 'mainnet',

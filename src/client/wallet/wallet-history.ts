@@ -1,9 +1,9 @@
 /** Transaction history: every transaction touching our addresses, with its net effect. */
 import type { Tx } from '../../chain/esplora.ts';
 import type { NetworkName } from '../../core/network.ts';
-import type { TxKind, TxSummary } from '../shared/types.ts';
+import type { TxKind, TxSummary } from '../../extension/shared/types.ts';
 import type { ChainService } from './chain-service.ts';
-import type { Store } from './storage/store.ts';
+import type { Store } from '../../extension/background/storage/store.ts';
 import { pool, type WalletService } from './wallet-service.ts';
 
 export class HistoryService {

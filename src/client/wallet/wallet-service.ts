@@ -7,15 +7,15 @@ import { Transaction } from 'bitcoinjs-lib';
 import { bytesToHex } from '../../core/bytes.ts';
 import type { NetworkName } from '../../core/network.ts';
 import type { WalletCoin } from '../../core/transactions.ts';
-import type { Balances } from '../shared/types.ts';
+import type { Balances } from '../../extension/shared/types.ts';
 import type { ChainService } from './chain-service.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { WalletKey } from './keys.ts';
-import type { KeyedMutex } from './mutex.ts';
-import type { SessionService } from './session-service.ts';
-import type { SettingsService } from './settings.ts';
-import type { AddressRecord } from './storage/records.ts';
-import type { Store } from './storage/store.ts';
+import type { KeyedMutex } from '../lib/mutex.ts';
+import type { SessionService } from '../session/session-service.ts';
+import type { SettingsService } from '../session/settings.ts';
+import type { AddressRecord } from '../storage/records.ts';
+import type { Store } from '../../extension/background/storage/store.ts';
 
 /** BIP44's gap limit: a restore stops looking after this many unused addresses in a row. */
 export const GAP_LIMIT = 20;

@@ -1,4 +1,4 @@
-import type { BackgroundEvent } from '../shared/types.ts';
+import type { BackgroundEvent } from '../../extension/shared/types.ts';
 
 /** Fans background events out to whoever listens (the popup's Port while it is open). */
 export class Events {
