@@ -31,7 +31,7 @@ import { channelKeyCounter, type KeyRing } from '../wallet/keys.ts';
 import type { SessionService } from '../session/session-service.ts';
 import type { SettingsService } from '../session/settings.ts';
 import type { ChannelRecord, SpentCoin } from '../storage/records.ts';
-import type { Store } from '../../extension/background/storage/store.ts';
+import type { ClientStore } from '../storage/client-store.ts';
 import { MAX_PBKDF2_ITERATIONS, PBKDF2_ITERATIONS, type CheckedRecord, type Vault } from '../session/vault.ts';
 
 export const BACKUP_FORMAT = 'paychan-channel-backup';
@@ -44,7 +44,7 @@ export const MAX_BACKUP_CHARS = 8_000_000;
 const BACKED_UP_STATES: readonly ClientChannelState[] = ['funding', 'open', 'closing', 'refunding'];
 
 export interface BackupDeps {
-  store: Store;
+  store: ClientStore;
   vault: Vault;
   session: SessionService;
   settings: SettingsService;

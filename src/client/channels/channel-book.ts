@@ -21,10 +21,10 @@ import { channelSummary, paymentSummary } from '../lib/dto.ts';
 import type { Events } from '../lib/events.ts';
 import type { KeyRing } from '../wallet/keys.ts';
 import type { ChannelRecord, PaymentRecord } from '../storage/records.ts';
-import type { Store } from '../../extension/background/storage/store.ts';
+import type { ClientStore } from '../storage/client-store.ts';
 
 export interface BookDeps {
-  store: Store;
+  store: ClientStore;
   api: ChannelApi;
   chain: ChainService;
   clock: Clock;

@@ -14,7 +14,7 @@ import type { Events } from '../lib/events.ts';
 import { KeyRing } from '../wallet/keys.ts';
 import type { SessionStore } from './session.ts';
 import type { SettingsService } from './settings.ts';
-import type { Store } from '../../extension/background/storage/store.ts';
+import type { ClientStore } from '../storage/client-store.ts';
 import type { Vault, VaultRecord, VaultSecret } from './vault.ts';
 
 export const AUTOLOCK_ALARM = 'paychan-autolock';
@@ -22,7 +22,7 @@ const SESSION_SEED = 'seed';
 const SESSION_ACTIVE = 'lastActive';
 
 export interface SessionDeps {
-  store: Store;
+  store: ClientStore;
   vault: Vault;
   session: SessionStore;
   settings: SettingsService;

@@ -4,7 +4,7 @@ import { isNetworkName, type NetworkName } from '../../core/network.ts';
 import type { ClientPolicy } from '../../core/terms.ts';
 import type { PolicySettings, Settings } from '../../extension/shared/types.ts';
 import { WalletError } from '../lib/errors.ts';
-import type { Store } from '../../extension/background/storage/store.ts';
+import type { ClientStore } from '../storage/client-store.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
   network: 'mainnet',
@@ -30,7 +30,7 @@ export class SettingsService {
   /** Every payment reads the settings; only this object writes them, so a copy stays true. */
   private cached: Settings | null = null;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: ClientStore) {}
 
   async get(): Promise<Settings> {
     if (!this.cached) {

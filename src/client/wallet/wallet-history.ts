@@ -3,11 +3,11 @@ import type { Tx } from '../../chain/esplora.ts';
 import type { NetworkName } from '../../core/network.ts';
 import type { TxKind, TxSummary } from '../../extension/shared/types.ts';
 import type { ChainService } from './chain-service.ts';
-import type { Store } from '../../extension/background/storage/store.ts';
+import type { ClientStore } from '../storage/client-store.ts';
 import { pool, type WalletService } from './wallet-service.ts';
 
 export class HistoryService {
-  constructor(private readonly d: { wallet: WalletService; chain: ChainService; store: Store }) {}
+  constructor(private readonly d: { wallet: WalletService; chain: ChainService; store: ClientStore }) {}
 
   async history(network?: NetworkName): Promise<TxSummary[]> {
     const net = network ?? (await this.d.wallet.network());

@@ -10,7 +10,7 @@ import type { Clock } from '../lib/clock.ts';
 import { WalletError } from '../lib/errors.ts';
 import type { SessionService } from '../session/session-service.ts';
 import type { SentRecord } from '../storage/records.ts';
-import type { Store } from '../../extension/background/storage/store.ts';
+import type { ClientStore } from '../storage/client-store.ts';
 import type { WalletService } from './wallet-service.ts';
 
 /** Nobody wants a 10,000 sat/vB fee; a typo here costs real money. Sat/kvB, as every rate here. */
@@ -18,7 +18,7 @@ const MAX_FEE_RATE_KVB: SatPerKvb = 5_000_000n;
 
 export class SendService {
   constructor(
-    private readonly d: { wallet: WalletService; chain: ChainService; session: SessionService; store: Store; clock: Clock },
+    private readonly d: { wallet: WalletService; chain: ChainService; session: SessionService; store: ClientStore; clock: Clock },
   ) {}
 
   async send(address: string, amount: bigint, feeRateKvb: SatPerKvb): Promise<SendResult> {

@@ -15,7 +15,7 @@ import type { KeyedMutex } from '../lib/mutex.ts';
 import type { SessionService } from '../session/session-service.ts';
 import type { SettingsService } from '../session/settings.ts';
 import type { AddressRecord } from '../storage/records.ts';
-import type { Store } from '../../extension/background/storage/store.ts';
+import type { ClientStore } from '../storage/client-store.ts';
 
 /** BIP44's gap limit: a restore stops looking after this many unused addresses in a row. */
 export const GAP_LIMIT = 20;
@@ -35,7 +35,7 @@ export interface Coin extends WalletCoin {
 }
 
 export interface WalletDeps {
-  store: Store;
+  store: ClientStore;
   chain: ChainService;
   session: SessionService;
   settings: SettingsService;

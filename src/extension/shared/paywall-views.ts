@@ -4,7 +4,9 @@
  * strings (SatString), as everywhere across runtime messages.
  */
 import type { SatString } from './types.ts';
-import type { AskReason } from '../background/paywall/policy.ts';
+
+/** Why the paywall asks the reader before paying (paywall/policy.ts decides it). */
+export type AskReason = 'new-site' | 'ask' | 'price-above-limit' | 'budget-exhausted' | 'third-party' | 'endpoint-changed' | 'new-channel' | 'deposit-limit';
 
 export type PolicyMode = 'ask' | 'auto';
 

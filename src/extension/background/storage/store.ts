@@ -1,10 +1,11 @@
 /** The typed storage the services use; the UI never touches it. */
 import type { NetworkName } from '../../../core/network.ts';
 import type { IDBPIndex, StoreNames } from 'idb';
+import type { ClientStore } from '../../../client/storage/client-store.ts';
 import type { Db, PaychanDB } from './db.ts';
 import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from '../../../client/storage/records.ts';
 
-export class Store {
+export class Store implements ClientStore {
   constructor(readonly db: Db) {}
 
   getMeta<T>(key: string): Promise<T | undefined> {
