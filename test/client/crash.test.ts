@@ -47,6 +47,7 @@ for (const mode of ['before-send', 'after-send'] as const) {
       assert.equal(res.status, 200);
       await res.arrayBuffer();
     }
+    await client.flush();
     const ch = (await client.file.store.getChannel(stored!.id))!.channel;
     const server = (await rig.merchant.paychan.store.getChannel(id))!;
     assert.equal((await client.file.store.channels()).length, 1, 'the same channel, no second one');
@@ -55,6 +56,6 @@ for (const mode of ['before-send', 'after-send'] as const) {
     assert.equal(ch.spent, server.spent);
     const payments = await client.file.store.payments(stored!.id);
     assert.equal(payments.reduce((s, p) => s + p.increment, 0n), ch.signed, 'the stored payments add up to what the server holds');
-    client.close();
+    await client.close();
   });
 }

@@ -23,6 +23,7 @@ test('paychanFetch: 500 API calls paid from one channel; client and server agree
     assert.equal(res.status, 200, `call ${i}`);
     await res.arrayBuffer();
   }
+  await client.flush(); // the last receipts, recorded after their responses
   const channels = await client.file.store.channels();
   assert.equal(channels.length, 1, 'one channel for all 500 calls');
   const ch = channels[0]!.channel;
@@ -33,7 +34,7 @@ test('paychanFetch: 500 API calls paid from one channel; client and server agree
   const payments = await client.file.store.payments(channels[0]!.id);
   assert.equal(payments.reduce((s, p) => s + p.increment, 0n), ch.signed, 'every signature stored; increments add up');
   assert.ok((await client.committed(host)) <= 20_000n);
-  client.close();
+  await client.close();
 });
 
 test('paychanFetch: over a cap the call fails with CapExceeded naming it, and nothing more is signed', async () => {
@@ -44,13 +45,13 @@ test('paychanFetch: over a cap the call fails with CapExceeded naming it, and no
   let client = await openPaychanClient({ path, password: PASSWORD, caps: { maxPrice: 9n } });
   await assert.rejects(client.fetch(`${rig.merchant.url}/articles/x`), (err: unknown) => err instanceof CapExceeded && err.cap === 'maxPrice' && err.limit === 9n);
   assert.equal((await client.file.store.channels()).length, 0);
-  client.close();
+  await client.close();
 
   // Max deposit: the server's smallest channel is above it.
   client = await openPaychanClient({ path, password: PASSWORD, caps: { maxDeposit: 1_000n } });
   await assert.rejects(client.fetch(`${rig.merchant.url}/articles/x`), (err: unknown) => err instanceof CapExceeded && err.cap === 'maxDeposit');
   assert.equal((await client.file.store.payments()).length, 0, 'no signature for a refused deposit');
-  client.close();
+  await client.close();
 
   // Budget: calls go through until the period's budget is committed, then stop.
   const budget = 2_000n;
@@ -79,5 +80,5 @@ test('paychanFetch: over a cap the call fails with CapExceeded naming it, and no
   assert.ok(server.paid <= budget, `the server holds ${server.paid} sat, within the ${budget} sat budget`);
   assert.equal(server.spent, BigInt(paid) * 10n, 'delivered exactly what was paid for');
   assert.ok((await client.committed(host)) <= budget);
-  client.close();
+  await client.close();
 });

@@ -49,7 +49,7 @@ export async function fetchCommand(args: string[], opts: FetchOptions, io: CliIO
     else io.out(body);
     if (!res.ok) throw new CliError(EXIT.FAILED, `HTTP ${res.status} ${res.statusText} from ${url}`);
   } finally {
-    client.close();
+    await client.close();
   }
   return EXIT.OK;
 }

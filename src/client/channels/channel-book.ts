@@ -20,6 +20,7 @@ import type { Clock } from '../lib/clock.ts';
 import { channelSummary, paymentSummary } from '../lib/dto.ts';
 import type { Events } from '../lib/events.ts';
 import type { KeyRing } from '../wallet/keys.ts';
+import type { Durability } from '../storage/client-store.ts';
 import type { ChannelRecord, PaymentRecord } from '../storage/records.ts';
 import type { ClientStore } from '../storage/client-store.ts';
 
@@ -35,9 +36,9 @@ export interface BookDeps {
 export class ChannelBook {
   constructor(readonly d: BookDeps) {}
 
-  async save(record: ChannelRecord): Promise<ChannelRecord> {
+  async save(record: ChannelRecord, durability?: Durability): Promise<ChannelRecord> {
     const next = { ...record, updatedAt: this.d.clock.now() };
-    await this.d.store.putChannel(next);
+    await this.d.store.putChannel(next, durability);
     this.d.events.emit({ type: 'channel', data: channelSummary(next) });
     return next;
   }

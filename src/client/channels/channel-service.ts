@@ -410,7 +410,8 @@ export class ChannelService {
     return this.d.mutex.run(`endpoint:${found.endpoint}`, async () => {
       const r = await this.store.getChannel(found.id);
       if (!r) return null;
-      return channelSummary(await this.d.book.save({ ...r, channel: acknowledge(r.channel, receipt.paid, receipt.spent) }));
+      // Relaxed: a receipt lost in a power cut is the server's to repeat (the next status).
+      return channelSummary(await this.d.book.save({ ...r, channel: acknowledge(r.channel, receipt.paid, receipt.spent) }, 'relaxed'));
     });
   }
 

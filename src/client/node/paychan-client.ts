@@ -40,6 +40,8 @@ export class PaychanClient {
   /** The credential last paid for, per origin: sent up front, so a call with credit is one round trip. */
   private readonly credentials = new Map<string, string>();
   private readonly ledger: BudgetLedger;
+  /** Receipts being recorded, in order, after their responses were handed over. */
+  private receipts: Promise<unknown> = Promise.resolve();
   private readonly send: FetchLike;
   readonly fetch: PaychanFetch = (input, init) => this.request(new URL(String(input)), init);
 
@@ -64,7 +66,14 @@ export class PaychanClient {
     return (await this.ledger.current(host, this.capsFor(host), this.engine.clock.now())).committed;
   }
 
-  close(): void {
+  /** Resolves once every receipt handed over so far is recorded in the wallet file. */
+  async flush(): Promise<void> {
+    await this.receipts;
+  }
+
+  /** Records the outstanding receipts, then closes the wallet file. */
+  async close(): Promise<void> {
+    await this.flush();
     this.file.close();
   }
 
@@ -87,7 +96,10 @@ export class PaychanClient {
       res = await attempt(authorization);
     }
     const receipt = res.headers.get(RECEIPT_HEADER);
-    if (receipt) await this.engine.channels.receipt(receipt, url.href).catch(() => null);
+    // Off the call's critical path, as the extension's receipt queue: what a receipt says (paid,
+    // spent) is the server's to repeat, and a payment on this channel waits for it anyway (the
+    // engine's endpoint lock), so the books a payment reads are never behind.
+    if (receipt) this.receipts = this.receipts.then(() => this.engine.channels.receipt(receipt, url.href)).catch(() => null);
     return res;
   }
 

@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import type { NetworkName } from '../../core/network.ts';
-import type { ClientStore } from '../storage/client-store.ts';
+import type { ClientStore, Durability } from '../storage/client-store.ts';
 import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from '../storage/records.ts';
 
 const SCHEMA = `
@@ -131,8 +131,16 @@ export class SqliteClientStore implements ClientStore {
     return this.one('SELECT record FROM channels WHERE id = ?', id);
   }
 
-  async putChannel(record: ChannelRecord): Promise<void> {
-    this.putChannelRow(record);
+  async putChannel(record: ChannelRecord, durability: Durability = 'strict'): Promise<void> {
+    if (durability === 'strict') return this.putChannelRow(record);
+    // In WAL mode, NORMAL commits without an fsync: a killed process keeps the write, a power
+    // cut may lose it (a receipt the server repeats at the next status).
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.putChannelRow(record);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   private putChannelRow(record: ChannelRecord): void {

@@ -10,6 +10,8 @@
 import type { NetworkName } from '../../core/network.ts';
 import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from './records.ts';
 
+export type Durability = 'strict' | 'relaxed';
+
 export interface ClientStore {
   getMeta<T>(key: string): Promise<T | undefined>;
   setMeta(key: string, value: unknown): Promise<void>;
@@ -27,7 +29,13 @@ export interface ClientStore {
   channels(): Promise<ChannelRecord[]>;
   channelsFor(endpoint: string): Promise<ChannelRecord[]>;
   getChannel(id: string): Promise<ChannelRecord | undefined>;
-  putChannel(record: ChannelRecord): Promise<void>;
+  /**
+   * `relaxed`: a write whose loss in a power cut costs nothing the server cannot tell us again (a
+   * receipt's paid and spent): it need not reach the disk before this resolves. A process kill
+   * loses no committed write either way; signatures are never written relaxed. A store may treat
+   * it as strict (the IndexedDB one does: the browser's default durability for every write).
+   */
+  putChannel(record: ChannelRecord, durability?: Durability): Promise<void>;
   /** Restored channels (added, never replacing one) and the key counter raised to `nextIndex`: one transaction. */
   putRestoredChannels(records: ChannelRecord[], counterKey: string, nextIndex: number): Promise<void>;
   /** The channel with the payment it just signed: one transaction. Answers the payment's sequence number. */
