@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   devnet: async () => (await import('./devnet.ts')).benchDevnet,
   server: async () => (await import('./server.ts')).benchServer,
   client: async () => (await import('./client.ts')).benchClient,
+  paychanfetch: async () => (await import('./paychanfetch.ts')).benchPaychanFetch,
   bundle: async () => (await import('./bundle.ts')).benchBundle,
   e2e: async () => (await import('./e2e.ts')).benchE2e,
 };
