@@ -75,8 +75,10 @@ export class Store implements ClientStore {
     const tx = this.db.transaction(['channels', 'meta'], 'readwrite');
     const channels = tx.objectStore('channels');
     const meta = tx.objectStore('meta');
-    const puts = records.map((r) => channels.add(r));
+    // The counter is read before any add: a refused add aborts the transaction, and an await
+    // between the adds and Promise.all would leave their rejections unhandled.
     const current = ((await meta.get(counterKey)) as number | undefined) ?? 0;
+    const puts = records.map((r) => channels.add(r));
     if (current < nextIndex) puts.push(meta.put(nextIndex, counterKey));
     await Promise.all([...puts, tx.done]);
   }
