@@ -14,6 +14,23 @@ export default tseslint.config(
     },
   },
   {
+    // The protocol and the client engine run in the extension and in Node alike: no runtime's
+    // own modules. Node adapters live in src/client/node, the IndexedDB one in the extension.
+    files: ['src/core/**', 'src/client/**'],
+    ignores: ['src/client/node/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'src/core and src/client are runtime-neutral: put Node code in src/client/node.' },
+            { group: ['idb', 'webextension-polyfill'], message: 'src/core and src/client are runtime-neutral: browser storage stays in the extension.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**/*.mjs', '.ci/**'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   watcher: async () => (await import('./watcher.ts')).benchWatcher,
   pg: async () => (await import('./pg.ts')).benchPg,
   client: async () => (await import('./client.ts')).benchClient,
+  paychanfetch: async () => (await import('./paychanfetch.ts')).benchPaychanFetch,
   bundle: async () => (await import('./bundle.ts')).benchBundle,
   e2e: async () => (await import('./e2e.ts')).benchE2e,
   dashboard: async () => (await import('./dashboard.ts')).benchDashboard,

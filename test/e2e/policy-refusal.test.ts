@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ARTICLES } from '../../src/server/demo/articles.ts';
-import { DEFAULT_SETTINGS } from '../../src/extension/background/settings.ts';
+import { DEFAULT_SETTINGS } from '../../src/client/session/settings.ts';
 import { artifactsDir, FlakyProxy, Reader, startStack, type Stack } from './harness.ts';
 import { FAUCET_SATS, quickWallet } from './story.ts';
 

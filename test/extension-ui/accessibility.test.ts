@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { ApprovalView, PaidItemView, SitePolicyView } from '../../src/extension/background/paywall/views.ts';
+import type { ApprovalView, PaidItemView, SitePolicyView } from '../../src/extension/shared/paywall-views.ts';
 import { approvalView } from './approval-fixture.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
 import { axeScanBoth, report, type Finding } from './axe.ts';

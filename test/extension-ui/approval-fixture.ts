@@ -1,5 +1,5 @@
 /** An approval the background never asked for, for windows answered in the page (fake-answers.ts). */
-import type { ApprovalView } from '../../src/extension/background/paywall/views.ts';
+import type { ApprovalView } from '../../src/extension/shared/paywall-views.ts';
 
 const NOW = Date.now();
 

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { ApprovalView } from '../../src/extension/background/paywall/views.ts';
+import type { ApprovalView } from '../../src/extension/shared/paywall-views.ts';
 import { approvalView } from './approval-fixture.ts';
 import { startChallengeSite, type ChallengeSite } from './challenge-site.ts';
 import { chromiumPath, launchWithExtension, type ExtensionBrowser } from './chromium.ts';

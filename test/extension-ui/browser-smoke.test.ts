@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
-import type { ApprovalView } from '../../src/extension/background/paywall/views.ts';
+import type { ApprovalView } from '../../src/extension/shared/paywall-views.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
 import { fmtExpiry, fmtSats } from '../../src/extension/popup/format.ts';
 import { costRows } from '../../src/extension/prompt/costs.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { looksPriced, wrapFetch } from '../../src/extension/content/fetch-wrapper.ts';
-import type { PageOutcome } from '../../src/extension/background/paywall/views.ts';
+import type { PageOutcome } from '../../src/extension/shared/paywall-views.ts';
 import { isPayAnswer, isPayAsk, targetOrigin } from '../../src/extension/content/bridge.ts';
 
 const CHALLENGE = 'Paychan realm="paychan", version="1", price="10"';

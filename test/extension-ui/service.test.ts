@@ -7,8 +7,8 @@ import { CredentialRules, FakeDnr } from '../../src/extension/background/paywall
 import { PaywallService, suggestPolicy, type OpenFees, type PayOutcome, type WalletPort } from '../../src/extension/background/paywall/service.ts';
 import type { SitePolicy } from '../../src/extension/background/paywall/policy.ts';
 import { MemoryPaywallStore } from '../../src/extension/background/paywall/store.ts';
-import type { ApprovalChoice, ApprovalView } from '../../src/extension/background/paywall/views.ts';
-import { DEFAULT_SETTINGS } from '../../src/extension/background/settings.ts';
+import type { ApprovalChoice, ApprovalView } from '../../src/extension/shared/paywall-views.ts';
+import { DEFAULT_SETTINGS } from '../../src/client/session/settings.ts';
 import type { ChannelSummary, Settings } from '../../src/extension/shared/types.ts';
 
 const SITE = 'https://news.example';

@@ -5,8 +5,8 @@ import { BudgetService } from '../../src/extension/background/paywall/budget.ts'
 import { CredentialRules, FakeDnr } from '../../src/extension/background/paywall/credentials.ts';
 import { BackgroundTopUp, type TopUpInput, type TopUpPort } from '../../src/extension/background/paywall/topup.ts';
 import { MemoryPaywallStore } from '../../src/extension/background/paywall/store.ts';
-import { KeyedMutex } from '../../src/extension/background/mutex.ts';
-import { DEFAULT_SETTINGS } from '../../src/extension/background/settings.ts';
+import { KeyedMutex } from '../../src/client/lib/mutex.ts';
+import { DEFAULT_SETTINGS } from '../../src/client/session/settings.ts';
 import type { ChannelSummary, Settings } from '../../src/extension/shared/types.ts';
 
 const SITE = 'https://news.example';

@@ -14,7 +14,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { HANDOVER } from '../../src/extension/content/bridge.ts';
-import type { PageOutcome } from '../../src/extension/background/paywall/views.ts';
+import type { PageOutcome } from '../../src/extension/shared/paywall-views.ts';
 import { builtExtension, chromiumPath } from './chromium.ts';
 
 const exe = chromiumPath();

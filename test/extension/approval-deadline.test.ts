@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Approvals, type ApprovalUi } from '../../src/extension/background/paywall/approvals.ts';
-import type { ApprovalChoice, ApprovalView } from '../../src/extension/background/paywall/views.ts';
+import type { ApprovalChoice, ApprovalView } from '../../src/extension/shared/paywall-views.ts';
 
 const ui: ApprovalUi = { open: async () => 1, close: async () => undefined };
 const request: Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'> = {

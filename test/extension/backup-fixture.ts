@@ -12,8 +12,8 @@ import { channelScript, p2wshOutputScript } from '../../src/core/script.ts';
 import { nobleSecp } from '../../src/core/secp.ts';
 import { PROTOCOL_VERSIONS } from '../../src/core/terms.ts';
 import { buildRefundTx } from '../../src/core/transactions.ts';
-import type { KeyRing } from '../../src/extension/background/keys.ts';
-import type { ChannelRecord } from '../../src/extension/background/storage/records.ts';
+import type { KeyRing } from '../../src/client/wallet/keys.ts';
+import type { ChannelRecord } from '../../src/client/storage/records.ts';
 
 export function fixtureChannel(ring: KeyRing, network: NetworkName, index: number, endpoint: string, capacity = 50_000n): ChannelRecord {
   const key = ring.channelKey(network, index);

@@ -9,10 +9,10 @@ import { generateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english';
 import type { NetworkName } from '../../src/core/network.ts';
 import { bytesToHex, fromBase64Url, parseHex, toBase64Url } from '../../src/core/bytes.ts';
-import { BACKUP_FORMAT, BACKUP_VERSION } from '../../src/extension/background/channel-backup.ts';
-import { channelKeyCounter } from '../../src/extension/background/keys.ts';
-import { Vault } from '../../src/extension/background/vault.ts';
-import type { ChannelRecord } from '../../src/extension/background/storage/records.ts';
+import { BACKUP_FORMAT, BACKUP_VERSION } from '../../src/client/channels/channel-backup.ts';
+import { channelKeyCounter } from '../../src/client/wallet/keys.ts';
+import { Vault } from '../../src/client/session/vault.ts';
+import type { ChannelRecord } from '../../src/client/storage/records.ts';
 import { fixtureChannel } from './backup-fixture.ts';
 import { makeRig, PASSWORD, TEST_MNEMONIC, type Rig } from './helpers.ts';
 

@@ -9,7 +9,7 @@ import { EsploraClient } from '../../src/chain/esplora.ts';
 import { feeForVsize } from '../../src/core/amounts.ts';
 import { DEFAULT_BEHAVIOUR, startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { FakeClock, fundedRig, makeRig, PASSWORD, startMerchant, type MerchantRig } from './helpers.ts';
-import { LOOKAHEAD_RECHECK_MS } from '../../src/extension/background/wallet-service.ts';
+import { LOOKAHEAD_RECHECK_MS } from '../../src/client/wallet/wallet-service.ts';
 
 let devnet: Devnet;
 let merchant: MerchantRig;

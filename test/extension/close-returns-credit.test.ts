@@ -12,7 +12,7 @@ import { EsploraClient, type FetchLike } from '../../src/chain/esplora.ts';
 import { bytesToHex } from '../../src/core/bytes.ts';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { settleNow } from '../../src/server/admin/settle.ts';
-import { CLOSE_BEFORE_MARGIN_BLOCKS } from '../../src/extension/background/channel-watcher.ts';
+import { CLOSE_BEFORE_MARGIN_BLOCKS } from '../../src/client/channels/channel-watcher.ts';
 import { SEED_ENV } from '../../src/server/keys.ts';
 import { silentLogger } from '../../src/server/index.ts';
 import { FakeClock, fetchPaid, makeRig, PASSWORD, startMerchant, type MerchantRig, type Rig } from './helpers.ts';

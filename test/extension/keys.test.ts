@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mnemonicToSeedSync } from '@scure/bip39';
-import { KeyRing } from '../../src/extension/background/keys.ts';
+import { KeyRing } from '../../src/client/wallet/keys.ts';
 import { bytesToHex } from '../../src/core/bytes.ts';
 import { TEST_MNEMONIC } from './helpers.ts';
 

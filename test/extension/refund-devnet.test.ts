@@ -14,7 +14,7 @@ import { generateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english';
 import { EsploraClient } from '../../src/chain/esplora.ts';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
-import { CHANNELS_ALARM } from '../../src/extension/background/channel-watcher.ts';
+import { CHANNELS_ALARM } from '../../src/client/channels/channel-watcher.ts';
 import { fetchPaid, fundedRig, makeRig, PASSWORD, restart, startMerchant } from './helpers.ts';
 
 let devnet: Devnet;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeRig } from './helpers.ts';
-import { KeyedMutex } from '../../src/extension/background/mutex.ts';
+import { KeyedMutex } from '../../src/client/lib/mutex.ts';
 
 test('router: one envelope for success and error; content scripts only reach the wallet status', async () => {
   const rig = await makeRig();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock, makeRig, PASSWORD, restart, TEST_MNEMONIC } from './helpers.ts';
-import { AUTOLOCK_ALARM } from '../../src/extension/background/session-service.ts';
+import { AUTOLOCK_ALARM } from '../../src/client/session/session-service.ts';
 
 test('session: create shows the words once and needs them typed back; nothing is stored before', async () => {
   const rig = await makeRig();

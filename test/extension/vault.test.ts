@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PBKDF2_ITERATIONS, Vault } from '../../src/extension/background/vault.ts';
-import { WalletError } from '../../src/extension/background/errors.ts';
+import { PBKDF2_ITERATIONS, Vault } from '../../src/client/session/vault.ts';
+import { WalletError } from '../../src/client/lib/errors.ts';
 import { PASSWORD, TEST_MNEMONIC } from './helpers.ts';
 
 test('vault: round trip with PBKDF2 600k + AES-GCM; salt and iv are fresh per encryption', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startDevnet, type Devnet } from '../../src/devnet/index.ts';
 import { Transaction } from 'bitcoinjs-lib';
 import { EsploraClient } from '../../src/chain/esplora.ts';
-import { KeyRing } from '../../src/extension/background/keys.ts';
+import { KeyRing } from '../../src/client/wallet/keys.ts';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { makeRig, PASSWORD, restart, TEST_MNEMONIC, type Rig } from './helpers.ts';
 

@@ -45,11 +45,27 @@ describe('the npm package', { timeout: 900_000 }, () => {
     }
     assert.ok(!existsSync(join(app, 'node_modules/paychan/src')), 'built code only, no TypeScript sources');
     assert.ok(!existsSync(join(app, 'node_modules/paychan/dist/node/devnet')), 'no devnet');
+    assert.ok(!existsSync(join(app, 'node_modules/paychan/dist/node/extension/background')), 'no extension code beyond the shared message types');
   });
 
   it('runs paychan-server and paychan-admin with plain node', () => {
     assert.match(run(join(app, 'node_modules/.bin/paychan-server'), ['--help']), /usage: paychan-server --config FILE/);
     assert.match(run(join(app, 'node_modules/.bin/paychan-admin'), ['--help']), /usage: paychan-admin/);
+  });
+
+  it('runs paychan (the client CLI) with plain node', () => {
+    assert.match(run(join(app, 'node_modules/.bin/paychan'), ['--help']), /usage: paychan \[--wallet FILE\] <command>/);
+  });
+
+  it('imports paychanFetch from paychan/client and opens a wallet file', () => {
+    const script = [
+      "import { paychanFetch, openWalletFile, CapExceeded } from 'paychan/client';",
+      "const file = openWalletFile({ path: ':memory:' });",
+      "console.log(typeof paychanFetch, typeof CapExceeded, await file.engine.session.state());",
+      'file.close();',
+    ].join('\n');
+    writeFileSync(join(app, 'client.mjs'), script);
+    assert.equal(run(process.execPath, ['client.mjs']).trim(), 'function function none');
   });
 
   it('imports the library from paychan/server and opens its store', () => {

@@ -1,95 +1,25 @@
 /**
- * Wires the background services together from their dependencies. The MV3 entry (index.ts)
- * passes the browser's implementations; tests pass fake-indexeddb, an in-memory session and
- * manual alarms, and re-create everything over the same database to simulate a restart.
+ * Wires the background from the client engine (src/client) and the extension's own parts: its
+ * IndexedDB store and its message router. The MV3 entry (index.ts) passes the browser's
+ * implementations; tests pass fake-indexeddb, an in-memory session and manual alarms, and
+ * re-create everything over the same database to simulate a restart.
  */
-import type { FetchLike } from '../../chain/esplora.ts';
-import type { Secp } from '../../core/secp.ts';
-import { ChannelApi } from './channel-api.ts';
-import { ChannelBackupService } from './channel-backup.ts';
-import { ChannelBook } from './channel-book.ts';
-import { ChannelService } from './channel-service.ts';
-import { CHANNELS_ALARM, CHANNELS_ALARM_MINUTES, ChannelWatcher } from './channel-watcher.ts';
-import { ChainService } from './chain-service.ts';
-import { systemClock, type Alarms, type Clock } from './clock.ts';
-import { Events } from './events.ts';
-import { createHandlers } from './handlers.ts';
-import { KeyedMutex } from './mutex.ts';
-import { createRouter, type Router } from './router.ts';
-import { SessionService } from './session-service.ts';
-import type { SessionStore } from './session.ts';
-import { SettingsService } from './settings.ts';
+import { createEngine, type EngineDeps } from '../../client/engine.ts';
+import { createHandlers } from './messaging/handlers.ts';
+import { createRouter, type Router } from './messaging/router.ts';
 import type { Db } from './storage/db.ts';
 import { Store } from './storage/store.ts';
-import { Vault } from './vault.ts';
-import { SendService } from './wallet-send.ts';
-import { HistoryService } from './wallet-history.ts';
-import { WalletService } from './wallet-service.ts';
 
-export interface BackgroundDeps {
+/** The engine's ports, with the extension's IndexedDB for its store. */
+export interface BackgroundDeps extends Omit<EngineDeps, 'store'> {
   db: Db;
-  session: SessionStore;
-  alarms: Alarms;
-  clock?: Clock;
-  /** For Esplora. */
-  chainFetch?: FetchLike;
-  /** For the servers' channel APIs. */
-  apiFetch?: FetchLike;
-  secp?: Secp;
-  /** Created by the caller when something must subscribe before the background is ready. */
-  events?: Events;
 }
 
 export function createBackground(deps: BackgroundDeps) {
-  const clock = deps.clock ?? systemClock;
   const store = new Store(deps.db);
-  const events = deps.events ?? new Events();
-  const mutex = new KeyedMutex();
-  const settings = new SettingsService(store);
-  const vault = new Vault();
-  const session = new SessionService({ store, vault, session: deps.session, settings, alarms: deps.alarms, clock, events });
-  const chain = new ChainService(settings, deps.chainFetch);
-  const wallet = new WalletService({ store, chain, session, settings, mutex, clock });
-  const send = new SendService({ wallet, chain, session, store, clock });
-  const history = new HistoryService({ wallet, chain, store });
-  const api = new ChannelApi(deps.apiFetch);
-  const book = new ChannelBook({ store, api, chain, clock, events, ...(deps.secp ? { secp: deps.secp } : {}) });
-  const watcher = new ChannelWatcher({ book, session, mutex, settings });
-  const channels = new ChannelService({ book, watcher, session, wallet, settings, mutex });
-  const backup = new ChannelBackupService({ store, vault, session, settings, clock, events, watcher });
-  const router: Router = createRouter(
-    createHandlers({ store, clock, settings, session, chain, wallet, send, history, channels, watcher, backup }),
-    () => session.touch(),
-  );
-
-  return {
-    store,
-    events,
-    settings,
-    session,
-    chain,
-    wallet,
-    send,
-    history,
-    channels,
-    watcher,
-    backup,
-    router,
-    /**
-     * Start-up, including after the browser stopped the service worker: pick the session back
-     * up, keep the periodic channel check scheduled, and look at every channel now (refunds due
-     * while the browser was closed go out here).
-     */
-    async start(): Promise<void> {
-      deps.alarms.onAlarm((name) => {
-        if (name === CHANNELS_ALARM) void watcher.check().catch(() => undefined);
-        else void session.onAlarm(name);
-      });
-      await session.resume();
-      await deps.alarms.create(CHANNELS_ALARM, { periodMinutes: CHANNELS_ALARM_MINUTES });
-      await watcher.check().catch(() => undefined);
-    },
-  };
+  const engine = createEngine({ ...deps, store });
+  const router: Router = createRouter(createHandlers({ ...engine, store }), () => engine.session.touch());
+  return { ...engine, store, router };
 }
 
 export type Background = ReturnType<typeof createBackground>;

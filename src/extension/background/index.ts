@@ -6,11 +6,11 @@
 import browser, { type Runtime } from 'webextension-polyfill';
 import { POPUP_PORT, type MessageType, type RequestOf, type ResponseOf } from '../shared/messages.ts';
 import { createBackground, type Background } from './background.ts';
-import type { Alarms } from './clock.ts';
-import { Events } from './events.ts';
+import type { Alarms } from '../../client/lib/clock.ts';
+import { Events } from '../../client/lib/events.ts';
 import { registerPaywall, walletPortFromMessages, type PaywallHandlers } from './paywall/index.ts';
-import type { HandlerTable, SenderContext } from './router.ts';
-import type { SessionStore } from './session.ts';
+import type { HandlerTable, SenderContext } from './messaging/router.ts';
+import type { SessionStore } from '../../client/session/session.ts';
 import { openPaychanDb } from './storage/db.ts';
 
 const session: SessionStore = {

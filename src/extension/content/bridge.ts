@@ -11,7 +11,7 @@
  * page holds no reference to. The answer holds only an outcome, never a credential: the
  * credential is attached by declarativeNetRequest outside the page's reach.
  */
-import type { PageOutcome } from '../background/paywall/views.ts';
+import type { PageOutcome } from '../shared/paywall-views.ts';
 
 /** The hand-over message's data; the port travels in its `ports`. */
 export const HANDOVER = 'paychan:port';

@@ -5,7 +5,7 @@
  * "this costs N sat" page: a page never hangs and never sees anything it would not have without
  * the extension. No globals are touched here; main-world.ts installs these on `window`.
  */
-import type { PageOutcome } from '../background/paywall/views.ts';
+import type { PageOutcome } from '../shared/paywall-views.ts';
 
 export type AskPay = (url: string, method: string) => Promise<PageOutcome>;
 

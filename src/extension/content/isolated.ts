@@ -5,7 +5,7 @@
 import browser from 'webextension-polyfill';
 import type { Envelope, ResponseOf } from '../shared/messages.ts';
 import { HANDOVER, isPayAsk, type PayAnswer } from './bridge.ts';
-import type { PageOutcome } from '../background/paywall/views.ts';
+import type { PageOutcome } from '../shared/paywall-views.ts';
 
 (() => {
   // Capturing, and registered before any page script runs: this listener sees the hand-over

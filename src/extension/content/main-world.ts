@@ -8,7 +8,7 @@
 import { HANDOVER, isPayAnswer, targetOrigin, type PayAsk } from './bridge.ts';
 import { nativeLooking, nativeLookingClass } from './disguise.ts';
 import { makePaidXhr, wrapFetch, type AskPay } from './fetch-wrapper.ts';
-import type { PageOutcome } from '../background/paywall/views.ts';
+import type { PageOutcome } from '../shared/paywall-views.ts';
 
 (() => {
   const channel = new MessageChannel();

@@ -1,5 +1,5 @@
 /** CSV export of the paid items (RFC 4180: CRLF, quotes doubled, fields with , " or newlines quoted). */
-import type { PaidItemView } from '../background/paywall/views.ts';
+import type { PaidItemView } from '../shared/paywall-views.ts';
 
 function field(v: string): string {
   // A leading = + - @ would make spreadsheets run it as a formula; a quote mark defuses that.

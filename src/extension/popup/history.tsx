@@ -4,7 +4,7 @@
  * a page of day groups and the items of the groups opened, never every item paid for.
  */
 import { useState } from 'preact/hooks';
-import type { DayTotalView, PaidItemView } from '../background/paywall/views.ts';
+import type { DayTotalView, PaidItemView } from '../shared/paywall-views.ts';
 import { call } from './api.ts';
 import { itemsToCsv } from './csv.ts';
 import { fmtSats, hostOf } from './format.ts';

@@ -1,6 +1,6 @@
 /** Sites (policies and spend), history (every paid item, CSV) and settings. */
 import { useEffect, useState } from 'preact/hooks';
-import type { SitePolicyView } from '../background/paywall/views.ts';
+import type { SitePolicyView } from '../shared/paywall-views.ts';
 import type { NetworkName } from '../../core/network.ts';
 import type { Settings } from '../shared/types.ts';
 import { call } from './api.ts';

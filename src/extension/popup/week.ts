@@ -3,7 +3,7 @@
  * on network fees (the funding of channels opened in that time, and a refund's fee when one was
  * broadcast). A settlement's fee is the site's, so it is not the reader's cost.
  */
-import type { DayTotalView } from '../background/paywall/views.ts';
+import type { DayTotalView } from '../shared/paywall-views.ts';
 import type { ChannelSummary } from '../shared/types.ts';
 
 export const WEEK_MS = 7 * 86_400_000;

@@ -6,7 +6,7 @@
  */
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { ApprovalChoice, ApprovalView } from '../background/paywall/views.ts';
+import type { ApprovalChoice, ApprovalView } from '../shared/paywall-views.ts';
 import type { WalletStatus } from '../shared/types.ts';
 import { call } from '../popup/api.ts';
 import { fmtSats, hostOf, parseSatsInput } from '../popup/format.ts';

@@ -1,5 +1,5 @@
 /** The approval window's countdown, its "More time" button and the polite warning before it denies. */
-import type { ApprovalView } from '../background/paywall/views.ts';
+import type { ApprovalView } from '../shared/paywall-views.ts';
 import { duration, useApprovalClock, WARN_AT_S } from './clock.ts';
 
 export function TimeLeft({ view }: { view: Pick<ApprovalView, 'id' | 'createdAt' | 'deadline'> }) {

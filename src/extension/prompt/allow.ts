@@ -3,7 +3,7 @@
  * tested without a browser: where the site's budget period stands, and why the budget typed in
  * would not pay for this item.
  */
-import type { ApprovalView } from '../background/paywall/views.ts';
+import type { ApprovalView } from '../shared/paywall-views.ts';
 import { fmtSats } from '../popup/format.ts';
 
 /** "Spent 1,000 of 1,000 sat this period (0 sat left)."; null for a site without a policy or spend. */

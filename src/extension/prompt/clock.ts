@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { APPROVAL_MAX_WAIT_MS, APPROVAL_TIMEOUT_MS } from '../background/paywall/approvals.ts';
-import type { ApprovalView } from '../background/paywall/views.ts';
+import type { ApprovalView } from '../shared/paywall-views.ts';
 import { call } from '../popup/api.ts';
 
 /** Seconds left when the window warns (once: a live region repeats what changes). */

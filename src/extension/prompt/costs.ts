@@ -3,7 +3,7 @@
  * credit paid ahead, a new channel's estimated network fees, and the total they add up to; then
  * the deposit a new channel locks and until when. Plain functions, tested without a browser.
  */
-import type { ApprovalView } from '../background/paywall/views.ts';
+import type { ApprovalView } from '../shared/paywall-views.ts';
 import { fmtExpiry, fmtFeeRate, fmtSats } from '../popup/format.ts';
 
 export type CostRow = [label: string, value: string];

@@ -81,22 +81,22 @@ export interface MessageMap {
   'pay.receipt': { req: { receipt: string; url: string }; res: ChannelSummary | null };
   // --- paywall (issue 6): handled by background/paywall, wired through registerPaywall(). ---
   /** From the page's fetch/XHR wrapper (content script): pay for the 402 the browser just saw for `url` in this tab. */
-  'paywall.request': { req: { url: string; method: string }; res: { outcome: import('../background/paywall/views.ts').PageOutcome } };
+  'paywall.request': { req: { url: string; method: string }; res: { outcome: import('./paywall-views.ts').PageOutcome } };
   /** Pending approvals and what the given tab paid, for the popup's header. */
-  'paywall.state': { req: { tabId?: number }; res: import('../background/paywall/views.ts').PaywallStateView };
-  'paywall.sites': { req: void; res: import('../background/paywall/views.ts').SitePolicyView[] };
-  'paywall.site.set': { req: { site: string; patch: import('../background/paywall/views.ts').SitePolicyPatch }; res: import('../background/paywall/views.ts').SitePolicyView };
+  'paywall.state': { req: { tabId?: number }; res: import('./paywall-views.ts').PaywallStateView };
+  'paywall.sites': { req: void; res: import('./paywall-views.ts').SitePolicyView[] };
+  'paywall.site.set': { req: { site: string; patch: import('./paywall-views.ts').SitePolicyPatch }; res: import('./paywall-views.ts').SitePolicyView };
   /** Forgets a site: its policy, its spend records and its credential rule. */
   'paywall.site.remove': { req: { site: string }; res: null };
   /** Items paid for, newest first. */
-  'paywall.history': { req: { site?: string; limit?: number }; res: import('../background/paywall/views.ts').PaidItemView[] };
+  'paywall.history': { req: { site?: string; limit?: number }; res: import('./paywall-views.ts').PaidItemView[] };
   /** What each site was paid per day, newest first: `limit` groups (at most 1,000) of days from `since` and before `before`. */
-  'paywall.history.days': { req: { before?: number; since?: number; limit?: number }; res: import('../background/paywall/views.ts').DayTotalView[] };
+  'paywall.history.days': { req: { before?: number; since?: number; limit?: number }; res: import('./paywall-views.ts').DayTotalView[] };
   /** One site's items of one day (its local midnight), newest first, at most `limit` (at most 200). */
-  'paywall.history.day': { req: { site: string; day: number; limit?: number }; res: import('../background/paywall/views.ts').PaidItemView[] };
+  'paywall.history.day': { req: { site: string; day: number; limit?: number }; res: import('./paywall-views.ts').PaidItemView[] };
   /** The approval window reads its request and answers it. */
-  'paywall.approval.get': { req: { id: string }; res: import('../background/paywall/views.ts').ApprovalView | null };
-  'paywall.approval.decide': { req: { id: string; choice: import('../background/paywall/views.ts').ApprovalChoice }; res: null };
+  'paywall.approval.get': { req: { id: string }; res: import('./paywall-views.ts').ApprovalView | null };
+  'paywall.approval.decide': { req: { id: string; choice: import('./paywall-views.ts').ApprovalChoice }; res: null };
   /** More time for the reader (at least `leftMs` from now, within a bound); answers the deadline in force, null when the request is gone. */
   'paywall.approval.extend': { req: { id: string; leftMs: number }; res: number | null };
 }

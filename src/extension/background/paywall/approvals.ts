@@ -3,7 +3,7 @@
  * could fake or click it) and ends with the user's choice, the window being closed (deny) or the
  * deadline (deny), so whatever waits on it never hangs.
  */
-import type { ApprovalChoice, ApprovalView } from './views.ts';
+import type { ApprovalChoice, ApprovalView } from '../../shared/paywall-views.ts';
 
 export interface ApprovalUi {
   /** Opens the prompt for approval `id`; answers a handle to close it with. */

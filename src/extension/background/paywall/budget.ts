@@ -7,7 +7,7 @@
 import { MAX_PERIOD_DAYS, defaultPolicy, remaining, rollPeriod, settleStale, type SitePolicy } from './policy.ts';
 import { sameSite } from '../../../core/site.ts';
 import type { PaywallStore } from './store.ts';
-import type { SitePolicyPatch } from './views.ts';
+import type { SitePolicyPatch } from '../../shared/paywall-views.ts';
 
 export interface Clock {
   now(): number;

@@ -20,8 +20,8 @@ import { PaywallService, type PaywallEffects, type WalletPort } from './service.
 import { openPaywallStore, type PaidItem, type PaywallStore } from './store.ts';
 import { ReceiptQueue } from './receipt-queue.ts';
 import { BackgroundTopUp, receiptSeen, type TopUpPort } from './topup.ts';
-import type { PaidItemView } from './views.ts';
-import { KeyedMutex } from '../mutex.ts';
+import type { PaidItemView } from '../../shared/paywall-views.ts';
+import { KeyedMutex } from '../../../client/lib/mutex.ts';
 
 export { walletPortFromMessages, type Call } from './wallet-port.ts';
 export type { WalletPort, PayOutcome } from './service.ts';

@@ -4,7 +4,7 @@
  * same site (for credentials, initiators and channel APIs) is core/site.ts's `sameSite`, by the
  * Public Suffix List.
  */
-import type { SitePolicyView } from './views.ts';
+import type { AskReason, SitePolicyView } from '../../shared/paywall-views.ts';
 
 export const DAY_MS = 86_400_000;
 /** Periods longer than this are a typo, not a budget. */
@@ -95,7 +95,7 @@ export function remaining(p: SitePolicy): bigint {
   return left > 0n ? left : 0n;
 }
 
-export type AskReason = 'new-site' | 'ask' | 'price-above-limit' | 'budget-exhausted' | 'third-party' | 'endpoint-changed' | 'new-channel' | 'deposit-limit';
+export type { AskReason };
 
 export type Verdict = { pay: 'auto' } | { pay: 'blocked' } | { pay: 'ask'; reason: AskReason; remaining: bigint | null };
 

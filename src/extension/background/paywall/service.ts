@@ -8,14 +8,14 @@ import type { ErrorInfo } from '../../shared/messages.ts';
 import type { ChannelSummary, PayResult, Settings, WalletStatus } from '../../shared/types.ts';
 import { checkTermsAcceptable, chooseChannelShape } from '../../../core/terms.ts';
 import { checkChallengeEndpoint, sameSite, SiteRefused } from '../../../core/site.ts';
-import { KeyedMutex } from '../mutex.ts';
-import { clientPolicy } from '../settings.ts';
+import { KeyedMutex } from '../../../client/lib/mutex.ts';
+import { clientPolicy } from '../../../client/session/settings.ts';
 import type { Approvals } from './approvals.ts';
 import type { BudgetService, Clock } from './budget.ts';
 import type { Detected, ResourceKind } from './challenge.ts';
 import type { CredentialRules } from './credentials.ts';
 import { DAY_MS, depositLimitOf, evaluate, remaining, reservedTotal, type SitePolicy, type Verdict } from './policy.ts';
-import type { ApprovalChoice, ApprovalView, PageOutcome } from './views.ts';
+import type { ApprovalChoice, ApprovalView, PageOutcome } from '../../shared/paywall-views.ts';
 
 /** What the paywall needs from the wallet (issue 5's background); see wallet-port.ts for an adapter. */
 export interface WalletPort {

@@ -3,7 +3,7 @@
  * background (background/index.ts, issue 5) does not exist yet: the extension still loads, detects
  * 402s and shows its UI, and every payment fails cleanly with "no wallet".
  */
-import { DEFAULT_SETTINGS } from '../settings.ts';
+import { DEFAULT_SETTINGS } from '../../../client/session/settings.ts';
 import { registerPaywall } from './index.ts';
 
 registerPaywall({

@@ -22,7 +22,7 @@
 import { parseCredential } from '../../../core/http-binding.ts';
 import { sameSite } from '../../../core/site.ts';
 import type { ChannelSummary, Settings } from '../../shared/types.ts';
-import type { KeyedMutex } from '../mutex.ts';
+import type { KeyedMutex } from '../../../client/lib/mutex.ts';
 import type { BudgetService } from './budget.ts';
 import type { DetectedReceipt, ResourceKind } from './challenge.ts';
 import type { CredentialRules } from './credentials.ts';

@@ -4,7 +4,7 @@
  * is never edited after it ships, only followed by a new one.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPObjectStore, type IDBPTransaction, type StoreNames } from 'idb';
-import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from './records.ts';
+import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from '../../../client/storage/records.ts';
 
 export interface PaychanDB extends DBSchema {
   meta: { key: string; value: unknown };

@@ -1,10 +1,11 @@
 /** The typed storage the services use; the UI never touches it. */
 import type { NetworkName } from '../../../core/network.ts';
 import type { IDBPIndex, StoreNames } from 'idb';
+import type { ClientStore } from '../../../client/storage/client-store.ts';
 import type { Db, PaychanDB } from './db.ts';
-import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from './records.ts';
+import type { AddressRecord, ChannelRecord, PaymentRecord, SentRecord, SiteRecord } from '../../../client/storage/records.ts';
 
-export class Store {
+export class Store implements ClientStore {
   constructor(readonly db: Db) {}
 
   getMeta<T>(key: string): Promise<T | undefined> {
@@ -74,8 +75,10 @@ export class Store {
     const tx = this.db.transaction(['channels', 'meta'], 'readwrite');
     const channels = tx.objectStore('channels');
     const meta = tx.objectStore('meta');
-    const puts = records.map((r) => channels.add(r));
+    // The counter is read before any add: a refused add aborts the transaction, and an await
+    // between the adds and Promise.all would leave their rejections unhandled.
     const current = ((await meta.get(counterKey)) as number | undefined) ?? 0;
+    const puts = records.map((r) => channels.add(r));
     if (current < nextIndex) puts.push(meta.put(nextIndex, counterKey));
     await Promise.all([...puts, tx.done]);
   }
