@@ -217,7 +217,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   await overBudget.getByText('Your auto-pay budget for this site is used up for this period.').waitFor();
   // The window says where the period stands and suggests what pays: the site's own price limit
   // (articles must not ask again) and a budget above what is spent, so the reader just allows.
-  await overBudget.getByText(new RegExp(`^Spent [\\d,]+ of ${fmt(budget)} this period`)).waitFor();
+  await overBudget.getByText(new RegExp(`Budget: [\\d,]+ of ${fmt(budget)} counted`)).waitFor();
   await shot(overBudget, 'prompt-budget-exhausted');
   assert.equal(await overBudget.getByLabel('Max price per item (sat)').inputValue(), PRICES.article.toString(), "the site's price limit is kept");
   const newBudget = BigInt(await overBudget.getByLabel('Budget (sat)').inputValue());

@@ -15,7 +15,7 @@ import { RecentChallenges, detectChallenge, detectReceipt, resourceKind, type He
 import { CredentialRules, type DnrApi } from './credentials.ts';
 import { ChannelNotifier } from './notifier.ts';
 import { policyView, siteOf } from './policy.ts';
-import { sameSite } from '../../../core/site.ts';
+import { channelBooks } from './books.ts';
 import { PaywallService, type PaywallEffects, type WalletPort } from './service.ts';
 import { openPaywallStore, type PaidItem, type PaywallStore } from './store.ts';
 import { ReceiptQueue } from './receipt-queue.ts';
@@ -86,6 +86,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     days: async (o) => (await storeP).days(o),
     dayItems: async (site, day, limit) => (await storeP).dayItems(site, day, limit),
     deleteItems: async (s) => (await storeP).deleteItems(s),
+    served: async (s, since) => (await storeP).served(s, since),
   };
   const budget = new BudgetService(lazyStore, clock);
   const dnr = (b as unknown as { declarativeNetRequest: DnrApi }).declarativeNetRequest;
@@ -126,7 +127,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     notify,
   };
   const siteLock = new KeyedMutex();
-  const service = new PaywallService({ wallet: deps.wallet, budget, approvals, credentials, effects, clock, mutex: siteLock });
+  const service = new PaywallService({ wallet: deps.wallet, budget, approvals, credentials, effects, clock, mutex: siteLock, served: (site, since) => lazyStore.served(site, since) });
   const topUps = new BackgroundTopUp({ wallet: deps.wallet, budget, credentials, mutex: siteLock, topUrl });
   const receipts = new ReceiptQueue({
     addItems: (items) => lazyStore.addItems(items),
@@ -234,10 +235,8 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
   const viewOf = async (site: string) => {
     const p = await budget.policy(site);
     if (!p) return null;
-    const items = await lazyStore.items({ site, since: p.periodStart });
     const channels = await deps.wallet.channels().catch(() => []);
-    const locked = channels.filter((c) => ['opening', 'open', 'closing', 'refunding'].includes(c.state) && sameSite(c.endpoint, site)).reduce((s, c) => s + BigInt(c.capacity), 0n);
-    return policyView(p, clock.now(), { items: items.length, charged: items.reduce((s, i) => s + i.amount, 0n) }, locked);
+    return policyView(p, clock.now(), { ...(await lazyStore.served(site, p.periodStart)), ...channelBooks(channels, site, p.periodStart) });
   };
 
   const handlers: PaywallHandlers = {

@@ -4,6 +4,7 @@
  * same site (for credentials, initiators and channel APIs) is core/site.ts's `sameSite`, by the
  * Public Suffix List.
  */
+import type { SiteBooks } from './books.ts';
 import type { SitePolicyView } from './views.ts';
 
 export const DAY_MS = 86_400_000;
@@ -19,7 +20,11 @@ export interface SitePolicy {
   periodDays: number;
   /** Start of the current period (ms since epoch); periods follow each other back to back. */
   periodStart: number;
-  /** Committed in the current period. */
+  /**
+   * What the budget counts in the current period: every sat committed to the site (signed,
+   * prepaid credit included, and fees). Not what the reader spent (books.ts): signed credit is
+   * money at risk if the site vanishes, so the cap holds it until it is used.
+   */
   spent: bigint;
   /** Held by payments in flight, by reservation id. Counted against the budget until settled. */
   reservations: Record<string, Reservation>;
@@ -162,7 +167,8 @@ export function siteOf(url: string): string | null {
   }
 }
 
-export function policyView(p: SitePolicy, now: number, charged: { items: number; charged: bigint }, openDeposits = 0n): SitePolicyView {
+/** The popup's view of a policy, with the site's books of the period (books.ts). */
+export function policyView(p: SitePolicy, now: number, books: SiteBooks): SitePolicyView {
   const cur = rollPeriod(p, now);
   return {
     site: cur.site,
@@ -176,9 +182,11 @@ export function policyView(p: SitePolicy, now: number, charged: { items: number;
     periodEnds: cur.periodStart + cur.periodDays * DAY_MS,
     endpoint: cur.endpoint,
     depositLimit: String(depositLimitOf(cur)),
-    openDeposits: String(openDeposits),
-    items: charged.items,
-    charged: String(charged.charged),
+    openDeposits: String(books.locked),
+    items: books.items,
+    charged: String(books.charged),
+    fees: String(books.fees),
+    prepaid: String(books.prepaid),
     updatedAt: cur.updatedAt,
   };
 }
