@@ -10,7 +10,6 @@
  * confirmed transaction, an output spent by a confirmed transaction.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import type { NetworkName } from '../core/network.ts';
 import { classifyBroadcastError } from './broadcast-verdict.ts';
 import { EsploraError } from './esplora-error.ts';
 import { arr, blockHash, decimal, enc, malformed, obj, sats, str, toOutspend, toStats, toStatus, toTx, txid, uint } from './esplora-parse.ts';
