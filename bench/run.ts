@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   client: async () => (await import('./client.ts')).benchClient,
   bundle: async () => (await import('./bundle.ts')).benchBundle,
   e2e: async () => (await import('./e2e.ts')).benchE2e,
+  popup: async () => (await import('./popup-history.ts')).benchPopup,
 };
 
 const args = process.argv.slice(2);
