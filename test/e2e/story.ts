@@ -61,7 +61,7 @@ async function open(page: Page, url: string): Promise<number> {
 async function seesWholeArticle(page: Page, slug: string): Promise<void> {
   const a = ARTICLES.find((x) => x.slug === slug)!;
   await page.getByText(a.paragraphs[1]!.slice(0, 50)).waitFor({ timeout: 30_000 });
-  await page.getByText(/You paid 10 sats for this article/).waitFor();
+  await page.getByText(/You paid 10 sat for this article/).waitFor();
 }
 
 export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog = () => undefined): Promise<StoryResult> {
@@ -163,7 +163,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   for (let i = 0; i < PLATES.length; i++) {
     const fig = figures.nth(i);
     await fig.getByRole('button', { name: 'View the plate' }).click();
-    await fig.getByText(`Paid ${PLATES[i]!.price} sats.`).waitFor({ timeout: 30_000 });
+    await fig.getByText(`Paid ${PLATES[i]!.price} sat.`).waitFor({ timeout: 30_000 });
     plates += PLATES[i]!.price;
   }
   // Let the blobs render before the picture is taken.
