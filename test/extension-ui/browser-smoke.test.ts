@@ -300,7 +300,7 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     // Spent is what was served (and fees); the prepaid credit is apart; the budget counts both (issue 14).
     await prompt
       .getByText(
-        'Spent 800 sat at this site this period: 800 sat on 400 items, 0 sat in network fees. 200 sat prepaid, not yet used; comes back when the channel closes. Budget: 1,000 of 1,000 sat counted, spent and prepaid together (0 sat left).',
+        'Spent 800 sat at this site this period: 800 sat on 400 items, 0 sat in network fees. 200 sat prepaid, not yet used; comes back when the channel closes. Budget: 1,000 of 1,000 sat counted (0 sat left).',
       )
       .waitFor();
     assert.equal(await prompt.getByLabel('Max price per item (sat)').inputValue(), '10');

@@ -160,7 +160,8 @@ describe('popup figures (Chromium)', { skip: exe ? false : 'no Chromium installe
     const card = page.getByRole('article', { name: 'books.example' });
     await card.getByText('Spent this period: 30 sat').waitFor();
     await card.getByText('3 items (30 sat) + network fees (0 sat)').waitFor();
-    await card.getByText('Budget: 1,859 of 2,000 sat counted (spent, prepaid credit and payments in progress)').waitFor();
+    await card.getByText('Budget: 1,859 of 2,000 sat counted').waitFor();
+    await card.getByText('= 30 sat spent + 1,829 sat held until the period resets', { exact: false }).waitFor();
     assert.equal(await card.getByText('prepaid, not yet used').count(), 0, 'no channel holds credit for it');
   });
 
@@ -174,7 +175,8 @@ describe('popup figures (Chromium)', { skip: exe ? false : 'no Chromium installe
     await card.getByText('Spent this period: 1,460 sat').waitFor();
     await card.getByText('480 items (1,001 sat) + network fees (459 sat)').waitFor();
     await card.getByText('200 sat prepaid, not yet used; comes back when the channel closes.').waitFor();
-    await card.getByText('Budget: 1,660 of 2,000 sat counted (spent, prepaid credit and payments in progress)').waitFor();
+    await card.getByText('Budget: 1,660 of 2,000 sat counted').waitFor();
+    assert.equal((await card.getByText('= 1,460 sat spent', { exact: false }).innerText()).trim(), '= 1,460 sat spent + 200 sat prepaid');
     assert.equal(1001 + 459 + 200, 1650 + 10, 'spent + prepaid = what the budget counts (committed + in flight)');
     assert.equal(await card.getByRole('progressbar').getAttribute('aria-valuenow'), '83', '1,660 of 2,000');
     await sites.close();

@@ -123,8 +123,8 @@ describe('approval window: "Allow with budget"', () => {
   const view = { price: '2', commitment: '2', period: { spent: '1000', budget: '1000', periodDays: 1, mode: 'auto' as const } };
 
   it('says what the period has counted of its budget', () => {
-    assert.equal(periodLine(view), 'Budget: 1,000 of 1,000 sat counted, spent and prepaid together (0 sat left).');
-    assert.equal(periodLine({ period: { spent: '250', budget: '1000', periodDays: 7, mode: 'auto' } }), 'Budget: 250 of 1,000 sat counted, spent and prepaid together (750 sat left).');
+    assert.equal(periodLine(view), 'Budget: 1,000 of 1,000 sat counted (0 sat left).');
+    assert.equal(periodLine({ period: { spent: '250', budget: '1000', periodDays: 7, mode: 'auto' } }), 'Budget: 250 of 1,000 sat counted (750 sat left).');
     assert.equal(periodLine({ period: { spent: '1000', budget: '0', periodDays: 1, mode: 'ask' } }), '1,000 sat committed at this site this period (items, prepaid credit and fees).');
     assert.equal(periodLine({ period: null }), null);
   });
@@ -134,9 +134,14 @@ describe('approval window: "Allow with budget"', () => {
     const line = periodLine({ period: { spent: '1660', budget: '2000', periodDays: 1, mode: 'auto', books } });
     assert.equal(
       line,
-      'Spent 1,460 sat at this site this period: 1,001 sat on 480 items, 459 sat in network fees. 200 sat prepaid, not yet used; comes back when the channel closes. Budget: 1,660 of 2,000 sat counted, spent and prepaid together (340 sat left).',
+      'Spent 1,460 sat at this site this period: 1,001 sat on 480 items, 459 sat in network fees. 200 sat prepaid, not yet used; comes back when the channel closes. Budget: 1,660 of 2,000 sat counted (340 sat left).',
     );
     assert.equal(1001 + 459 + 200, 1660, 'spent and prepaid add up to what the budget counts');
+    assert.equal(
+      periodLine({ period: { spent: '2000', budget: '2500', periodDays: 1, mode: 'auto', books: { ...books, prepaid: '0' } } }),
+      'Spent 1,460 sat at this site this period: 1,001 sat on 480 items, 459 sat in network fees. Budget: 2,000 of 2,500 sat counted, 540 sat of it held until the period resets (500 sat left).',
+      'credit that came back at a close stays counted until the period resets, and the line says how much',
+    );
     assert.equal(
       periodLine({ period: { spent: '1460', budget: '0', periodDays: 1, mode: 'ask', books: { ...books, prepaid: '0' } } }),
       'Spent 1,460 sat at this site this period: 1,001 sat on 480 items, 459 sat in network fees.',

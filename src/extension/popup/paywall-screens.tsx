@@ -50,7 +50,10 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
   // Spent is what the site served and the fees; the budget also counts prepaid credit not yet
   // used (money at risk if the site vanishes), so the two are shown apart.
   const spent = BigInt(s.charged) + BigInt(s.fees);
+  const prepaid = BigInt(s.prepaid);
   const counted = BigInt(s.spent) + BigInt(s.reserved);
+  // What the budget counts beyond spent and prepaid: it is only freed when the period resets.
+  const held = counted - spent - prepaid;
   const dirty = mode !== s.mode || maxPrice !== s.maxPrice || budget !== s.budget || days !== String(s.periodDays) || depositLimit !== s.depositLimit;
   const bad = parseSatsInput(maxPrice) === null || parseSatsInput(budget) === null || parseSatsInput(depositLimit) === null || !/^[1-9][0-9]{0,2}$/.test(days);
   const id = `site-${s.site.replace(/[^a-z0-9]/gi, '-')}`;
@@ -76,7 +79,11 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
         {s.mode === 'auto' && (
           <>
             <div class="small">
-              Budget: <strong>{fmtSats(counted, false)}</strong> of {fmtSats(s.budget)} counted (spent, prepaid credit and payments in progress)
+              Budget: <strong>{fmtSats(counted, false)}</strong> of {fmtSats(s.budget)} counted
+            </div>
+            <div class="small muted">
+              = {fmtSats(spent)} spent{prepaid > 0n && <> + {fmtSats(prepaid)} prepaid</>}
+              {held > 0n && <> + {fmtSats(held)} held until the period resets (credit that came back at a close, a refund fee set aside, payments in progress)</>}
             </div>
             <Bar value={counted} max={BigInt(s.budget)} label={`Budget used at ${hostOf(s.site)}`} />
           </>

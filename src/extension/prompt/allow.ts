@@ -9,7 +9,9 @@ import { fmtSats } from '../popup/format.ts';
 /**
  * Where the site's period stands: what the reader really spent (items served and network fees,
  * from the books), the prepaid credit not yet used (which comes back at close), and, with a
- * budget, what the budget counts: both, because signed credit is at risk until it is used.
+ * budget, what the budget counts: both, because signed credit is at risk until it is used, and
+ * what it holds beyond them until the period resets (credit that came back at a close, a refund
+ * fee set aside).
  * Null for a site without a policy or anything to say.
  */
 export function periodLine(view: Pick<ApprovalView, 'period'>): string | null {
@@ -18,6 +20,7 @@ export function periodLine(view: Pick<ApprovalView, 'period'>): string | null {
   const counted = BigInt(p.spent);
   const budget = BigInt(p.budget);
   const parts: string[] = [];
+  let held = 0n;
   if (p.books) {
     const charged = BigInt(p.books.charged);
     const fees = BigInt(p.books.fees);
@@ -25,10 +28,12 @@ export function periodLine(view: Pick<ApprovalView, 'period'>): string | null {
     const items = `${p.books.items.toLocaleString('en-US')} item${p.books.items === 1 ? '' : 's'}`;
     if (charged + fees > 0n) parts.push(`Spent ${fmtSats(charged + fees)} at this site this period: ${fmtSats(charged)} on ${items}, ${fmtSats(fees)} in network fees.`);
     if (prepaid > 0n) parts.push(`${fmtSats(prepaid)} prepaid, not yet used; comes back when the channel closes.`);
+    held = counted - charged - fees - prepaid;
   } else if (counted > 0n && (p.mode !== 'auto' || budget === 0n)) parts.push(`${fmtSats(counted)} committed at this site this period (items, prepaid credit and fees).`);
   if (p.mode === 'auto' && budget > 0n) {
     const left = budget > counted ? budget - counted : 0n;
-    parts.push(`Budget: ${fmtSats(counted, false)} of ${fmtSats(budget)} counted, spent and prepaid together (${fmtSats(left)} left).`);
+    const heldText = held > 0n ? `, ${fmtSats(held)} of it held until the period resets` : '';
+    parts.push(`Budget: ${fmtSats(counted, false)} of ${fmtSats(budget)} counted${heldText} (${fmtSats(left)} left).`);
   }
   return parts.length ? parts.join(' ') : null;
 }
