@@ -9,7 +9,7 @@ import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Browser } from 'webextension-polyfill';
-import type { PaywallHandle } from '../../src/extension/background/paywall/index.ts';
+import type { PaywallDeps, PaywallHandle } from '../../src/extension/background/paywall/index.ts';
 import { openPaywallStore, type PaidItem, type PaywallStore } from '../../src/extension/background/paywall/store.ts';
 
 const DAY = 86_400_000;
@@ -50,6 +50,18 @@ function inertBrowser(): Browser {
   return sink as Browser;
 }
 
+/** A wallet the history handlers never pay with. */
+const WALLET: PaywallDeps['wallet'] = {
+  status: async () => ({ state: 'unlocked', network: 'regtest', autoLockMinutes: 15 }),
+  settings: async () => {
+    throw new Error('not read by history');
+  },
+  channels: async () => [],
+  receipt: async () => true,
+  topUp: async () => ({ approved: 0n, channel: null, credential: null }),
+  pay: async () => ({ ok: false, error: { code: 'X', message: 'no' }, committed: 0n }),
+};
+
 /** 200 days of 100 items each over 120 sites, about 10 sites a day. */
 function year(): PaidItem[] {
   const out: PaidItem[] = [];
@@ -79,16 +91,7 @@ describe('history and Home read bounded pages of a year of browsing', () => {
       browser: inertBrowser(),
       store,
       clock: { now: () => NOW },
-      wallet: {
-        status: async () => ({ state: 'unlocked', network: 'regtest', autoLockMinutes: 15 }),
-        settings: async () => {
-          throw new Error('not read by history');
-        },
-        channels: async () => [],
-        receipt: async () => true,
-        topUp: async () => ({ approved: 0n, channel: null, credential: null }),
-        pay: async () => ({ ok: false, error: { code: 'X', message: 'no' }, committed: 0n }),
-      },
+      wallet: WALLET,
     });
     countVisits();
   });
@@ -109,10 +112,25 @@ describe('history and Home read bounded pages of a year of browsing', () => {
 
   it('Home\'s last 7 days reads the day totals of 7 days, not the items', async () => {
     const since = new Date(NOW - 6 * DAY).setHours(0, 0, 0, 0);
-    const week = await send<{ day: number }[]>('paywall.history.days', { since, limit: 1000 });
+    const week = await send<{ day: number }[]>('paywall.history.days', { since });
     assert.ok(week.length > 0 && week.every((d) => d.day >= since));
     assert.equal(visits.get('items') ?? 0, 0);
     assert.ok((visits.get('days') ?? 0) <= week.length + 1, `day totals visited: ${visits.get('days')} for ${week.length}`);
+  });
+
+  it('Home\'s week of a reader of many sites (200 a day, 1,400 day totals) is read whole, not cut at a page', async () => {
+    const busy = await openPaywallStore(`history-busy-${Math.random()}`);
+    const items: PaidItem[] = [];
+    for (let d = 0; d < 7; d++) for (let k = 0; k < 200; k++) items.push({ site: `https://busy${k}.example`, url: `https://busy${k}.example/${d}`, amount: 3n, channel: 'aa:0', tabId: 1, at: NOW - d * DAY });
+    await busy.addItems(items);
+    const { registerPaywall } = await import('../../src/extension/background/paywall/index.ts');
+    const h = registerPaywall({ browser: inertBrowser(), store: busy, clock: { now: () => NOW }, wallet: WALLET });
+    const since = new Date(NOW - 6 * DAY).setHours(0, 0, 0, 0);
+    visits.clear();
+    const week = (await h.handlers['paywall.history.days']({ since }, {} as never)) as { amount: string }[];
+    assert.equal(week.length, 1400, 'every site of every day of the week');
+    assert.equal(week.reduce((sum, d) => sum + BigInt(d.amount), 0n), 3n * 1400n);
+    assert.equal(visits.get('items') ?? 0, 0);
   });
 
   it('the items store really holds the year (the bounds above are not trivially met)', async () => {

@@ -283,7 +283,10 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     },
     async 'paywall.history.days'({ before, since, limit }, sender) {
       requireExtensionPage(sender);
-      const days = await lazyStore.days({ ...(before !== undefined ? { before } : {}), ...(since !== undefined ? { since } : {}), limit: Math.min(limit ?? HISTORY_DAYS, 1000) });
+      // A page is at most 1000 groups. From `since` with no limit (Home's week) every group from then
+      // on: bounded by the days asked for, and a week of many sites is not cut short.
+      const cap = since !== undefined && limit === undefined ? Infinity : Math.min(limit ?? HISTORY_DAYS, 1000);
+      const days = await lazyStore.days({ ...(before !== undefined ? { before } : {}), ...(since !== undefined ? { since } : {}), limit: cap });
       return days.map((d) => ({ day: d.day, site: d.site, items: d.items, amount: String(d.amount) }));
     },
     async 'paywall.history.day'({ site, day, limit }, sender) {
