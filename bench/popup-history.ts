@@ -90,16 +90,21 @@ const SEED = `async (y) => {
     const site = siteOf((k * 7) % y.sites);
     const createdAt = now - Math.floor(((y.channels - k) * 360 * DAY) / y.channels);
     const txid = k.toString(16).padStart(64, '0');
+    // Real transactions for the funding and the refund (one input, one output), so listing the
+    // channels reads their fees from them as it does in a real wallet.
+    const le8 = (v) => { let h = ''; for (let i = 0; i < 8; i++) h += Number((BigInt(v) >> BigInt(8 * i)) & 255n).toString(16).padStart(2, '0'); return h; };
+    const tx1 = (value) => '02000000' + '01' + txid + '00000000' + '00' + 'ffffffff' + '01' + le8(value) + '16' + '0014' + 'ab'.repeat(20) + '00000000';
     ctx.objectStore('channels').put({
       id: 'regtest/year-' + k, network: 'regtest', endpoint: site + '/paychan/v1',
       channel: {
         endpoint: site + '/paychan/v1', state: closed ? 'closed' : 'open',
         request: { version: 1, network: 'regtest', clientPubkey: new Uint8Array(33), capacity: 50000n, expiry: 1000000, changeScript: new Uint8Array(22), tokenHash: new Uint8Array(32) },
-        clientKeyIndex: 1000 + k, openId: 'open-' + k, serverPubkey: new Uint8Array(33), funding: { txid, vout: 0, hex: '' },
+        clientKeyIndex: 1000 + k, openId: 'open-' + k, serverPubkey: new Uint8Array(33), funding: { txid, vout: 0, hex: tx1(50000) },
         approved: 1400n, signed: 1400n, signature: null, acknowledged: 1400n, spent: closed ? 1400n : 1200n,
         closingTxid: closed ? 'c' + txid.slice(1) : null, closePayment: null,
       },
-      fundingInputs: [], zeroConfLimit: 0n, fundingConfirmed: true, abandoned: false, refund: null,
+      fundingInputs: [{ txid: 'ee'.repeat(32), vout: k, value: 50459n, chain: 0, index: k }], zeroConfLimit: 0n, fundingConfirmed: true, abandoned: false,
+      refund: { txid: 'dd'.repeat(32), hex: tx1(49700), feeRateKvb: 2000n },
       createdAt, updatedAt: closed ? createdAt + 30 * DAY : createdAt, lastError: null, settled: closed ? 1400n : null,
     });
   }
@@ -144,9 +149,10 @@ export async function benchPopup(): Promise<Record<string, number>> {
     await seedYear(full.page);
     const counts = await full.page.evaluate(async () => {
       const rt = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<{ data: unknown[] }> } } }).chrome.runtime;
-      return { channels: (await rt.sendMessage({ type: 'channels.list' })).data.length, sites: (await rt.sendMessage({ type: 'paywall.sites' })).data.length };
+      const channels = (await rt.sendMessage({ type: 'channels.list' })).data as { fundingFee: string | null }[];
+      return { channels: channels.length, fundingFee: channels[0]?.fundingFee, sites: (await rt.sendMessage({ type: 'paywall.sites' })).data.length };
     });
-    if (counts.channels !== YEAR.channels || counts.sites !== YEAR.sites) throw new Error(`seeding: the background lists ${JSON.stringify(counts)}`);
+    if (counts.channels !== YEAR.channels || counts.sites !== YEAR.sites || counts.fundingFee !== '459') throw new Error(`seeding: the background lists ${JSON.stringify(counts)}`);
     const a: number[] = [];
     const b: number[] = [];
     for (let i = 0; i < WARMUP + SAMPLES; i++) {
