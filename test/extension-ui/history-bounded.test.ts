@@ -8,9 +8,9 @@
 import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { Browser } from 'webextension-polyfill';
-import type { PaywallDeps, PaywallHandle } from '../../src/extension/background/paywall/index.ts';
+import type { PaywallHandle } from '../../src/extension/background/paywall/index.ts';
 import { openPaywallStore, type PaidItem, type PaywallStore } from '../../src/extension/background/paywall/store.ts';
+import { inertBrowser, loadRegisterPaywall, WALLET } from './paywall-node.ts';
 
 const DAY = 86_400_000;
 const SITES = Array.from({ length: 120 }, (_, i) => `https://site${i}.example`);
@@ -41,27 +41,6 @@ function countVisits(): void {
   }
 }
 
-/** Enough of the browser for registerPaywall to register its listeners; nothing here is called by the handlers tested. */
-function inertBrowser(): Browser {
-  const sink: unknown = new Proxy(function () {}, {
-    get: (_t, key) => (key === 'getURL' ? () => 'chrome-extension://test/' : key === 'then' ? undefined : sink),
-    apply: () => Promise.resolve([]),
-  });
-  return sink as Browser;
-}
-
-/** A wallet the history handlers never pay with. */
-const WALLET: PaywallDeps['wallet'] = {
-  status: async () => ({ state: 'unlocked', network: 'regtest', autoLockMinutes: 15 }),
-  settings: async () => {
-    throw new Error('not read by history');
-  },
-  channels: async () => [],
-  receipt: async () => true,
-  topUp: async () => ({ approved: 0n, channel: null, credential: null }),
-  pay: async () => ({ ok: false, error: { code: 'X', message: 'no' }, committed: 0n }),
-};
-
 /** 200 days of 100 items each over 120 sites, about 10 sites a day. */
 function year(): PaidItem[] {
   const out: PaidItem[] = [];
@@ -82,9 +61,7 @@ describe('history and Home read bounded pages of a year of browsing', () => {
   };
 
   before(async () => {
-    // webextension-polyfill refuses to load outside an extension; the handlers get `inertBrowser` anyway.
-    (globalThis as { chrome?: unknown }).chrome = { runtime: { id: 'test' } };
-    const { registerPaywall } = await import('../../src/extension/background/paywall/index.ts');
+    const registerPaywall = await loadRegisterPaywall();
     store = await openPaywallStore(`history-bounded-${Math.random()}`);
     await store.addItems(year());
     handle = registerPaywall({
@@ -123,7 +100,7 @@ describe('history and Home read bounded pages of a year of browsing', () => {
     const items: PaidItem[] = [];
     for (let d = 0; d < 7; d++) for (let k = 0; k < 200; k++) items.push({ site: `https://busy${k}.example`, url: `https://busy${k}.example/${d}`, amount: 3n, channel: 'aa:0', tabId: 1, at: NOW - d * DAY });
     await busy.addItems(items);
-    const { registerPaywall } = await import('../../src/extension/background/paywall/index.ts');
+    const registerPaywall = await loadRegisterPaywall();
     const h = registerPaywall({ browser: inertBrowser(), store: busy, clock: { now: () => NOW }, wallet: WALLET });
     const since = new Date(NOW - 6 * DAY).setHours(0, 0, 0, 0);
     visits.clear();

@@ -140,7 +140,7 @@ describe('approval window: "Allow with budget"', () => {
     assert.equal(
       periodLine({ period: { spent: '2000', budget: '2500', periodDays: 1, mode: 'auto', books: { ...books, prepaid: '0' } } }),
       'Spent 1,460 sat at this site this period: 1,001 sat on 480 items, 459 sat in network fees. Budget: 2,000 of 2,500 sat counted, 540 sat of it held until the period resets (500 sat left).',
-      'credit that came back at a close stays counted until the period resets, and the line says how much',
+      'what the budget holds beyond spent and prepaid (a refund fee set aside) is said, with how much',
     );
     assert.equal(
       periodLine({ period: { spent: '1460', budget: '0', periodDays: 1, mode: 'ask', books: { ...books, prepaid: '0' } } }),

@@ -83,7 +83,7 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
             </div>
             <div class="small muted">
               = {fmtSats(spent)} spent{prepaid > 0n && <> + {fmtSats(prepaid)} prepaid</>}
-              {held > 0n && <> + {fmtSats(held)} held until the period resets (credit that came back at a close, a refund fee set aside, payments in progress)</>}
+              {held > 0n && <> + {fmtSats(held)} held until the period resets (a refund fee set aside when a channel opened, payments in progress)</>}
             </div>
             <Bar value={counted} max={BigInt(s.budget)} label={`Budget used at ${hostOf(s.site)}`} />
           </>

@@ -10,8 +10,7 @@ import { fmtSats } from '../popup/format.ts';
  * Where the site's period stands: what the reader really spent (items served and network fees,
  * from the books), the prepaid credit not yet used (which comes back at close), and, with a
  * budget, what the budget counts: both, because signed credit is at risk until it is used, and
- * what it holds beyond them until the period resets (credit that came back at a close, a refund
- * fee set aside).
+ * what it holds beyond them until the period resets (a refund fee set aside, payments in progress).
  * Null for a site without a policy or anything to say.
  */
 export function periodLine(view: Pick<ApprovalView, 'period'>): string | null {

@@ -44,3 +44,21 @@ export function channelBooks(channels: readonly ChannelSummary[], site: string, 
   }
   return { fees, prepaid, locked };
 }
+
+/**
+ * What a closed channel gave back of what the budget counted for it: the approvals it was given
+ * (prepaid credit included) less what its settlement paid the site, or, refunded, all of them (the
+ * site took nothing). Zero while it is not closed, and when the settlement is not known yet. The
+ * refund's fee set aside at the opening is not included: the refund may have been re-signed at
+ * another fee since, and the budget never counts less than may have left.
+ */
+export function returnedAtClose(c: ChannelSummary): bigint {
+  if (c.state !== 'closed') return 0n;
+  const approved = BigInt(c.approved);
+  if (c.outcome === 'refunded') return approved;
+  if (c.outcome !== 'settled') return 0n;
+  const paid = c.settled ?? c.closeAmount;
+  if (paid === null || paid === undefined) return 0n;
+  const back = approved - BigInt(paid);
+  return back > 0n ? back : 0n;
+}

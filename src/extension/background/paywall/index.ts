@@ -7,7 +7,7 @@
 import browserDefault from 'webextension-polyfill';
 import type { Browser, Runtime } from 'webextension-polyfill';
 import type { Envelope, MessageType, RequestOf, ResponseOf } from '../../shared/messages.ts';
-import type { BackgroundEvent } from '../../shared/types.ts';
+import type { BackgroundEvent, ChannelSummary } from '../../shared/types.ts';
 import { Approvals, type ApprovalUi } from './approvals.ts';
 import { Badge } from './badge.ts';
 import { BudgetError, BudgetService, type Clock } from './budget.ts';
@@ -15,7 +15,8 @@ import { RecentChallenges, detectChallenge, detectReceipt, resourceKind, type He
 import { CredentialRules, type DnrApi } from './credentials.ts';
 import { ChannelNotifier } from './notifier.ts';
 import { policyView, siteOf } from './policy.ts';
-import { channelBooks } from './books.ts';
+import { channelBooks, returnedAtClose } from './books.ts';
+import { sameSite } from '../../../core/site.ts';
 import { PaywallService, type PaywallEffects, type WalletPort } from './service.ts';
 import { openPaywallStore, type PaidItem, type PaywallStore } from './store.ts';
 import { ReceiptQueue } from './receipt-queue.ts';
@@ -144,6 +145,15 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     if (state === 'unlocked') void credentials.resume().catch(() => undefined);
     else void credentials.suspend().catch(() => undefined);
   };
+  // Credit that came back at a close stops counting against the budget of the site it was approved to.
+  const creditBack = async (c: ChannelSummary) => {
+    const back = returnedAtClose(c);
+    if (back === 0n) return;
+    // The policy the payments went under: the one whose channel API this is, else the site's.
+    const policies = await budget.policies();
+    const p = policies.find((x) => x.endpoint === c.endpoint) ?? policies.find((x) => sameSite(c.endpoint, x.site));
+    if (p) await budget.creditReturned(p.site, c.id, c.createdAt, back);
+  };
   const notifier = new ChannelNotifier(notify);
   if (deps.events) {
     deps.wallet.channels().then((c) => notifier.prime(c), () => undefined);
@@ -154,6 +164,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
       if (e.type === 'channel' && (e.data.state === 'closing' || e.data.state === 'closed' || e.data.state === 'refunding')) {
         void dropCredentialsFor(e.data.endpoint);
       }
+      if (e.type === 'channel' && e.data.state === 'closed') void creditBack(e.data).catch(() => undefined);
     });
   }
 

@@ -36,6 +36,8 @@ export interface SitePolicy {
   depositLimit?: bigint;
   /** Channels opened with the site in the current period (auto-pay opens at most one unasked). */
   channelsOpened?: number;
+  /** Channels (local ids) whose returned credit this period's `spent` no longer counts (budget.ts `creditReturned`). */
+  returned?: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -85,7 +87,7 @@ export function rollPeriod(p: SitePolicy, now: number): SitePolicy {
   const len = p.periodDays * DAY_MS;
   if (now < p.periodStart + len) return p;
   const periods = Math.floor((now - p.periodStart) / len);
-  return { ...p, periodStart: p.periodStart + periods * len, spent: 0n, channelsOpened: 0 };
+  return { ...p, periodStart: p.periodStart + periods * len, spent: 0n, channelsOpened: 0, returned: [] };
 }
 
 export function reservedTotal(p: SitePolicy): bigint {
