@@ -36,7 +36,8 @@ function gzipKb(files: Iterable<string>): number {
   return Math.round((bytes / 1024) * 10) / 10;
 }
 
-export async function benchBundle(): Promise<Record<string, number>> {
+/** The files (relative to dist/chrome) the background and the popup page load; builds first if needed. */
+export function entryFiles(): { background: Set<string>; popup: Set<string>; dist: string } {
   const manifestPath = join(DIST, '.vite/manifest.json');
   if (!existsSync(manifestPath)) execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: ROOT, stdio: 'inherit' });
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, ManifestEntry>;
@@ -44,9 +45,14 @@ export async function benchBundle(): Promise<Record<string, number>> {
   const bg = keyOf((_k, e) => e.file === 'background.js');
   const popup = keyOf((k) => k.endsWith('popup.html'));
   if (!bg || !popup) throw new Error('dist/chrome/.vite/manifest.json lacks the background or popup entry; run `npx vite build`');
+  return { background: closure(manifest, bg), popup: closure(manifest, popup), dist: DIST };
+}
+
+export async function benchBundle(): Promise<Record<string, number>> {
+  const files = entryFiles();
   return {
-    background_bundle_gzip_kb: gzipKb(closure(manifest, bg)),
-    popup_bundle_gzip_kb: gzipKb(closure(manifest, popup)),
+    background_bundle_gzip_kb: gzipKb(files.background),
+    popup_bundle_gzip_kb: gzipKb(files.popup),
   };
 }
 

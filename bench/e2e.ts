@@ -46,7 +46,7 @@ const LOADS = 60;
 const COLD_SAMPLES = 15;
 /** Status codes of the documents the last timeToArticle loaded. */
 const DOCS: number[] = [];
-const PAID_TEXT = /You paid 10 sats for this article/;
+const PAID_TEXT = /You paid 10 sat for this article/;
 
 /** Load time as the page itself measured it: navigation start to the end of the load event. */
 async function navigationMs(page: Page, url: string): Promise<number> {

@@ -22,6 +22,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   bundle: async () => (await import('./bundle.ts')).benchBundle,
   e2e: async () => (await import('./e2e.ts')).benchE2e,
   dashboard: async () => (await import('./dashboard.ts')).benchDashboard,
+  popup: async () => (await import('./popup-history.ts')).benchPopup,
 };
 
 const args = process.argv.slice(2);

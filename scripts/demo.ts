@@ -23,6 +23,7 @@ import { silentLogger } from '../src/server/logger.ts';
 import { chromiumPath, ensureExtensionBuilt, Reader, ROOT, startStack, type Stack } from '../test/e2e/harness.ts';
 import { makeMerchantActivity } from '../test/e2e/merchant-activity.ts';
 import { runReaderStory } from '../test/e2e/story.ts';
+import { closingBooks } from './demo-books.ts';
 
 const OUT = join(ROOT, 'demo-output');
 
@@ -109,17 +110,8 @@ async function main(): Promise<number> {
         say(`${String(++n).padStart(2)}. ${step}`);
         if (detail) console.log(`           ${detail}`);
       });
-      const b = result.books;
       console.log('');
-      console.log('  Satoshi totals');
-      console.log(`    started with (faucet)        ${b.start.toString().padStart(10)}`);
-      console.log(`    wallet now                   ${b.wallet.toString().padStart(10)}`);
-      console.log(`    site's settlement payout     ${b.serverEarnings.toString().padStart(10)}`);
-      console.log(`    funding fee                  ${b.fundingFee.toString().padStart(10)}`);
-      console.log(`    settlement fee               ${b.settlementFee.toString().padStart(10)}`);
-      console.log(`    sum                          ${(b.wallet + b.serverEarnings + b.fundingFee + b.settlementFee).toString().padStart(10)}`);
-      console.log(`    items delivered              ${b.itemsCharged.toString().padStart(10)}   (signed into the channel: ${b.paid}, settled: ${b.settled})`);
-      console.log(`    prepaid credit forfeited     ${b.forfeited.toString().padStart(10)}   (unused credit ${b.paid - b.settled} came back with the close)`);
+      for (const line of closingBooks(result.books)) console.log(line);
       console.log('');
       const dashboardPngs = await dashboardShots(reader, stack, dashboard.url);
       say(`${result.screenshots.length + dashboardPngs.length} screenshots in ${OUT}`);

@@ -10,7 +10,6 @@
  * confirmed transaction, an output spent by a confirmed transaction.
  */
 import { Transaction } from 'bitcoinjs-lib';
-import type { NetworkName } from '../core/network.ts';
 import { classifyBroadcastError } from './broadcast-verdict.ts';
 import { EsploraError } from './esplora-error.ts';
 import { arr, blockHash, decimal, enc, malformed, obj, sats, str, toOutspend, toStats, toStatus, toTx, txid, uint } from './esplora-parse.ts';
@@ -27,14 +26,7 @@ export type Utxo = EsploraUtxo<bigint>;
 export type AddressInfo = EsploraAddress<bigint>;
 export type AddressStats = EsploraAddressStats<bigint>;
 
-/** Public Esplora instances per network; regtest is the devnet's default port. */
-export const ESPLORA_URLS: Readonly<Record<NetworkName, string>> = {
-  mainnet: 'https://mempool.space/api',
-  testnet4: 'https://mempool.space/testnet4/api',
-  testnet3: 'https://mempool.space/testnet/api',
-  signet: 'https://mempool.space/signet/api',
-  regtest: 'http://127.0.0.1:3002',
-};
+export { ESPLORA_URLS } from './esplora-urls.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 

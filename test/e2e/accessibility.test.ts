@@ -55,7 +55,7 @@ describe('accessibility along the real story', { timeout: 300_000 }, () => {
     await closed;
 
     await page.getByText(article.paragraphs[1]!.slice(0, 50)).waitFor({ timeout: 30_000 });
-    await page.getByText(/You paid 10 sats for this article/).waitFor();
+    await page.getByText(/You paid 10 sat for this article/).waitFor();
     found.push(...(await axeScanBoth(page, 'paid article')));
     assert.deepEqual(found, [], report(found));
   });

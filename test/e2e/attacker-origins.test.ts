@@ -98,7 +98,7 @@ describe('attacker sites on their own hostnames cannot spend or steal the reader
     const prompt = await reader.nextPrompt();
     await prompt.getByLabel('Budget (sat)').fill(BUDGET);
     await reader.answer(prompt, 'Allow with budget');
-    await page.getByText(/You paid 10 sats for this article/).waitFor({ timeout: 60_000 });
+    await page.getByText(/You paid 10 sat for this article/).waitFor({ timeout: 60_000 });
   }
 
   before(async () => {
@@ -278,7 +278,7 @@ describe('attacker sites on their own hostnames cannot spend or steal the reader
     await reader.send('wallet.unlock', { password: PASSWORD });
     const promptsBefore = reader.prompts.length;
     const res = await page.goto(`${news.url}/articles/${article.slug}`);
-    await page.getByText(/You paid 10 sats for this article/).waitFor({ timeout: 30_000 });
+    await page.getByText(/You paid 10 sat for this article/).waitFor({ timeout: 30_000 });
     assert.equal(res?.status(), 200, 'after unlocking, the article is paid from credit at once');
     assert.equal(reader.prompts.length, promptsBefore, 'no prompt after unlocking');
     const after = await until('the article to be counted', async () => {

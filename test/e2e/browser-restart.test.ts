@@ -28,7 +28,7 @@ describe('the browser restarts with an open channel', { timeout: 240_000 }, () =
     const page = await reader.ctx.newPage();
     assert.equal((await page.goto(`${stack.url}/articles/${ARTICLES[0]!.slug}`))?.status(), 402);
     await reader.answer(await reader.nextPrompt(), 'Allow with budget');
-    await page.getByText(/You paid 10 sats for this article/).waitFor({ timeout: 30_000 });
+    await page.getByText(/You paid 10 sat for this article/).waitFor({ timeout: 30_000 });
     const [before] = await reader.send('channels.list', undefined);
     assert.equal(before?.state, 'open');
 
@@ -54,7 +54,7 @@ describe('the browser restarts with an open channel', { timeout: 240_000 }, () =
     const prompts = reader.prompts.length;
     const next = await reader.ctx.newPage();
     await next.goto(`${stack.url}/articles/${ARTICLES[2]!.slug}`);
-    await next.getByText(/You paid 10 sats for this article/).waitFor({ timeout: 30_000 });
+    await next.getByText(/You paid 10 sat for this article/).waitFor({ timeout: 30_000 });
     await reader.shot(next, 'article-after-restart');
     assert.equal(reader.prompts.length, prompts, 'no prompt after the restart');
     const list = await reader.send('channels.list', undefined);

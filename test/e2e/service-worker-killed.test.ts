@@ -59,7 +59,7 @@ for (const variant of ['the site got the funding', 'the funding never reached th
       // The reader reloads: paid from the same channel, no new prompt, no second channel.
       const prompts = reader.prompts.length;
       await page.reload();
-      await page.getByText(/You paid 10 sats for this article/).waitFor({ timeout: 30_000 });
+      await page.getByText(/You paid 10 sat for this article/).waitFor({ timeout: 30_000 });
       await reader.shot(page, 'article-paid-after-restart');
       assert.equal(reader.prompts.length, prompts, 'no second approval');
       const list = await reader.send('channels.list', undefined);

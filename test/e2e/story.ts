@@ -61,7 +61,7 @@ async function open(page: Page, url: string): Promise<number> {
 async function seesWholeArticle(page: Page, slug: string): Promise<void> {
   const a = ARTICLES.find((x) => x.slug === slug)!;
   await page.getByText(a.paragraphs[1]!.slice(0, 50)).waitFor({ timeout: 30_000 });
-  await page.getByText(/You paid 10 sats for this article/).waitFor();
+  await page.getByText(/You paid 10 sat for this article/).waitFor();
 }
 
 export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog = () => undefined): Promise<StoryResult> {
@@ -163,7 +163,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   for (let i = 0; i < PLATES.length; i++) {
     const fig = figures.nth(i);
     await fig.getByRole('button', { name: 'View the plate' }).click();
-    await fig.getByText(`Paid ${PLATES[i]!.price} sats.`).waitFor({ timeout: 30_000 });
+    await fig.getByText(`Paid ${PLATES[i]!.price} sat.`).waitFor({ timeout: 30_000 });
     plates += PLATES[i]!.price;
   }
   // Let the blobs render before the picture is taken.
@@ -217,7 +217,7 @@ export async function runReaderStory(reader: Reader, stack: Stack, log: StoryLog
   await overBudget.getByText('Your auto-pay budget for this site is used up for this period.').waitFor();
   // The window says where the period stands and suggests what pays: the site's own price limit
   // (articles must not ask again) and a budget above what is spent, so the reader just allows.
-  await overBudget.getByText(new RegExp(`^Spent [\\d,]+ of ${fmt(budget)} this period`)).waitFor();
+  await overBudget.getByText(new RegExp(`Budget: [\\d,]+ of ${fmt(budget)} counted`)).waitFor();
   await shot(overBudget, 'prompt-budget-exhausted');
   assert.equal(await overBudget.getByLabel('Max price per item (sat)').inputValue(), PRICES.article.toString(), "the site's price limit is kept");
   const newBudget = BigInt(await overBudget.getByLabel('Budget (sat)').inputValue());

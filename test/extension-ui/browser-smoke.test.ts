@@ -290,14 +290,19 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
       suggested: { maxPrice: '10', budget: '2000', periodDays: 1 },
       reason: 'budget-exhausted',
       remaining: '0',
-      period: { spent: '1000', budget: '1000', periodDays: 1, mode: 'auto' },
+      period: { spent: '1000', budget: '1000', periodDays: 1, mode: 'auto', books: { items: 400, charged: '800', fees: '0', prepaid: '200' } },
       initiator: null,
       createdAt: Date.now(),
       deadline: Date.now() + 120_000,
     };
     const prompt = await popup('?id=fake', { 'paywall.approval.get': view }, 'prompt.html');
     await prompt.setViewportSize({ width: 440, height: 720 });
-    await prompt.getByText('Spent 1,000 of 1,000 sat this period (0 sat left).').waitFor();
+    // Spent is what was served (and fees); the prepaid credit is apart; the budget counts both (issue 14).
+    await prompt
+      .getByText(
+        'Spent 800 sat at this site this period: 800 sat on 400 items, 0 sat in network fees. 200 sat prepaid, not yet used; comes back when the channel closes. Budget: 1,000 of 1,000 sat counted (0 sat left).',
+      )
+      .waitFor();
     assert.equal(await prompt.getByLabel('Max price per item (sat)').inputValue(), '10');
     assert.equal(await prompt.getByLabel('Budget (sat)').inputValue(), '2000');
     const allow = prompt.getByRole('button', { name: 'Allow with budget' });
@@ -307,7 +312,7 @@ describe('extension in Chromium', { skip: exe ? false : 'no Chromium installed' 
     await prompt.screenshot({ path: join(ARTIFACTS, 'prompt-02-budget-exhausted.png'), fullPage: true });
     // The old suggestion, 201 sat, could never pay: the window says so and will not take it.
     await prompt.getByLabel('Budget (sat)').fill('201');
-    await prompt.getByText(/already spent 1,000 sat, so this budget would not cover this payment \(2 sat\): it must be at least 1,002 sat/).waitFor();
+    await prompt.getByText(/budget already counts 1,000 sat, so this budget would not cover this payment \(2 sat\): it must be at least 1,002 sat/).waitFor();
     assert.equal(await allow.isEnabled(), false);
     await prompt.screenshot({ path: join(ARTIFACTS, 'prompt-03-budget-too-small.png'), fullPage: true });
     await prompt.close();

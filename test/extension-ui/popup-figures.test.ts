@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import type { SitePolicyView } from '../../src/extension/shared/paywall-views.ts';
 import type { ChannelSummary } from '../../src/extension/shared/types.ts';
 import { channelSummary } from './channel-fixture.ts';
 import { chromiumPath, launchWithExtension, type ExtensionBrowser } from './chromium.ts';
@@ -34,6 +35,27 @@ const FAKES = {
   'channels.list': CHANNELS,
   'wallet.feeRates': { fast: '20', normal: '5', slow: '1' },
   'wallet.send': { txid: 'e'.repeat(64), fee: '141', vsize: 141 },
+};
+
+/** A site whose books say: 480 items for 1,001 sat, 459 sat of fees, 200 sat prepaid; the budget counts all three. */
+const BOOKED_SITE: SitePolicyView = {
+  site: 'https://booked.example',
+  mode: 'auto',
+  blocked: false,
+  maxPrice: '5',
+  budget: '2000',
+  periodDays: 1,
+  spent: '1650',
+  reserved: '10',
+  periodEnds: Date.now() + 3_600_000,
+  endpoint: 'https://booked.example/paychan/v1',
+  depositLimit: '100000',
+  openDeposits: '50000',
+  items: 480,
+  charged: '1001',
+  fees: '459',
+  prepaid: '200',
+  updatedAt: 1,
 };
 
 describe('popup figures (Chromium)', { skip: exe ? false : 'no Chromium installed', timeout: 120_000 }, () => {
@@ -113,6 +135,51 @@ describe('popup figures (Chromium)', { skip: exe ? false : 'no Chromium installe
     assert.match((await link.getAttribute('rel')) ?? '', /noopener/);
     assert.equal(await open.getByRole('link', { name: 'View on mempool.space' }).getAttribute('href'), `https://mempool.space/signet/tx/${FUNDING}`);
     await open.getByRole('button', { name: 'Copy funding id' }).waitFor();
+  });
+
+  it('Sites: "spent" is the items served in the period, read from the stored items, not what the budget counts (issue 14)', async () => {
+    // The real background's books: a policy whose budget counts 1,859 sat (signed credit
+    // included), and three items of 10 sat served this period, written where the paywall keeps them.
+    await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open('paychan-paywall');
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const now = Date.now();
+      const tx = db.transaction(['policies', 'items'], 'readwrite');
+      tx.objectStore('policies').put({
+        site: 'https://books.example', mode: 'auto', blocked: false, maxPrice: 10n, budget: 2000n, periodDays: 1,
+        periodStart: Math.floor(now / 86_400_000) * 86_400_000, spent: 1859n, reservations: {}, endpoint: null, createdAt: now, updatedAt: now,
+      });
+      for (let i = 0; i < 3; i++) tx.objectStore('items').add({ site: 'https://books.example', url: `https://books.example/a/${i}`, amount: 10n, channel: 'aa:0', tabId: 1, at: now - i });
+      await new Promise((resolve, reject) => ((tx.oncomplete = resolve), (tx.onerror = () => reject(tx.error))));
+      db.close();
+    });
+    await nav('Sites');
+    const card = page.getByRole('article', { name: 'books.example' });
+    await card.getByText('Spent this period: 30 sat').waitFor();
+    await card.getByText('3 items (30 sat) + network fees (0 sat)').waitFor();
+    await card.getByText('Budget: 1,859 of 2,000 sat counted').waitFor();
+    await card.getByText('= 30 sat spent + 1,829 sat held until the period resets', { exact: false }).waitFor();
+    assert.equal(await card.getByText('prepaid, not yet used').count(), 0, 'no channel holds credit for it');
+  });
+
+  it('Sites: spent = items + fees; prepaid credit apart; the budget counts spent, prepaid and in flight, and they add up (issue 14)', async () => {
+    const sites = await ctx.newPage();
+    await sites.setViewportSize({ width: 380, height: 600 });
+    await sites.addInitScript({ content: fakeAnswers({ ...FAKES, 'paywall.sites': [BOOKED_SITE] }) });
+    await sites.goto(`chrome-extension://${extId}/popup.html`);
+    await sites.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Sites', exact: true }).click();
+    const card = sites.getByRole('article', { name: 'booked.example' });
+    await card.getByText('Spent this period: 1,460 sat').waitFor();
+    await card.getByText('480 items (1,001 sat) + network fees (459 sat)').waitFor();
+    await card.getByText('200 sat prepaid, not yet used; comes back when the channel closes.').waitFor();
+    await card.getByText('Budget: 1,660 of 2,000 sat counted').waitFor();
+    assert.equal((await card.getByText('= 1,460 sat spent', { exact: false }).innerText()).trim(), '= 1,460 sat spent + 200 sat prepaid');
+    assert.equal(1001 + 459 + 200, 1650 + 10, 'spent + prepaid = what the budget counts (committed + in flight)');
+    assert.equal(await card.getByRole('progressbar').getAttribute('aria-valuenow'), '83', '1,660 of 2,000');
+    await sites.close();
   });
 
   it('settings: amounts shown grouped, jargon as help, saved as plain digits', async () => {

@@ -122,16 +122,35 @@ describe('channel card while open', () => {
 describe('approval window: "Allow with budget"', () => {
   const view = { price: '2', commitment: '2', period: { spent: '1000', budget: '1000', periodDays: 1, mode: 'auto' as const } };
 
-  it('says plainly what the period has spent of its budget', () => {
-    assert.equal(periodLine(view), 'Spent 1,000 of 1,000 sat this period (0 sat left).');
-    assert.equal(periodLine({ period: { spent: '250', budget: '1000', periodDays: 7, mode: 'auto' } }), 'Spent 250 of 1,000 sat this period (750 sat left).');
-    assert.equal(periodLine({ period: { spent: '1000', budget: '0', periodDays: 1, mode: 'ask' } }), 'Spent 1,000 sat at this site this period.');
+  it('says what the period has counted of its budget', () => {
+    assert.equal(periodLine(view), 'Budget: 1,000 of 1,000 sat counted (0 sat left).');
+    assert.equal(periodLine({ period: { spent: '250', budget: '1000', periodDays: 7, mode: 'auto' } }), 'Budget: 250 of 1,000 sat counted (750 sat left).');
+    assert.equal(periodLine({ period: { spent: '1000', budget: '0', periodDays: 1, mode: 'ask' } }), '1,000 sat committed at this site this period (items, prepaid credit and fees).');
     assert.equal(periodLine({ period: null }), null);
   });
 
+  it('spent is items served plus fees, from the books; prepaid credit is shown apart; the budget counts both (issue 14)', () => {
+    const books = { items: 480, charged: '1001', fees: '459', prepaid: '200' };
+    const line = periodLine({ period: { spent: '1660', budget: '2000', periodDays: 1, mode: 'auto', books } });
+    assert.equal(
+      line,
+      'Spent 1,460 sat at this site this period: 1,001 sat on 480 items, 459 sat in network fees. 200 sat prepaid, not yet used; comes back when the channel closes. Budget: 1,660 of 2,000 sat counted (340 sat left).',
+    );
+    assert.equal(1001 + 459 + 200, 1660, 'spent and prepaid add up to what the budget counts');
+    assert.equal(
+      periodLine({ period: { spent: '2000', budget: '2500', periodDays: 1, mode: 'auto', books: { ...books, prepaid: '0' } } }),
+      'Spent 1,460 sat at this site this period: 1,001 sat on 480 items, 459 sat in network fees. Budget: 2,000 of 2,500 sat counted, 540 sat of it held until the period resets (500 sat left).',
+      'what the budget holds beyond spent and prepaid (a refund fee set aside) is said, with how much',
+    );
+    assert.equal(
+      periodLine({ period: { spent: '1460', budget: '0', periodDays: 1, mode: 'ask', books: { ...books, prepaid: '0' } } }),
+      'Spent 1,460 sat at this site this period: 1,001 sat on 480 items, 459 sat in network fees.',
+    );
+  });
+
   it('refuses a budget that would not cover what is spent plus this payment, and says so', () => {
-    assert.equal(allowProblem(view, 50n, 201n, 1), 'This period has already spent 1,000 sat, so this budget would not cover this payment (2 sat): it must be at least 1,002 sat.');
-    assert.equal(allowProblem(view, 50n, 1001n, 1), 'This period has already spent 1,000 sat, so this budget would not cover this payment (2 sat): it must be at least 1,002 sat.');
+    assert.equal(allowProblem(view, 50n, 201n, 1), 'This period\'s budget already counts 1,000 sat, so this budget would not cover this payment (2 sat): it must be at least 1,002 sat.');
+    assert.equal(allowProblem(view, 50n, 1001n, 1), 'This period\'s budget already counts 1,000 sat, so this budget would not cover this payment (2 sat): it must be at least 1,002 sat.');
     assert.equal(allowProblem(view, 50n, 1002n, 1), null);
     assert.equal(allowProblem(view, 1n, 2000n, 1), "The price limit must be at least this item's 2 sat.");
     assert.equal(allowProblem({ ...view, period: null, commitment: '1000' }, 10n, 999n, 1), 'The budget must cover at least this payment, 1,000 sat.');

@@ -82,6 +82,7 @@ function setup(answer: (v: ApprovalView) => ApprovalChoice | null, wallet = fake
     approvals,
     credentials,
     clock,
+    served: (site, since) => store.served(site, since),
     effects: {
       reload: async (t) => void effects.reloads.push(t),
       retryResource: async (_t, url) => void effects.retries.push(url),
@@ -96,7 +97,7 @@ function setup(answer: (v: ApprovalView) => ApprovalChoice | null, wallet = fake
     initiator,
     detected: detectChallenge(402, `${SITE}/x`, [{ name: 'WWW-Authenticate', value: challenge(price) }])!,
   });
-  return { service, budget, dnr, shown, effects, wallet, req };
+  return { service, budget, store, dnr, shown, effects, wallet, req, clock };
 }
 
 describe('paywall decisions', () => {
@@ -232,7 +233,7 @@ describe('paywall decisions', () => {
     const v = t.shown[0]!;
     assert.equal(v.reason, 'budget-exhausted');
     assert.equal(v.remaining, '0');
-    assert.deepEqual(v.period, { spent: '1000', budget: '1000', periodDays: 7, mode: 'auto' });
+    assert.deepEqual(v.period, { spent: '1000', budget: '1000', periodDays: 7, mode: 'auto', books: { items: 0, charged: '0', fees: '0', prepaid: '0' } });
     // Twice the old budget (well above the 1,000 spent + 202 this payment reserves), and the
     // site's 50 sat limit rather than this 2 sat item's price, so a 10 sat article does not ask again.
     assert.deepEqual(v.suggested, { maxPrice: '50', budget: '2000', periodDays: 7 });
@@ -484,6 +485,21 @@ describe('what an item really costs (issue 14)', () => {
     assert.equal(v.commitment, '1950');
     assert.equal(BigInt(v.price) + BigInt(v.prepaid) + BigInt(v.fees!.funding) + BigInt(v.fees!.refund), BigInt(v.commitment));
     assert.equal(t.wallet.pays[0]!.limit, 1950n, 'the wallet may spend what the window showed, no more');
+  });
+
+  it('the prompt shows the period\'s books: items served and fees as spent, prepaid credit apart (budget counts both)', async () => {
+    const t = setup(() => ({ kind: 'once' }), fakeWallet('unlocked', { openFees: { rateKvb: 2500n, funding: 600n, refund: 350n } }));
+    assert.equal(await t.service.handle(t.req(10)), 'paid');
+    const c = t.wallet.channels[0]!;
+    // The books after the first payment: the channel's funding cost 590 sat, 3 items of 10 sat
+    // were served, and 970 sat signed is credit not yet used.
+    Object.assign(c, { createdAt: t.clock.now(), fundingFee: '590', approved: '1000', signed: '1000', spent: '30', credit: '970' });
+    const at = t.clock.now();
+    await t.store.addItems([0, 1, 2].map((i) => ({ site: SITE, url: `${SITE}/a/${i}`, amount: 10n, channel: 'aa:0', tabId: 1, at: at - i })));
+    assert.equal(await t.service.handle(t.req(20)), 'paid');
+    const period = t.shown[1]!.period!;
+    assert.deepEqual(period.books, { items: 3, charged: '30', fees: '590', prepaid: '970' });
+    assert.equal(period.spent, '1950', 'the budget counts what was committed: price, credit and the estimated fees');
   });
 
   it('an open channel pays: no opening fees, no new credit', async () => {

@@ -34,7 +34,7 @@ describe('the paid path in Firefox ESR', { skip: exe ? false : 'no Firefox insta
   /** Every top-level browsing context Firefox opened (tabs and the approval windows). */
   const opened: BidiEvent[] = [];
   const shot = async (ctx: string, name: string) => writeFileSync(join(ARTIFACTS, `firefox-paid-${name}.png`), await ff.screenshot(ctx));
-  const paidText = (n: number) => `return document.body && document.body.textContent.includes(${JSON.stringify(ARTICLES[n]!.paragraphs[1]!.slice(0, 50))}) && document.body.textContent.includes('You paid 10 sats for this article');`;
+  const paidText = (n: number) => `return document.body && document.body.textContent.includes(${JSON.stringify(ARTICLES[n]!.paragraphs[1]!.slice(0, 50))}) && document.body.textContent.includes('You paid 10 sat for this article');`;
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });

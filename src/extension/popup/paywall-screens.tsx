@@ -47,7 +47,13 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
     await call('paywall.site.remove', { site: s.site });
     onChange();
   });
-  const used = BigInt(s.spent) + BigInt(s.reserved);
+  // Spent is what the site served and the fees; the budget also counts prepaid credit not yet
+  // used (money at risk if the site vanishes), so the two are shown apart.
+  const spent = BigInt(s.charged) + BigInt(s.fees);
+  const prepaid = BigInt(s.prepaid);
+  const counted = BigInt(s.spent) + BigInt(s.reserved);
+  // What the budget counts beyond spent and prepaid: it is only freed when the period resets.
+  const held = counted - spent - prepaid;
   const dirty = mode !== s.mode || maxPrice !== s.maxPrice || budget !== s.budget || days !== String(s.periodDays) || depositLimit !== s.depositLimit;
   const bad = parseSatsInput(maxPrice) === null || parseSatsInput(budget) === null || parseSatsInput(depositLimit) === null || !/^[1-9][0-9]{0,2}$/.test(days);
   const id = `site-${s.site.replace(/[^a-z0-9]/gi, '-')}`;
@@ -62,15 +68,26 @@ function SiteCard({ s, onChange }: { s: SitePolicyView; onChange: () => void }) 
       <div>
         <div class="row small">
           <span style={{ flex: 1 }}>
-            Spent this period: <strong>{fmtSats(used)}</strong>
-            {s.mode === 'auto' && <> of {fmtSats(s.budget)}</>}
+            Spent this period: <strong>{fmtSats(spent)}</strong>
           </span>
           <span class="muted">resets {fmtTime(s.periodEnds)}</span>
         </div>
-        {s.mode === 'auto' && <Bar value={used} max={BigInt(s.budget)} label={`Budget used at ${hostOf(s.site)}`} />}
         <div class="small muted">
-          {s.items} item{s.items === 1 ? '' : 's'} ({fmtSats(s.charged)}) this period
+          {s.items} item{s.items === 1 ? '' : 's'} ({fmtSats(s.charged)}) + network fees ({fmtSats(s.fees)})
         </div>
+        {BigInt(s.prepaid) > 0n && <div class="small">{fmtSats(s.prepaid)} prepaid, not yet used; comes back when the channel closes.</div>}
+        {s.mode === 'auto' && (
+          <>
+            <div class="small">
+              Budget: <strong>{fmtSats(counted, false)}</strong> of {fmtSats(s.budget)} counted
+            </div>
+            <div class="small muted">
+              = {fmtSats(spent)} spent{prepaid > 0n && <> + {fmtSats(prepaid)} prepaid</>}
+              {held > 0n && <> + {fmtSats(held)} held until the period resets (a refund fee set aside when a channel opened, payments in progress)</>}
+            </div>
+            <Bar value={counted} max={BigInt(s.budget)} label={`Budget used at ${hostOf(s.site)}`} />
+          </>
+        )}
         <div class="small">
           Deposits locked in channels: <strong>{fmtSats(s.openDeposits)}</strong> of at most {fmtSats(s.depositLimit)}
         </div>

@@ -1,7 +1,7 @@
 /** Home (balances), receive, send and channels. */
 import { Fragment } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ESPLORA_URLS } from '../../chain/esplora.ts';
+import { ESPLORA_URLS } from '../../chain/esplora-urls.ts';
 import type { NetworkName } from '../../core/network.ts';
 import type { ChannelSummary, Settings, WalletStatus } from '../shared/types.ts';
 import { activeTabId, call, devnetFaucet } from './api.ts';

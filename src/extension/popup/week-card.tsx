@@ -8,7 +8,7 @@ export function WeekCard({ tick }: { tick: number }) {
   const week = useLoad(async () => {
     // From the local midnight six days ago: today and the six days before it.
     const since = new Date(Date.now() - WEEK_MS + 86_400_000).setHours(0, 0, 0, 0);
-    const [days, channels] = await Promise.all([call('paywall.history.days', { since, limit: 1000 }), call('channels.list', undefined)]);
+    const [days, channels] = await Promise.all([call('paywall.history.days', { since }), call('channels.list', undefined)]);
     return weekSpend(days, channels, since);
   }, [tick]);
   const rows = week.data ?? [];

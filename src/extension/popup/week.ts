@@ -4,6 +4,7 @@
  * broadcast). A settlement's fee is the site's, so it is not the reader's cost.
  */
 import type { DayTotalView } from '../shared/paywall-views.ts';
+import { channelFeesSince } from '../shared/channel-fees.ts';
 import type { ChannelSummary } from '../shared/types.ts';
 
 export const WEEK_MS = 7 * 86_400_000;
@@ -29,8 +30,8 @@ export function weekSpend(days: DayTotalView[], channels: ChannelSummary[], sinc
   const row = (site: string) => by.get(site) ?? by.set(site, { site, content: 0n, fees: 0n }).get(site)!;
   for (const d of days) if (d.day >= since) row(d.site).content += BigInt(d.amount);
   for (const c of channels) {
-    if (c.createdAt >= since && c.fundingFee) row(siteOf(c.endpoint)).fees += BigInt(c.fundingFee);
-    if (c.outcome === 'refunded' && c.updatedAt >= since && c.refundFee) row(siteOf(c.endpoint)).fees += BigInt(c.refundFee);
+    const fees = channelFeesSince(c, since);
+    if (fees > 0n) row(siteOf(c.endpoint)).fees += fees;
   }
   return [...by.values()].sort((a, b) => (b.content + b.fees > a.content + a.fees ? 1 : b.content + b.fees < a.content + a.fees ? -1 : 0));
 }

@@ -6,15 +6,35 @@
 import type { ApprovalView } from '../shared/paywall-views.ts';
 import { fmtSats } from '../popup/format.ts';
 
-/** "Spent 1,000 of 1,000 sat this period (0 sat left)."; null for a site without a policy or spend. */
+/**
+ * Where the site's period stands: what the reader really spent (items served and network fees,
+ * from the books), the prepaid credit not yet used (which comes back at close), and, with a
+ * budget, what the budget counts: both, because signed credit is at risk until it is used, and
+ * what it holds beyond them until the period resets (a refund fee set aside, payments in progress).
+ * Null for a site without a policy or anything to say.
+ */
 export function periodLine(view: Pick<ApprovalView, 'period'>): string | null {
   const p = view.period;
   if (!p) return null;
-  const spent = BigInt(p.spent);
+  const counted = BigInt(p.spent);
   const budget = BigInt(p.budget);
-  if (p.mode !== 'auto' || budget === 0n) return spent > 0n ? `Spent ${fmtSats(spent)} at this site this period.` : null;
-  const left = budget > spent ? budget - spent : 0n;
-  return `Spent ${fmtSats(spent, false)} of ${fmtSats(budget)} this period (${fmtSats(left)} left).`;
+  const parts: string[] = [];
+  let held = 0n;
+  if (p.books) {
+    const charged = BigInt(p.books.charged);
+    const fees = BigInt(p.books.fees);
+    const prepaid = BigInt(p.books.prepaid);
+    const items = `${p.books.items.toLocaleString('en-US')} item${p.books.items === 1 ? '' : 's'}`;
+    if (charged + fees > 0n) parts.push(`Spent ${fmtSats(charged + fees)} at this site this period: ${fmtSats(charged)} on ${items}, ${fmtSats(fees)} in network fees.`);
+    if (prepaid > 0n) parts.push(`${fmtSats(prepaid)} prepaid, not yet used; comes back when the channel closes.`);
+    held = counted - charged - fees - prepaid;
+  } else if (counted > 0n && (p.mode !== 'auto' || budget === 0n)) parts.push(`${fmtSats(counted)} committed at this site this period (items, prepaid credit and fees).`);
+  if (p.mode === 'auto' && budget > 0n) {
+    const left = budget > counted ? budget - counted : 0n;
+    const heldText = held > 0n ? `, ${fmtSats(held)} of it held until the period resets` : '';
+    parts.push(`Budget: ${fmtSats(counted, false)} of ${fmtSats(budget)} counted${heldText} (${fmtSats(left)} left).`);
+  }
+  return parts.length ? parts.join(' ') : null;
 }
 
 /**
@@ -30,7 +50,7 @@ export function allowProblem(view: Pick<ApprovalView, 'price' | 'commitment' | '
   const spent = view.period ? BigInt(view.period.spent) : 0n;
   if (budget < spent + commitment) {
     if (spent === 0n) return `The budget must cover at least this payment, ${fmtSats(commitment)}.`;
-    return `This period has already spent ${fmtSats(spent)}, so this budget would not cover this payment (${fmtSats(commitment)}): it must be at least ${fmtSats(spent + commitment)}.`;
+    return `This period's budget already counts ${fmtSats(spent)}, so this budget would not cover this payment (${fmtSats(commitment)}): it must be at least ${fmtSats(spent + commitment)}.`;
   }
   return null;
 }

@@ -20,7 +20,11 @@ export interface SitePolicyView {
   /** Sats auto-pay may commit to this site per period. */
   budget: SatString;
   periodDays: number;
-  /** Committed in the current period, and still reserved by payments in flight. */
+  /**
+   * What the budget counts in the current period: committed (signed, prepaid credit included, and
+   * fees) and still reserved by payments in flight. Not what the reader spent: see `charged`,
+   * `fees` and `prepaid`.
+   */
   spent: SatString;
   reserved: SatString;
   /** When the current period ends (ms since epoch). */
@@ -33,6 +37,10 @@ export interface SitePolicyView {
   /** Items and sats charged on this site in the current period (from receipts). */
   items: number;
   charged: SatString;
+  /** Network fees of the site's channels opened in the current period: spent, like the items. */
+  fees: SatString;
+  /** Credit signed to the site and not yet used, on channels not yet closed: not spent, comes back at close. */
+  prepaid: SatString;
   updatedAt: number;
 }
 
@@ -112,14 +120,24 @@ export interface ApprovalView {
   /**
    * Where the site's current budget period stands, when the site has a policy: "Allow" keeps
    * the period, so a new budget must cover what it has already spent (committed and in flight)
-   * plus this payment's `commitment`, or nothing can be reserved.
+   * plus this payment's `commitment`, or nothing can be reserved. `spent` is what the budget
+   * counts; `books`, when known, what the reader really spent (items served and fees) and the
+   * prepaid credit not yet used, which the budget counts but which comes back at close.
    */
-  period: { spent: SatString; budget: SatString; periodDays: number; mode: PolicyMode } | null;
+  period: { spent: SatString; budget: SatString; periodDays: number; mode: PolicyMode; books?: PeriodBooks } | null;
   /** The page that triggered the request, when it is another site. */
   initiator: string | null;
   createdAt: number;
   /** When the request gives up and the page gets its original 402 (ms since epoch). */
   deadline: number;
+}
+
+/** A site's books in the current period, as the prompt shows them. */
+export interface PeriodBooks {
+  items: number;
+  charged: SatString;
+  fees: SatString;
+  prepaid: SatString;
 }
 
 /** What the popup shows about the paywall in the active tab. */

@@ -82,6 +82,6 @@ ${script}
 `;
 }
 
-export function priceTag(sats: bigint, unit = ''): string {
-  return `<span class="price">${sats} sat${sats === 1n ? '' : 's'}${unit ? ' ' + escapeHtml(unit) : ''}</span>`;
+export function priceTag(amount: bigint, unit = ''): string {
+  return `<span class="price">${amount} sat${unit ? ' ' + escapeHtml(unit) : ''}</span>`;
 }

@@ -27,7 +27,7 @@ ${byline(a)}
   return page({
     title: 'Articles',
     body: `<h1>Articles</h1>
-<p class="note">Teasers are free. A whole article costs ${PRICES.article} sats, paid from a small prepaid
+<p class="note">Teasers are free. A whole article costs ${PRICES.article} sat, paid from a small prepaid
 Paychan channel in your browser: no account, no subscription. <a href="/about">How it works</a>.</p>
 ${teasers}`,
   });
@@ -35,7 +35,7 @@ ${teasers}`,
 
 export function articlePage(a: Article, receipt: Receipt | undefined): string {
   const paid = receipt
-    ? `<p class="note">You paid ${receipt.charged} sats for this article. Credit left on your channel: ${receipt.paid - receipt.spent} sats.</p>`
+    ? `<p class="note">You paid ${receipt.charged} sat for this article. Credit left on your channel: ${receipt.paid - receipt.spent} sat.</p>`
     : '';
   return page({
     title: a.title,
@@ -122,8 +122,8 @@ deposit returns to you. If the site vanishes, the deposit comes back to you on i
 <tr><th>Item</th><th>Price</th></tr>
 <tr><td>Article teasers, gallery previews, these pages</td><td><span class="price free">free</span></td></tr>
 <tr><td>A whole article</td><td>${priceTag(PRICES.article)}</td></tr>
-<tr><td>A gallery plate</td><td>${PLATES.map((p) => p.price).reduce((a, b) => (a < b ? a : b))}–${PLATES.map((p) => p.price).reduce((a, b) => (a > b ? a : b))} sats each</td></tr>
-<tr><td>An API call</td><td>${PRICES.quote}–${PRICES.timeline} sats</td></tr>
+<tr><td>A gallery plate</td><td>${PLATES.map((p) => p.price).reduce((a, b) => (a < b ? a : b))}–${PLATES.map((p) => p.price).reduce((a, b) => (a > b ? a : b))} sat each</td></tr>
+<tr><td>An API call</td><td>${PRICES.quote}–${PRICES.timeline} sat</td></tr>
 <tr><td>Audio</td><td>${priceTag(PRICES.streamPerSecond, 'per second')}</td></tr>
 </table>`,
   });

@@ -18,13 +18,13 @@ for (const fig of document.querySelectorAll('figure[data-src]')) {
     try {
       const res = await fetch(fig.dataset.src, { headers: { accept: 'image/svg+xml' } });
       if (res.status === 402) {
-        status.textContent = 'This plate costs ' + fig.dataset.price + ' sats: install the Paychan extension to pay for it.';
+        status.textContent = 'This plate costs ' + fig.dataset.price + ' sat: install the Paychan extension to pay for it.';
         button.disabled = false;
         return;
       }
       if (!res.ok) throw new Error('HTTP ' + res.status);
       fig.querySelector('img').src = URL.createObjectURL(await res.blob());
-      status.textContent = 'Paid ' + charged(res) + ' sats.';
+      status.textContent = 'Paid ' + charged(res) + ' sat.';
       button.remove();
     } catch (err) {
       status.textContent = 'Could not load the plate: ' + err.message;

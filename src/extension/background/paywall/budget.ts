@@ -145,6 +145,24 @@ export class BudgetService {
     });
   }
 
+  /**
+   * Credit approved to a channel opened in this period came back when it closed: the budget
+   * stops counting it. Only a channel opened in the current period (`openedAt` ≥ its start),
+   * whose every approval this period's `spent` holds, and once per channel however often its close
+   * is reported. Nothing for a channel of an earlier period: that period's budget counted it.
+   */
+  async creditReturned(site: string, channelId: string, openedAt: number, amount: bigint): Promise<boolean> {
+    if (amount <= 0n) return false;
+    const now = this.clock.now();
+    return this.store.update(site, (stored) => {
+      if (!stored) return { policy: undefined, result: false };
+      const p = this.current(stored);
+      if (openedAt < p.periodStart || (p.returned ?? []).includes(channelId)) return { policy: stored, result: false };
+      const spent = p.spent > amount ? p.spent - amount : 0n;
+      return { policy: { ...p, spent, returned: [...(p.returned ?? []), channelId], updatedAt: now }, result: true };
+    });
+  }
+
   /** Forgets a site; reservations in flight are committed into nothing (their payment may still finish). */
   async remove(site: string): Promise<void> {
     await this.store.update(site, () => ({ policy: undefined, result: undefined }));

@@ -7,7 +7,7 @@
 import browserDefault from 'webextension-polyfill';
 import type { Browser, Runtime } from 'webextension-polyfill';
 import type { Envelope, MessageType, RequestOf, ResponseOf } from '../../shared/messages.ts';
-import type { BackgroundEvent } from '../../shared/types.ts';
+import type { BackgroundEvent, ChannelSummary } from '../../shared/types.ts';
 import { Approvals, type ApprovalUi } from './approvals.ts';
 import { Badge } from './badge.ts';
 import { BudgetError, BudgetService, type Clock } from './budget.ts';
@@ -15,6 +15,7 @@ import { RecentChallenges, detectChallenge, detectReceipt, resourceKind, type He
 import { CredentialRules, type DnrApi } from './credentials.ts';
 import { ChannelNotifier } from './notifier.ts';
 import { policyView, siteOf } from './policy.ts';
+import { channelBooks, returnedAtClose } from './books.ts';
 import { sameSite } from '../../../core/site.ts';
 import { PaywallService, type PaywallEffects, type WalletPort } from './service.ts';
 import { openPaywallStore, type PaidItem, type PaywallStore } from './store.ts';
@@ -43,7 +44,7 @@ export interface PaywallDeps {
    * after a receipt there is.
    */
   wallet: WalletPort & Pick<TopUpPort, 'topUp'>;
-  /** The wallet's event fan-out (background/events.ts `Events`), for channel notifications. */
+  /** The wallet's event fan-out (client/lib/events.ts `Events`), for channel notifications. */
   events?: { subscribe(listener: (e: BackgroundEvent) => void): () => void };
   /** Defaults to webextension-polyfill's `browser`. */
   browser?: Browser;
@@ -86,6 +87,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     days: async (o) => (await storeP).days(o),
     dayItems: async (site, day, limit) => (await storeP).dayItems(site, day, limit),
     deleteItems: async (s) => (await storeP).deleteItems(s),
+    served: async (s, since) => (await storeP).served(s, since),
   };
   const budget = new BudgetService(lazyStore, clock);
   const dnr = (b as unknown as { declarativeNetRequest: DnrApi }).declarativeNetRequest;
@@ -126,7 +128,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     notify,
   };
   const siteLock = new KeyedMutex();
-  const service = new PaywallService({ wallet: deps.wallet, budget, approvals, credentials, effects, clock, mutex: siteLock });
+  const service = new PaywallService({ wallet: deps.wallet, budget, approvals, credentials, effects, clock, mutex: siteLock, served: (site, since) => lazyStore.served(site, since) });
   const topUps = new BackgroundTopUp({ wallet: deps.wallet, budget, credentials, mutex: siteLock, topUrl });
   const receipts = new ReceiptQueue({
     addItems: (items) => lazyStore.addItems(items),
@@ -143,6 +145,15 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     if (state === 'unlocked') void credentials.resume().catch(() => undefined);
     else void credentials.suspend().catch(() => undefined);
   };
+  // Credit that came back at a close stops counting against the budget of the site it was approved to.
+  const creditBack = async (c: ChannelSummary) => {
+    const back = returnedAtClose(c);
+    if (back === 0n) return;
+    // The policy the payments went under: the one whose channel API this is, else the site's.
+    const policies = await budget.policies();
+    const p = policies.find((x) => x.endpoint === c.endpoint) ?? policies.find((x) => sameSite(c.endpoint, x.site));
+    if (p) await budget.creditReturned(p.site, c.id, c.createdAt, back);
+  };
   const notifier = new ChannelNotifier(notify);
   if (deps.events) {
     deps.wallet.channels().then((c) => notifier.prime(c), () => undefined);
@@ -153,6 +164,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
       if (e.type === 'channel' && (e.data.state === 'closing' || e.data.state === 'closed' || e.data.state === 'refunding')) {
         void dropCredentialsFor(e.data.endpoint);
       }
+      if (e.type === 'channel' && e.data.state === 'closed') void creditBack(e.data).catch(() => undefined);
     });
   }
 
@@ -234,10 +246,8 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
   const viewOf = async (site: string) => {
     const p = await budget.policy(site);
     if (!p) return null;
-    const items = await lazyStore.items({ site, since: p.periodStart });
     const channels = await deps.wallet.channels().catch(() => []);
-    const locked = channels.filter((c) => ['opening', 'open', 'closing', 'refunding'].includes(c.state) && sameSite(c.endpoint, site)).reduce((s, c) => s + BigInt(c.capacity), 0n);
-    return policyView(p, clock.now(), { items: items.length, charged: items.reduce((s, i) => s + i.amount, 0n) }, locked);
+    return policyView(p, clock.now(), { ...(await lazyStore.served(site, p.periodStart)), ...channelBooks(channels, site, p.periodStart) });
   };
 
   const handlers: PaywallHandlers = {
@@ -284,7 +294,10 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     },
     async 'paywall.history.days'({ before, since, limit }, sender) {
       requireExtensionPage(sender);
-      const days = await lazyStore.days({ ...(before !== undefined ? { before } : {}), ...(since !== undefined ? { since } : {}), limit: Math.min(limit ?? HISTORY_DAYS, 1000) });
+      // A page is at most 1000 groups. From `since` with no limit (Home's week) every group from then
+      // on: bounded by the days asked for, and a week of many sites is not cut short.
+      const cap = since !== undefined && limit === undefined ? Infinity : Math.min(limit ?? HISTORY_DAYS, 1000);
+      const days = await lazyStore.days({ ...(before !== undefined ? { before } : {}), ...(since !== undefined ? { since } : {}), limit: cap });
       return days.map((d) => ({ day: d.day, site: d.site, items: d.items, amount: String(d.amount) }));
     },
     async 'paywall.history.day'({ site, day, limit }, sender) {

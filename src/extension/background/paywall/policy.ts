@@ -4,6 +4,7 @@
  * same site (for credentials, initiators and channel APIs) is core/site.ts's `sameSite`, by the
  * Public Suffix List.
  */
+import type { SiteBooks } from './books.ts';
 import type { AskReason, SitePolicyView } from '../../shared/paywall-views.ts';
 
 export const DAY_MS = 86_400_000;
@@ -19,7 +20,11 @@ export interface SitePolicy {
   periodDays: number;
   /** Start of the current period (ms since epoch); periods follow each other back to back. */
   periodStart: number;
-  /** Committed in the current period. */
+  /**
+   * What the budget counts in the current period: every sat committed to the site (signed,
+   * prepaid credit included, and fees). Not what the reader spent (books.ts): signed credit is
+   * money at risk if the site vanishes, so the cap holds it until it is used.
+   */
   spent: bigint;
   /** Held by payments in flight, by reservation id. Counted against the budget until settled. */
   reservations: Record<string, Reservation>;
@@ -31,6 +36,8 @@ export interface SitePolicy {
   depositLimit?: bigint;
   /** Channels opened with the site in the current period (auto-pay opens at most one unasked). */
   channelsOpened?: number;
+  /** Channels (local ids) whose returned credit this period's `spent` no longer counts (budget.ts `creditReturned`). */
+  returned?: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -80,7 +87,7 @@ export function rollPeriod(p: SitePolicy, now: number): SitePolicy {
   const len = p.periodDays * DAY_MS;
   if (now < p.periodStart + len) return p;
   const periods = Math.floor((now - p.periodStart) / len);
-  return { ...p, periodStart: p.periodStart + periods * len, spent: 0n, channelsOpened: 0 };
+  return { ...p, periodStart: p.periodStart + periods * len, spent: 0n, channelsOpened: 0, returned: [] };
 }
 
 export function reservedTotal(p: SitePolicy): bigint {
@@ -162,7 +169,8 @@ export function siteOf(url: string): string | null {
   }
 }
 
-export function policyView(p: SitePolicy, now: number, charged: { items: number; charged: bigint }, openDeposits = 0n): SitePolicyView {
+/** The popup's view of a policy, with the site's books of the period (books.ts). */
+export function policyView(p: SitePolicy, now: number, books: SiteBooks): SitePolicyView {
   const cur = rollPeriod(p, now);
   return {
     site: cur.site,
@@ -176,9 +184,11 @@ export function policyView(p: SitePolicy, now: number, charged: { items: number;
     periodEnds: cur.periodStart + cur.periodDays * DAY_MS,
     endpoint: cur.endpoint,
     depositLimit: String(depositLimitOf(cur)),
-    openDeposits: String(openDeposits),
-    items: charged.items,
-    charged: String(charged.charged),
+    openDeposits: String(books.locked),
+    items: books.items,
+    charged: String(books.charged),
+    fees: String(books.fees),
+    prepaid: String(books.prepaid),
     updatedAt: cur.updatedAt,
   };
 }

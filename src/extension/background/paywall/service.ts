@@ -14,8 +14,9 @@ import type { Approvals } from './approvals.ts';
 import type { BudgetService, Clock } from './budget.ts';
 import type { Detected, ResourceKind } from './challenge.ts';
 import type { CredentialRules } from './credentials.ts';
+import { channelBooks, LOCKING_STATES } from './books.ts';
 import { DAY_MS, depositLimitOf, evaluate, remaining, reservedTotal, type SitePolicy, type Verdict } from './policy.ts';
-import type { ApprovalChoice, ApprovalView, PageOutcome } from '../../shared/paywall-views.ts';
+import type { ApprovalChoice, ApprovalView, PageOutcome, PeriodBooks } from '../../shared/paywall-views.ts';
 
 /** What the paywall needs from the wallet (issue 5's background); see wallet-port.ts for an adapter. */
 export interface WalletPort {
@@ -77,8 +78,6 @@ const RELOAD_GUARD_MS = 20_000;
  * would pay twice for one item, so it is refused instead.
  */
 export const DELIVERY_WAIT_MS = 60_000;
-/** Channel states whose deposit is still locked. */
-const LOCKING_STATES: readonly ChannelSummary['state'][] = ['opening', 'open', 'closing', 'refunding'];
 
 export interface PaywallServiceDeps {
   wallet: WalletPort;
@@ -89,6 +88,8 @@ export interface PaywallServiceDeps {
   clock: Clock;
   /** Per-site lock, shared with the background top-up (topup.ts). */
   mutex?: KeyedMutex;
+  /** Items a site served since a time (the paywall store's `served`): the prompt shows the period's real spend. */
+  served?: (site: string, since: number) => Promise<{ items: number; charged: bigint }>;
 }
 
 export class PaywallService {
@@ -199,7 +200,8 @@ export class PaywallService {
       listed = undefined;
       // Read again: the prompt shows what the period has spent now, not before a failed reservation.
       const current = await this.d.budget.policy(site);
-      const view = this.approvalView(req, shape, settings, reason, current, { third, openDeposits, deposit, fees });
+      const books = current ? await this.periodBooks(site, current, channels) : null;
+      const view = this.approvalView(req, shape, settings, reason, current, { third, openDeposits, deposit, fees, books });
       const choice = await this.d.approvals.request(view);
       const r = await this.apply(site, choice, shape, challenge.endpoint);
       if (!r) return 'denied';
@@ -228,6 +230,14 @@ export class PaywallService {
       await this.d.effects.notify(`open-${out.result.channelId}`, 'Channel opened', `A channel with ${site} is open; items are now paid from it.`);
     }
     return 'paid';
+  }
+
+  /** What the site really cost this period (items served, fees) and the credit it holds, from the books. */
+  private async periodBooks(site: string, policy: SitePolicy, channels: ChannelSummary[]): Promise<PeriodBooks | null> {
+    const served = await this.d.served?.(site, policy.periodStart).catch(() => null);
+    if (!served) return null;
+    const { fees, prepaid } = channelBooks(channels, site, policy.periodStart);
+    return { items: served.items, charged: String(served.charged), fees: String(fees), prepaid: String(prepaid) };
   }
 
   /** What the site's channels not yet closed lock in deposits now. */
@@ -319,7 +329,7 @@ export class PaywallService {
     settings: Settings,
     reason: ApprovalView['reason'],
     policy: SitePolicy | undefined,
-    extra: { third: string | null; openDeposits: bigint; deposit: bigint; fees?: OpenFees | null } = { third: null, openDeposits: 0n, deposit: 0n },
+    extra: { third: string | null; openDeposits: bigint; deposit: bigint; fees?: OpenFees | null; books?: PeriodBooks | null } = { third: null, openDeposits: 0n, deposit: 0n },
   ): Omit<ApprovalView, 'id' | 'createdAt' | 'deadline'> {
     const { challenge, site } = req.detected;
     const t = challenge.terms;
@@ -349,7 +359,9 @@ export class PaywallService {
       suggested: suggestPolicy(price, shape, policy),
       reason,
       remaining: reason === 'budget-exhausted' && policy ? String(remaining(policy)) : null,
-      period: policy ? { spent: String(policy.spent + reservedTotal(policy)), budget: String(policy.budget), periodDays: policy.periodDays, mode: policy.mode } : null,
+      period: policy
+        ? { spent: String(policy.spent + reservedTotal(policy)), budget: String(policy.budget), periodDays: policy.periodDays, mode: policy.mode, ...(extra.books ? { books: extra.books } : {}) }
+        : null,
       initiator: extra.third,
     };
   }

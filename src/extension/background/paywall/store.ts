@@ -39,6 +39,8 @@ export interface PaywallStore {
   /** One site's items of one local day (its midnight, `dayOf`), newest first, at most `limit`. */
   dayItems(site: string, day: number, limit: number): Promise<PaidItem[]>;
   deleteItems(site: string): Promise<void>;
+  /** How many items `site` served since `since` (ms) and what they were charged, by the site's own index. */
+  served(site: string, since: number): Promise<{ items: number; charged: bigint }>;
 }
 
 /** What one site was paid on one local day. */
@@ -179,6 +181,17 @@ class IdbPaywallStore implements PaywallStore {
     return out;
   }
 
+  async served(site: string, since: number): Promise<{ items: number; charged: bigint }> {
+    let items = 0;
+    let charged = 0n;
+    const range = IDBKeyRange.bound([site, since], [site, Infinity]);
+    for (let c = await this.db.transaction('items').store.index('siteAt').openCursor(range); c; c = await c.continue()) {
+      items += 1;
+      charged += c.value.amount;
+    }
+    return { items, charged };
+  }
+
   async deleteItems(site: string): Promise<void> {
     const tx = this.db.transaction('items', 'readwrite');
     let cursor = await tx.store.index('site').openCursor(site);
@@ -234,6 +247,10 @@ export class MemoryPaywallStore implements PaywallStore {
   }
   async dayItems(site: string, day: number, limit: number) {
     return (await this.items({ site, since: day })).filter((i) => dayOf(i.at) === day).slice(0, limit);
+  }
+  async served(site: string, since: number) {
+    const mine = await this.items({ site, since });
+    return { items: mine.length, charged: mine.reduce((sum, i) => sum + i.amount, 0n) };
   }
   async deleteItems(site: string) {
     for (let i = this.list.length - 1; i >= 0; i--) if (this.list[i]!.site === site) this.list.splice(i, 1);
