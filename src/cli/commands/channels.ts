@@ -1,7 +1,7 @@
 /** `paychan channels [close ID | backup FILE | restore FILE]`. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { channelSummary } from '../../client/lib/dto.ts';
-import type { ChannelSummary } from '../../extension/shared/types.ts';
+import type { ChannelSummary } from '../../client/views.ts';
 import { password, usage, EXIT, type CliIO } from '../io.ts';
 import { openExistingWallet, type GlobalOptions } from '../wallet-context.ts';
 import { unlocked } from './wallet.ts';

@@ -21,7 +21,7 @@ import { accessTokenHash } from '../../core/http-binding.ts';
 import { encodeOpenRequest, parseOpenRequest } from '../../core/messages.ts';
 import { isNetworkName, type NetworkName } from '../../core/network.ts';
 import { channelScript, p2wshOutputScript } from '../../core/script.ts';
-import type { ChannelBackupFile, ChannelRestoreResult } from '../../extension/shared/types.ts';
+import type { ChannelBackupFile, ChannelRestoreResult } from '../views.ts';
 import type { ChannelWatcher } from './channel-watcher.ts';
 import type { Clock } from '../lib/clock.ts';
 import { channelSummary } from '../lib/dto.ts';

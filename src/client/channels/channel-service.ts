@@ -21,7 +21,7 @@ import { checkChallengeEndpoint, sameSite, SiteRefused } from '../../core/site.t
 import { channelScript, p2wshOutputScript } from '../../core/script.ts';
 import { checkTermsAcceptable, chooseChannelShape, EXPIRY_SLACK_BLOCKS, negotiateVersion, type ServerTerms } from '../../core/terms.ts';
 import { buildFundingTx, buildRefundTx, selectCoins } from '../../core/transactions.ts';
-import type { ChannelSummary, PayResult } from '../../extension/shared/types.ts';
+import type { ChannelSummary, PayResult } from '../views.ts';
 import { channelId, type ChannelBook } from './channel-book.ts';
 import { closeCooperatively } from './channel-close.ts';
 import { channelSummary } from '../lib/dto.ts';

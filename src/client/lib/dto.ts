@@ -1,7 +1,7 @@
 /** Storage records → the JSON-safe summaries the UI receives. */
 import { Transaction } from 'bitcoinjs-lib';
 import { formatChannelId } from '../../core/channel.ts';
-import type { ChannelSummary, ChannelSummaryState, PaymentSummary, SatString } from '../../extension/shared/types.ts';
+import type { ChannelSummary, ChannelSummaryState, PaymentSummary, SatString } from '../views.ts';
 import type { ChannelRecord, PaymentRecord } from '../storage/records.ts';
 
 export function channelSummary(r: ChannelRecord): ChannelSummary {

@@ -1,11 +1,11 @@
 import { ProtocolError } from '../../core/errors.ts';
 import { ClientRefusal } from '../../core/client-channel.ts';
-import type { BackgroundErrorCode, ErrorInfo } from '../../extension/shared/messages.ts';
+import type { ClientErrorCode, ErrorInfo } from '../views.ts';
 
 /** An error meant for the user, with a code the UI can branch on. */
 export class WalletError extends Error {
   constructor(
-    readonly code: BackgroundErrorCode,
+    readonly code: ClientErrorCode,
     message: string,
     readonly details?: Record<string, string | number>,
   ) {

@@ -1,15 +1,15 @@
-import type { BackgroundEvent } from '../../extension/shared/types.ts';
+import type { ClientEvent } from '../views.ts';
 
-/** Fans background events out to whoever listens (the popup's Port while it is open). */
+/** Fans the engine's events out to whoever listens (the popup's Port while it is open). */
 export class Events {
-  private readonly listeners = new Set<(e: BackgroundEvent) => void>();
+  private readonly listeners = new Set<(e: ClientEvent) => void>();
 
-  subscribe(listener: (e: BackgroundEvent) => void): () => void {
+  subscribe(listener: (e: ClientEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  emit(event: BackgroundEvent): void {
+  emit(event: ClientEvent): void {
     for (const l of this.listeners) {
       try {
         l(event);

@@ -7,7 +7,7 @@ import { generateMnemonic, mnemonicToSeed, validateMnemonic } from '@scure/bip39
 import { wordlist } from '@scure/bip39/wordlists/english';
 import { bytesToHex, hexToBytes } from '../../core/bytes.ts';
 import type { NetworkName } from '../../core/network.ts';
-import type { WalletState, WalletStatus } from '../../extension/shared/types.ts';
+import type { WalletState, WalletStatus } from '../views.ts';
 import type { Alarms, Clock } from '../lib/clock.ts';
 import { WalletError } from '../lib/errors.ts';
 import type { Events } from '../lib/events.ts';

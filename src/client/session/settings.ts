@@ -2,7 +2,7 @@
 import { ESPLORA_URLS } from '../../chain/esplora.ts';
 import { isNetworkName, type NetworkName } from '../../core/network.ts';
 import type { ClientPolicy } from '../../core/terms.ts';
-import type { PolicySettings, Settings } from '../../extension/shared/types.ts';
+import type { PolicySettings, Settings } from '../views.ts';
 import { WalletError } from '../lib/errors.ts';
 import type { ClientStore } from '../storage/client-store.ts';
 

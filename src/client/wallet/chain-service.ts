@@ -8,7 +8,7 @@ import { EsploraClient, type FetchLike } from '../../chain/esplora.ts';
 import { FeeOracle, FeeRatesUnavailable, type FeeReading } from '../../chain/fee-oracle.ts';
 import { minRelayOf, rateFor, type SatPerKvb } from '../../chain/fee-rates.ts';
 import { GENESIS_HASHES, networkOfGenesis, type NetworkName } from '../../core/network.ts';
-import type { FeeRates } from '../../extension/shared/types.ts';
+import type { FeeRates } from '../views.ts';
 import { WalletError } from '../lib/errors.ts';
 import type { SettingsService } from '../session/settings.ts';
 

@@ -1,7 +1,7 @@
 /** Transaction history: every transaction touching our addresses, with its net effect. */
 import type { Tx } from '../../chain/esplora.ts';
 import type { NetworkName } from '../../core/network.ts';
-import type { TxKind, TxSummary } from '../../extension/shared/types.ts';
+import type { TxKind, TxSummary } from '../views.ts';
 import type { ChainService } from './chain-service.ts';
 import type { ClientStore } from '../storage/client-store.ts';
 import { pool, type WalletService } from './wallet-service.ts';

@@ -4,7 +4,7 @@ import { DEFAULT_MIN_RELAY_KVB, formatSatPerVb, type SatPerKvb } from '../../cor
 import { ProtocolError } from '../../core/errors.ts';
 import { addressToOutputScript } from '../../core/script.ts';
 import { buildWalletTx, selectCoins, type BuiltTx } from '../../core/transactions.ts';
-import type { SendResult } from '../../extension/shared/types.ts';
+import type { SendResult } from '../views.ts';
 import type { ChainService } from './chain-service.ts';
 import type { Clock } from '../lib/clock.ts';
 import { WalletError } from '../lib/errors.ts';

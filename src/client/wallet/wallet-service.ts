@@ -7,7 +7,7 @@ import { Transaction } from 'bitcoinjs-lib';
 import { bytesToHex } from '../../core/bytes.ts';
 import type { NetworkName } from '../../core/network.ts';
 import type { WalletCoin } from '../../core/transactions.ts';
-import type { Balances } from '../../extension/shared/types.ts';
+import type { Balances } from '../views.ts';
 import type { ChainService } from './chain-service.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { WalletKey } from './keys.ts';

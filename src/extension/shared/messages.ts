@@ -3,6 +3,7 @@
  * is `{ type, payload }`; every answer is the Envelope, so callers handle one shape of error.
  */
 import type { NetworkName } from '../../core/network.ts';
+import type { ClientErrorCode, ErrorInfo } from '../../client/views.ts';
 import type {
   Balances,
   ChannelBackupFile,
@@ -107,38 +108,9 @@ export type ResponseOf<T extends MessageType> = MessageMap[T]['res'];
 
 export type Message<T extends MessageType = MessageType> = T extends MessageType ? { type: T; payload: RequestOf<T> } : never;
 
-/** Codes the UI branches on. Protocol error codes from the server pass through unchanged. */
-export type BackgroundErrorCode =
-  | 'NO_WALLET'
-  | 'WALLET_EXISTS'
-  | 'LOCKED'
-  | 'WRONG_PASSWORD'
-  | 'INVALID_MNEMONIC'
-  | 'NOT_CONFIRMED'
-  | 'INVALID_REQUEST'
-  | 'FORBIDDEN'
-  | 'INSUFFICIENT_FUNDS'
-  | 'APPROVAL_REQUIRED'
-  | 'POLICY_REFUSED'
-  | 'NOT_FOUND'
-  | 'UNREACHABLE'
-  | 'CHAIN_ERROR'
-  /** The chain server did not answer (rate limit, outage): nothing is known, try again. */
-  | 'CHAIN_UNAVAILABLE'
-  /** The chain server serves another network's chain. */
-  | 'WRONG_CHAIN'
-  | 'INVALID_BACKUP'
-  | 'WRONG_NETWORK'
-  | 'OTHER_WALLET'
-  | 'INTERNAL'
-  | (string & {});
-
-export interface ErrorInfo {
-  code: BackgroundErrorCode;
-  message: string;
-  /** Machine-readable context, e.g. the allowance needed for APPROVAL_REQUIRED. */
-  details?: Record<string, string | number>;
-}
+/** Codes the UI branches on: the client engine's (src/client/views.ts). */
+export type BackgroundErrorCode = ClientErrorCode;
+export type { ErrorInfo };
 
 export type Envelope<T> = { ok: true; data: T } | { ok: false; error: ErrorInfo };
 
