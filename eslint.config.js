@@ -1,6 +1,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** The extension is built for browsers only: code that Node runs (and npm ships) may not import it. */
+const noExtensionImports = {
+  group: ['**/extension/**', '**/extension'],
+  message: 'src/core, src/chain, src/server, src/client and src/cli may not import the extension: move the type into src/client/views.ts.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'demo-output/**', 'test-artifacts/**', '.scratch*/**'] },
   js.configs.recommended,
@@ -14,8 +20,15 @@ export default tseslint.config(
     },
   },
   {
+    // What the npm package ships (tsconfig.node.json) depends on the extension never: the extension
+    // imports the client (its shared/types.ts re-exports src/client/views.ts), not the reverse.
+    files: ['src/core/**', 'src/chain/**', 'src/devnet/**', 'src/server/**', 'src/client/**', 'src/cli/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noExtensionImports] }] },
+  },
+  {
     // The protocol and the client engine run in the extension and in Node alike: no runtime's
     // own modules. Node adapters live in src/client/node, the IndexedDB one in the extension.
+    // (A later block's no-restricted-imports replaces an earlier one's, so the ban above repeats.)
     files: ['src/core/**', 'src/client/**'],
     ignores: ['src/client/node/**'],
     rules: {
@@ -25,6 +38,7 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'src/core and src/client are runtime-neutral: put Node code in src/client/node.' },
             { group: ['idb', 'webextension-polyfill'], message: 'src/core and src/client are runtime-neutral: browser storage stays in the extension.' },
+            noExtensionImports,
           ],
         },
       ],

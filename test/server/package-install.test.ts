@@ -1,7 +1,8 @@
 /**
  * What a site owner gets from npm: the packed tarball installed into an empty project that has no
  * TypeScript loader. Both commands run, the library imports, its SQLite store opens, and nothing
- * of the devnet (bcoin, whose leveldown does not build on Node 20) or of the extension comes along.
+ * of the devnet (bcoin, whose leveldown does not build on Node 20) or of the extension (not even
+ * its shared message types) comes along.
  * It runs the real `npm pack` and `npm install`, so better-sqlite3 compiles as it would for a
  * merchant: this test takes a minute or more.
  */
@@ -45,7 +46,8 @@ describe('the npm package', { timeout: 900_000 }, () => {
     }
     assert.ok(!existsSync(join(app, 'node_modules/paychan/src')), 'built code only, no TypeScript sources');
     assert.ok(!existsSync(join(app, 'node_modules/paychan/dist/node/devnet')), 'no devnet');
-    assert.ok(!existsSync(join(app, 'node_modules/paychan/dist/node/extension/background')), 'no extension code beyond the shared message types');
+    // The client's summaries live in src/client/views.ts: nothing of the extension, not even its shared types.
+    assert.ok(!existsSync(join(app, 'node_modules/paychan/dist/node/extension')), 'no extension code');
   });
 
   it('runs paychan-server and paychan-admin with plain node', () => {
