@@ -541,6 +541,10 @@ describe('credit carried into a new period (issue 14)', () => {
     assert.ok(newApprovals(t) <= 800n, `new approvals ${newApprovals(t)} sat exceed the budget left after the carried credit`);
     assert.equal(BigInt(paid) * 10n, 200n + newApprovals(t), 'every item was paid from the carried credit or a new approval');
     assert.ok((await t.budget.policy(SITE))!.spent <= 1000n);
+    // The window shows the period as counted, carried credit included; its suggestion covers that and this payment.
+    const v = t.shown.at(-1)!;
+    assert.equal(BigInt(v.period!.spent), 200n + newApprovals(t));
+    assert.ok(BigInt(v.suggested.budget) >= BigInt(v.period!.spent) + BigInt(v.commitment));
   });
 
   it('using the carried credit does not count it twice', async () => {
