@@ -5,13 +5,17 @@ import { BudgetService } from '../../src/extension/background/paywall/budget.ts'
 import { DAY_MS, STALE_RESERVATION_MS, evaluate, remaining, startOfDay } from '../../src/extension/background/paywall/policy.ts';
 import { sameSite } from '../../src/core/site.ts';
 import { MemoryPaywallStore, openPaywallStore, type PaywallStore } from '../../src/extension/background/paywall/store.ts';
+import type { ChannelSummary } from '../../src/extension/shared/types.ts';
+import { channelSummary } from './channel-fixture.ts';
 
 const SITE = 'https://news.example';
 const T0 = Date.UTC(2025, 0, 10, 12);
 
-function setup(store: PaywallStore = new MemoryPaywallStore()) {
+function setup(store: PaywallStore = new MemoryPaywallStore(), channels: ChannelSummary[] = []) {
   const clock = { t: T0, now() { return this.t; } };
-  return { clock, budget: new BudgetService(store, clock), store };
+  let reads = 0;
+  const list = async () => (reads++, structuredClone(channels));
+  return { clock, budget: new BudgetService(store, clock, list), store, reads: () => reads };
 }
 
 for (const [name, make] of [
@@ -77,6 +81,34 @@ for (const [name, make] of [
       assert.equal(p.spent, 0n);
       assert.equal(p.periodStart, startOfDay(T0) + 3 * DAY_MS);
       assert.equal((await budget.reserve(SITE, 100n, 100n)).ok, true);
+    });
+
+    it('a new period starts counting the credit its open channels carry over, stored with the period (issue 14)', async () => {
+      const ENDPOINT = `${SITE}/paychan/v1`;
+      const channels = [
+        // This site's open channel: 1,200 approved, 1,000 used, 200 left.
+        channelSummary({ id: 'regtest/1', endpoint: ENDPOINT, approved: '1200', signed: '1200', spent: '1000', credit: '200' }),
+        // Closed: its credit came back. Another site's channel: another budget.
+        channelSummary({ id: 'regtest/2', endpoint: ENDPOINT, state: 'closed', outcome: 'settled', approved: '900', spent: '100', credit: '800' }),
+        channelSummary({ id: 'regtest/3', endpoint: 'https://other.example/paychan/v1', approved: '700', spent: '0', credit: '700' }),
+      ];
+      const { budget, clock, reads } = setup(await make(), channels);
+      await budget.setPolicy(SITE, { mode: 'auto', maxPrice: '50', budget: '1000', periodDays: 1 });
+      const before = reads();
+      await budget.policy(SITE);
+      assert.equal(reads(), before, 'no channel is read while the period runs');
+      clock.t = startOfDay(T0) + DAY_MS;
+      const r = await budget.reserve(SITE, 800n, 801n);
+      assert.ok(r.ok);
+      assert.equal(r.amount, 800n, '1,000 less the 200 sat carried over');
+      await budget.release(SITE, r.id);
+      // The items use the credit afterwards: the period stored what it carried, it counts it once.
+      channels[0]!.spent = '1200';
+      channels[0]!.credit = '0';
+      const p = (await budget.policy(SITE))!;
+      assert.equal(p.spent, 200n);
+      assert.deepEqual(p.carried, { 'regtest/1': 1000n });
+      assert.equal(remaining(p), 800n);
     });
 
     it('counts reservations of a dead worker as spent once stale', async () => {

@@ -55,7 +55,8 @@ function fakeWallet(state: 'unlocked' | 'locked' | 'none' = 'unlocked', opts: { 
 function setup(answer: (v: ApprovalView) => ApprovalChoice | null, wallet = fakeWallet()) {
   const clock = { now: () => Date.UTC(2025, 0, 10, 12) };
   const store = new MemoryPaywallStore();
-  const budget = new BudgetService(store, clock);
+  // The budget reads the wallet's channels as the background wires it: a new period counts their unused credit.
+  const budget = new BudgetService(store, clock, wallet.port.channels);
   const dnr = new FakeDnr();
   const shown: ApprovalView[] = [];
   const approvals: Approvals = new Approvals(
@@ -511,5 +512,72 @@ describe('what an item really costs (issue 14)', () => {
     assert.equal(v.deposit, null);
     assert.equal(v.fees, null);
     assert.equal(v.prepaid, '0');
+  });
+});
+
+describe('credit carried into a new period (issue 14)', () => {
+  /**
+   * Yesterday the site got 1,200 sat of approvals on a channel that served 1,000: 200 sat of
+   * prepaid credit is left, unused, on the open channel. Today's period starts with it counted.
+   */
+  async function carried(budgetSats = '1000') {
+    const t = setup(() => null);
+    await t.budget.setPolicy(SITE, { mode: 'auto', maxPrice: '10', budget: budgetSats, periodDays: 1 }, ENDPOINT);
+    const yesterday = t.clock.now();
+    t.wallet.channels.push({ id: 'regtest/0', channelId: 'aa:0', endpoint: ENDPOINT, network: 'regtest', state: 'open', capacity: '50000', expiry: 2000, approved: '1200', signed: '1200', acknowledged: '1200', spent: '1000', credit: '200', closingTxid: null, createdAt: yesterday, updatedAt: yesterday });
+    const r = await t.budget.reserve(SITE, 1200n, 1200n, true);
+    assert.ok(r.ok);
+    await t.budget.commit(SITE, r.id, 1200n);
+    t.clock.now = () => yesterday + 86_400_000;
+    return t;
+  }
+  const newApprovals = (t: ReturnType<typeof setup>) => t.wallet.pays.reduce((sum, p) => sum + p.limit, 0n);
+
+  it('a reset with 200 sat of credit left and a 1,000 sat budget lets the site take at most 800 sat of new signatures', async () => {
+    const t = await carried();
+    let paid = 0;
+    while ((await t.service.handle(t.req(10))) === 'paid') paid++;
+    assert.equal(t.shown.at(-1)!.reason, 'budget-exhausted');
+    assert.ok(newApprovals(t) <= 800n, `new approvals ${newApprovals(t)} sat exceed the budget left after the carried credit`);
+    assert.equal(BigInt(paid) * 10n, 200n + newApprovals(t), 'every item was paid from the carried credit or a new approval');
+    assert.ok((await t.budget.policy(SITE))!.spent <= 1000n);
+    // The window shows the period as counted, carried credit included; its suggestion covers that and this payment.
+    const v = t.shown.at(-1)!;
+    assert.equal(BigInt(v.period!.spent), 200n + newApprovals(t));
+    assert.ok(BigInt(v.suggested.budget) >= BigInt(v.period!.spent) + BigInt(v.commitment));
+  });
+
+  it('using the carried credit does not count it twice', async () => {
+    const t = await carried();
+    for (let i = 0; i < 20; i++) assert.equal(await t.service.handle(t.req(10)), 'paid');
+    assert.equal(newApprovals(t), 0n, 'the 20 items were paid from the credit, nothing new signed');
+    const p = (await t.budget.policy(SITE))!;
+    assert.equal(p.spent, 200n, 'the used credit counts once, as spent');
+    const r = await t.budget.reserve(SITE, 800n, 800n);
+    assert.ok(r.ok, 'the other 800 sat of the budget are still there');
+  });
+
+  it('a close that returns the carried credit frees it; what was used before the period stays out of it', async () => {
+    const t = await carried();
+    assert.equal(await t.service.handle(t.req(10)), 'paid', 'one item today, paid from the carried credit');
+    assert.equal((await t.budget.policy(SITE))!.spent, 200n);
+    const c = { ...t.wallet.channels[0]!, state: 'closed' as const, outcome: 'settled' as const, settled: '1010' };
+    t.wallet.channels[0] = c;
+    assert.equal(await t.budget.creditReturned(SITE, c), true);
+    assert.equal((await t.budget.policy(SITE))!.spent, 10n, 'the 190 sat left came back; the item served today stays counted');
+    assert.equal(await t.budget.creditReturned(SITE, c), false, 'reported again, nothing more');
+    assert.equal((await t.budget.policy(SITE))!.spent, 10n);
+  });
+
+  it('a refund after the reset gives back the carried credit only, not what earlier items used', async () => {
+    const t = await carried();
+    const r = await t.budget.reserve(SITE, 300n, 300n);
+    assert.ok(r.ok);
+    await t.budget.commit(SITE, r.id, 300n);
+    assert.equal((await t.budget.policy(SITE))!.spent, 500n);
+    const c = { ...t.wallet.channels[0]!, approved: '1500', state: 'closed' as const, outcome: 'refunded' as const };
+    t.wallet.channels[0] = c;
+    assert.equal(await t.budget.creditReturned(SITE, c), true);
+    assert.equal((await t.budget.policy(SITE))!.spent, 0n, '200 carried + 300 approved today came back; the 1,000 used yesterday were never counted today');
   });
 });

@@ -201,13 +201,13 @@ export interface PaywallRig {
  */
 export async function withPaywall(rig: Rig): Promise<PaywallRig> {
   const clock = systemClock;
-  const budget = new BudgetService(await openPaywallStore(freshDbName()), clock);
   const credentials = new CredentialRules(new FakeDnr());
   const wallet = walletPortFromMessages(async (type, payload) => {
     const env = await rig.bg.router({ type, payload }, { fromExtensionPage: true, internal: true });
     if (!env.ok) throw Object.assign(new Error(env.error.message), { code: env.error.code });
     return env.data as never;
   });
+  const budget = new BudgetService(await openPaywallStore(freshDbName()), clock, () => wallet.channels());
   const mutex = new KeyedMutex();
   const notes: string[] = [];
   const approvals = new Approvals({

@@ -46,19 +46,51 @@ export function channelBooks(channels: readonly ChannelSummary[], site: string, 
 }
 
 /**
- * What a closed channel gave back of what the budget counted for it: the approvals it was given
- * (prepaid credit included) less what its settlement paid the site, or, refunded, all of them (the
- * site took nothing). Zero while it is not closed, and when the settlement is not known yet. The
- * refund's fee set aside at the opening is not included: the refund may have been re-signed at
- * another fee since, and the budget never counts less than may have left.
+ * What a site's channels not yet closed carry into a new budget period: approvals the earlier
+ * periods counted and no item has used yet (prepaid credit, and approved headroom the wallet may
+ * still sign without asking the budget). The site can take all of it in the new period, so the new
+ * period's cap counts it from its start (policy.ts `rollPeriod`). `used` is, per channel (local
+ * id), what its items had used when the period began: the part of its approvals earlier periods
+ * lost for good, which a close in this period cannot give back (`returnedAtClose`).
  */
-export function returnedAtClose(c: ChannelSummary): bigint {
+export interface CarriedCredit {
+  total: bigint;
+  used: Record<string, bigint>;
+}
+
+export const NOTHING_CARRIED: CarriedCredit = { total: 0n, used: {} };
+
+export function carriedCredit(channels: readonly ChannelSummary[], site: string): CarriedCredit {
+  let total = 0n;
+  const used: Record<string, bigint> = {};
+  for (const c of channels) {
+    if (!sameSite(c.endpoint, site) || !LOCKING_STATES.includes(c.state)) continue;
+    const spent = BigInt(c.spent);
+    const unused = BigInt(c.approved) - spent;
+    if (unused > 0n) total += unused;
+    used[c.id] = spent;
+  }
+  return { total, used };
+}
+
+/**
+ * What a closed channel gave back of what the current period's cap counts for it: its approvals
+ * (prepaid credit included) less what its settlement paid the site (nothing after a refund), and
+ * never what its items had used before the period began (`usedBefore`, 0 for a channel opened in
+ * the period): those were lost in an earlier period and the current one never counted them. Zero
+ * while it is not closed, and when the settlement is not known yet. The refund's fee set aside at
+ * the opening is not included: the refund may have been re-signed at another fee since, and the
+ * budget never counts less than may have left.
+ */
+export function returnedAtClose(c: ChannelSummary, usedBefore = 0n): bigint {
   if (c.state !== 'closed') return 0n;
-  const approved = BigInt(c.approved);
-  if (c.outcome === 'refunded') return approved;
-  if (c.outcome !== 'settled') return 0n;
-  const paid = c.settled ?? c.closeAmount;
-  if (paid === null || paid === undefined) return 0n;
-  const back = approved - BigInt(paid);
+  let kept: bigint;
+  if (c.outcome === 'refunded') kept = 0n;
+  else if (c.outcome === 'settled') {
+    const paid = c.settled ?? c.closeAmount;
+    if (paid === null || paid === undefined) return 0n;
+    kept = BigInt(paid);
+  } else return 0n;
+  const back = BigInt(c.approved) - (kept > usedBefore ? kept : usedBefore);
   return back > 0n ? back : 0n;
 }

@@ -4,10 +4,12 @@
  * however many tabs pay at once, the sum of what is committed and in flight never exceeds the
  * budget. Alby debits after paying, which lets parallel payments overshoot; this does not.
  */
-import { MAX_PERIOD_DAYS, defaultPolicy, remaining, rollPeriod, settleStale, type SitePolicy } from './policy.ts';
+import { MAX_PERIOD_DAYS, defaultPolicy, periodOver, remaining, rollPeriod, settleStale, type SitePolicy } from './policy.ts';
+import { carriedCredit, NOTHING_CARRIED, returnedAtClose } from './books.ts';
 import { sameSite } from '../../../core/site.ts';
 import type { PaywallStore } from './store.ts';
 import type { SitePolicyPatch } from '../../shared/paywall-views.ts';
+import type { ChannelSummary } from '../../shared/types.ts';
 
 export interface Clock {
   now(): number;
@@ -27,16 +29,22 @@ export class BudgetError extends Error {
 export class BudgetService {
   private counter = 0;
 
+  /**
+   * `channels` lists the wallet's channels: when a period resets, the credit the site's channels
+   * carry over counts against the new period (policy.ts `rollPeriod`). Without it nothing carries
+   * over, as for a site that has no channel.
+   */
   constructor(
     private readonly store: PaywallStore,
     private readonly clock: Clock,
+    private readonly channels: () => Promise<ChannelSummary[]> = async () => [],
     private readonly newId: () => string = () => `${Date.now().toString(36)}-${(this.counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
   ) {}
 
   /** The policy as of now: period rolled forward, stale reservations settled (not stored). */
   async policy(site: string): Promise<SitePolicy | undefined> {
     const p = await this.store.getPolicy(site);
-    return p && this.current(p);
+    return p && this.current(p, await this.channelsIfDue([p]));
   }
 
   /**
@@ -51,7 +59,9 @@ export class BudgetService {
   }
 
   async policies(): Promise<SitePolicy[]> {
-    return (await this.store.policies()).map((p) => this.current(p));
+    const all = await this.store.policies();
+    const channels = await this.channelsIfDue(all);
+    return all.map((p) => this.current(p, channels));
   }
 
   /**
@@ -62,8 +72,9 @@ export class BudgetService {
   async reserve(site: string, min: bigint, preferred: bigint, force = false): Promise<ReserveResult> {
     if (min < 0n || preferred < min) throw new BudgetError('reservation bounds out of order');
     const now = this.clock.now();
+    const channels = await this.channels();
     return this.store.update(site, (stored) => {
-      const p = this.current(stored ?? defaultPolicy(site, now));
+      const p = this.current(stored ?? defaultPolicy(site, now), channels);
       const left = remaining(p);
       if (!force && left < min) return { policy: stored ? p : undefined, result: { ok: false, remaining: left } as ReserveResult };
       const amount = force || left >= preferred ? preferred : left;
@@ -78,11 +89,12 @@ export class BudgetService {
    * or, when the wallet had to commit more than foreseen, above it: it is recorded as it is,
    * because the books must show what really left.
    */
-  commit(site: string, id: string, actual: bigint): Promise<void> {
+  async commit(site: string, id: string, actual: bigint): Promise<void> {
     const now = this.clock.now();
+    const channels = await this.channelsIfDue([await this.store.getPolicy(site)]);
     return this.store.update(site, (stored) => {
       if (!stored) return { policy: undefined, result: undefined };
-      const p = this.current(stored);
+      const p = this.current(stored, channels);
       const { [id]: held, ...rest } = p.reservations;
       // A reservation already settled as stale was counted in full; count nothing twice.
       if (!held) return { policy: p, result: undefined };
@@ -104,11 +116,12 @@ export class BudgetService {
       throw new BudgetError(`periodDays must be a whole number from 1 to ${MAX_PERIOD_DAYS}`);
     }
     if (patch.mode !== undefined && patch.mode !== 'ask' && patch.mode !== 'auto') throw new BudgetError('mode must be ask or auto');
+    const channels = await this.channels();
     return this.store.update(site, (stored) => {
-      let p = this.current(stored ?? defaultPolicy(site, now));
+      let p = this.current(stored ?? defaultPolicy(site, now), channels);
       // A new period length keeps the current period's start and what it spent, so shortening
       // "per 7 days" to "per day" cannot be used to forget this week's spend mid-period.
-      if (patch.periodDays !== undefined) p = rollPeriod({ ...p, periodDays: patch.periodDays }, now);
+      if (patch.periodDays !== undefined) p = rollPeriod({ ...p, periodDays: patch.periodDays }, now, carriedCredit(channels, site));
       const next: SitePolicy = {
         ...p,
         ...(patch.mode !== undefined ? { mode: patch.mode } : {}),
@@ -138,28 +151,33 @@ export class BudgetService {
   /** A channel was opened with the site: counts against the period's one unasked channel. */
   async noteOpened(site: string): Promise<void> {
     const now = this.clock.now();
+    const channels = await this.channelsIfDue([await this.store.getPolicy(site)]);
     await this.store.update(site, (stored) => {
       if (!stored) return { policy: undefined, result: undefined };
-      const p = this.current(stored);
+      const p = this.current(stored, channels);
       return { policy: { ...p, channelsOpened: (p.channelsOpened ?? 0) + 1, updatedAt: now }, result: undefined };
     });
   }
 
   /**
-   * Credit approved to a channel opened in this period came back when it closed: the budget
-   * stops counting it. Only a channel opened in the current period (`openedAt` ≥ its start),
-   * whose every approval this period's `spent` holds, and once per channel however often its close
-   * is reported. Nothing for a channel of an earlier period: that period's budget counted it.
+   * Credit counted this period came back when `c` closed: the budget stops counting it. For a
+   * channel opened in the current period (`createdAt` ≥ its start) that is its approvals less what
+   * the site was paid; for one that carried credit into the period, less also what its items had
+   * used before the period began (`returnedAtClose`). Nothing for another channel of an earlier
+   * period: the current period never counted it. Once per channel however often its close is
+   * reported.
    */
-  async creditReturned(site: string, channelId: string, openedAt: number, amount: bigint): Promise<boolean> {
-    if (amount <= 0n) return false;
+  async creditReturned(site: string, c: ChannelSummary): Promise<boolean> {
     const now = this.clock.now();
+    const channels = await this.channelsIfDue([await this.store.getPolicy(site)]);
     return this.store.update(site, (stored) => {
       if (!stored) return { policy: undefined, result: false };
-      const p = this.current(stored);
-      if (openedAt < p.periodStart || (p.returned ?? []).includes(channelId)) return { policy: stored, result: false };
+      const p = this.current(stored, channels);
+      const usedBefore = p.carried?.[c.id] ?? (c.createdAt >= p.periodStart ? 0n : null);
+      const amount = usedBefore === null ? 0n : returnedAtClose(c, usedBefore);
+      if (amount <= 0n || (p.returned ?? []).includes(c.id)) return { policy: stored, result: false };
       const spent = p.spent > amount ? p.spent - amount : 0n;
-      return { policy: { ...p, spent, returned: [...(p.returned ?? []), channelId], updatedAt: now }, result: true };
+      return { policy: { ...p, spent, returned: [...(p.returned ?? []), c.id], updatedAt: now }, result: true };
     });
   }
 
@@ -168,9 +186,17 @@ export class BudgetService {
     await this.store.update(site, () => ({ policy: undefined, result: undefined }));
   }
 
-  private current(p: SitePolicy): SitePolicy {
+  /** The policy as of now, given the wallet's channels (for the credit a new period carries over). */
+  private current(p: SitePolicy, channels: readonly ChannelSummary[]): SitePolicy {
     const now = this.clock.now();
-    return rollPeriod(settleStale(p, now), now);
+    const settled = settleStale(p, now);
+    return rollPeriod(settled, now, periodOver(settled, now) ? carriedCredit(channels, p.site) : NOTHING_CARRIED);
+  }
+
+  /** The wallet's channels when one of `policies` starts a new period now; none needed otherwise. */
+  private async channelsIfDue(policies: readonly (SitePolicy | undefined)[]): Promise<ChannelSummary[]> {
+    const now = this.clock.now();
+    return policies.some((p) => p !== undefined && periodOver(p, now)) ? this.channels() : [];
   }
 }
 

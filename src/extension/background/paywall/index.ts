@@ -89,7 +89,8 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     deleteItems: async (s) => (await storeP).deleteItems(s),
     served: async (s, since) => (await storeP).served(s, since),
   };
-  const budget = new BudgetService(lazyStore, clock);
+  // The budget reads the wallet's channels when a period resets: their unused credit carries over.
+  const budget = new BudgetService(lazyStore, clock, () => deps.wallet.channels());
   const dnr = (b as unknown as { declarativeNetRequest: DnrApi }).declarativeNetRequest;
   const credentials = new CredentialRules(dnr);
   const recent = new RecentChallenges();
@@ -147,12 +148,11 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
   };
   // Credit that came back at a close stops counting against the budget of the site it was approved to.
   const creditBack = async (c: ChannelSummary) => {
-    const back = returnedAtClose(c);
-    if (back === 0n) return;
+    if (returnedAtClose(c) === 0n) return;
     // The policy the payments went under: the one whose channel API this is, else the site's.
     const policies = await budget.policies();
     const p = policies.find((x) => x.endpoint === c.endpoint) ?? policies.find((x) => sameSite(c.endpoint, x.site));
-    if (p) await budget.creditReturned(p.site, c.id, c.createdAt, back);
+    if (p) await budget.creditReturned(p.site, c);
   };
   const notifier = new ChannelNotifier(notify);
   if (deps.events) {
@@ -247,7 +247,7 @@ export function registerPaywall(deps: PaywallDeps): PaywallHandle {
     const p = await budget.policy(site);
     if (!p) return null;
     const channels = await deps.wallet.channels().catch(() => []);
-    return policyView(p, clock.now(), { ...(await lazyStore.served(site, p.periodStart)), ...channelBooks(channels, site, p.periodStart) });
+    return policyView(p, { ...(await lazyStore.served(site, p.periodStart)), ...channelBooks(channels, site, p.periodStart) });
   };
 
   const handlers: PaywallHandlers = {

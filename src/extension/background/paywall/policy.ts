@@ -4,7 +4,7 @@
  * same site (for credentials, initiators and channel APIs) is core/site.ts's `sameSite`, by the
  * Public Suffix List.
  */
-import type { SiteBooks } from './books.ts';
+import { NOTHING_CARRIED, type CarriedCredit, type SiteBooks } from './books.ts';
 import type { AskReason, SitePolicyView } from '../../shared/paywall-views.ts';
 
 export const DAY_MS = 86_400_000;
@@ -22,8 +22,10 @@ export interface SitePolicy {
   periodStart: number;
   /**
    * What the budget counts in the current period: every sat committed to the site (signed,
-   * prepaid credit included, and fees). Not what the reader spent (books.ts): signed credit is
-   * money at risk if the site vanishes, so the cap holds it until it is used.
+   * prepaid credit included, and fees), from the period's start the credit earlier periods left
+   * unused on channels not yet closed (books.ts `carriedCredit`). Not what the reader spent
+   * (books.ts): signed credit is money at risk if the site vanishes, so the cap holds it until it
+   * is used (then it is spent, counted once) or comes back at a close.
    */
   spent: bigint;
   /** Held by payments in flight, by reservation id. Counted against the budget until settled. */
@@ -38,6 +40,12 @@ export interface SitePolicy {
   channelsOpened?: number;
   /** Channels (local ids) whose returned credit this period's `spent` no longer counts (budget.ts `creditReturned`). */
   returned?: string[];
+  /**
+   * Channels (local ids) that carried credit into the current period, each with what its items had
+   * used when the period began: a close gives back only what this period counted (budget.ts
+   * `creditReturned`). Absent in policies stored before it existed: nothing carried.
+   */
+  carried?: Record<string, bigint>;
   createdAt: number;
   updatedAt: number;
 }
@@ -79,15 +87,23 @@ export function startOfDay(now: number): number {
   return Math.floor(now / DAY_MS) * DAY_MS;
 }
 
+/** Whether `now` is past the policy's period, so `rollPeriod` would start a new one. */
+export function periodOver(p: SitePolicy, now: number): boolean {
+  return now >= p.periodStart + p.periodDays * DAY_MS;
+}
+
 /**
- * Moves the period forward to the one containing `now`, resetting what was spent. Reservations
- * carry over: their money is still in flight and will be committed into the new period.
+ * Moves the period forward to the one containing `now`. What it counts starts from the credit the
+ * site's channels carry over (`carry`, unused approvals the site can still take): a reset must not
+ * let the site take a whole budget of new signatures on top of credit it already holds.
+ * Reservations carry over too: their money is still in flight and will be committed into the new
+ * period.
  */
-export function rollPeriod(p: SitePolicy, now: number): SitePolicy {
+export function rollPeriod(p: SitePolicy, now: number, carry: CarriedCredit = NOTHING_CARRIED): SitePolicy {
+  if (!periodOver(p, now)) return p;
   const len = p.periodDays * DAY_MS;
-  if (now < p.periodStart + len) return p;
   const periods = Math.floor((now - p.periodStart) / len);
-  return { ...p, periodStart: p.periodStart + periods * len, spent: 0n, channelsOpened: 0, returned: [] };
+  return { ...p, periodStart: p.periodStart + periods * len, spent: carry.total, channelsOpened: 0, returned: [], carried: carry.used };
 }
 
 export function reservedTotal(p: SitePolicy): bigint {
@@ -169,9 +185,11 @@ export function siteOf(url: string): string | null {
   }
 }
 
-/** The popup's view of a policy, with the site's books of the period (books.ts). */
-export function policyView(p: SitePolicy, now: number, books: SiteBooks): SitePolicyView {
-  const cur = rollPeriod(p, now);
+/**
+ * The popup's view of a policy as of now (`BudgetService.policy`: its period rolled with the
+ * credit carried over), with the site's books of the period (books.ts).
+ */
+export function policyView(cur: SitePolicy, books: SiteBooks): SitePolicyView {
   return {
     site: cur.site,
     mode: cur.mode,
