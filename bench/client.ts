@@ -12,7 +12,8 @@ const PRICE = 10n;
 
 export async function benchClient(): Promise<Record<string, number>> {
   const devnet = await startDevnet({ port: 0 });
-  const merchant = await startMerchant(devnet.url, { price: PRICE });
+  // No per-address payment limit: this measures the payment path, and every payment comes from loopback.
+  const merchant = await startMerchant(devnet.url, { price: PRICE, paymentRateLimit: 0 });
   try {
     const endpoint = `${merchant.url}/paychan/v1`;
     const rig = await fundedRig(devnet, 1_000_000n, endpoint, '200000');

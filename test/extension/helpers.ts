@@ -113,7 +113,7 @@ export interface MerchantRig {
   stop(): Promise<void>;
 }
 
-export async function startMerchant(esploraUrl: string, opts: { price?: bigint; minExpiryBlocks?: number; maxExpiryBlocks?: number; settleMarginBlocks?: number; dbPath?: string; seed?: Uint8Array } = {}): Promise<MerchantRig> {
+export async function startMerchant(esploraUrl: string, opts: { price?: bigint; minExpiryBlocks?: number; maxExpiryBlocks?: number; settleMarginBlocks?: number; dbPath?: string; seed?: Uint8Array; paymentRateLimit?: number } = {}): Promise<MerchantRig> {
   const { createPaychan, silentLogger } = await import('../../src/server/index.ts');
   const dir = opts.dbPath ? '' : mkdtempSync(join(tmpdir(), 'paychan-ext-'));
   const paychan = await createPaychan({
@@ -126,6 +126,7 @@ export async function startMerchant(esploraUrl: string, opts: { price?: bigint; 
       tipCacheMs: 0,
       settleMarginBlocks: opts.settleMarginBlocks ?? 36,
       terms: { minExpiryBlocks: opts.minExpiryBlocks ?? 144, maxExpiryBlocks: opts.maxExpiryBlocks ?? 4032 },
+      ...(opts.paymentRateLimit !== undefined ? { paymentRateLimit: opts.paymentRateLimit } : {}),
     },
     seed: opts.seed ?? randomBytes(32),
     logger: silentLogger,
