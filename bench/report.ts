@@ -109,10 +109,10 @@ function whyNotMet(r: Record<string, number>): string {
     popup_history_open_ratio: `- **popup_history_open_ratio** (goal 1.5): ${r.popup_history_open_ratio} (${r.popup_history_open_ms} ms
   against ${r.popup_history_open_empty_ms} ms; earlier runs 1.44 to 1.56). History reads one page of day totals
   from the \`days\` store and the newest group's items (history-bounded.test counts the records), so the
-  data read does not grow with the year; the difference is the popup's Home screen, which opens first and
-  asks the background for the wallet's channels and the week's totals while History is clicked, and the
-  larger IndexedDB files. Reading History's chain events only after its first page changed nothing
-  measurable (1.56). Not yet found: where the remaining ~60 ms go.`,
+  data read does not grow with the year. Not yet measured: where the remaining ~60 ms go; suspects are
+  the Home screen the popup opens on (it asks the background for the channels and the week's totals
+  while History is clicked) and the larger IndexedDB files. Reading History's chain events only after
+  its first page changed nothing measurable (1.56).`,
     cold_payment_added_ms: `- **cold_payment_added_ms** (goal 30 ms): ${r.cold_payment_added_ms}. The measured article is requested
   while the background top-up that the previous receipt started is still running in the service
   worker (sign, store, POST …/payments) and competes for this machine's 2 cores;
