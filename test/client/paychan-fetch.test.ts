@@ -82,3 +82,40 @@ test('paychanFetch: over a cap the call fails with CapExceeded naming it, and no
   assert.ok((await client.committed(host)) <= budget);
   await client.close();
 });
+
+test('paychanFetch: credit left unused when a budget period ends counts against the next one', async () => {
+  const path = await fundedWalletFile(rig.devnet, 1_000_000n);
+  const host = new URL(rig.merchant.url).host;
+  let offset = 0;
+  const clock = { now: () => Date.now() + offset };
+  const budget = 2_000n;
+  const client = await openPaychanClient({ path, password: PASSWORD, clock, caps: { budget, periodMs: 60_000 } });
+  const call = async (name: string) => {
+    const res = await client.fetch(`${rig.merchant.url}/articles/${name}`);
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+  };
+  await call('p1-0');
+  await rig.devnet.mine(1);
+  await call('p1-1');
+  await client.flush();
+  const [atReset] = (await client.file.store.channels()).filter((r) => !r.abandoned);
+  const carried = atReset!.channel.approved - atReset!.channel.spent;
+  assert.ok(carried > 100n, `the channel carries prepaid credit into the next period (${carried} sat)`);
+
+  offset += 61_000; // the period ends
+  let refused: unknown = null;
+  for (let i = 0; i < 400 && !refused; i++) {
+    try {
+      await call(`p2-${i}`);
+    } catch (err) {
+      refused = err;
+    }
+  }
+  assert.ok(refused instanceof CapExceeded && refused.cap === 'budget', `stopped by the budget, got ${String(refused)}`);
+  const after = (await client.file.store.getChannel(atReset!.id))!;
+  const newApprovals = after.channel.approved - atReset!.channel.approved;
+  assert.ok(newApprovals <= budget - carried, `new approvals ${newApprovals} sat within the budget less the ${carried} sat carried over`);
+  assert.ok((await client.committed(host)) <= budget);
+  await client.close();
+});

@@ -58,11 +58,21 @@ export class BudgetLedger {
     return `budget:${host}`;
   }
 
-  /** The host's current period (a fresh one when the last has ended). */
-  async current(host: string, caps: HostCaps, now: number): Promise<Period> {
+  /**
+   * The host's current period (a fresh one when the last has ended). A fresh period starts from
+   * `carried`: credit earlier periods approved on channels still open that no item has used yet.
+   * The host can take all of it in the new period, so the new period's budget counts it.
+   */
+  async current(host: string, caps: HostCaps, now: number, carried: () => Promise<bigint>): Promise<Period> {
     const stored = await this.store.getMeta<Period>(this.key(host));
-    if (!stored || now - stored.start >= caps.periodMs) return { start: now, committed: 0n };
+    if (!stored || now - stored.start >= caps.periodMs) return { start: now, committed: await carried() };
     return stored;
+  }
+
+  /** Starts the host's next period if its current one has ended, counting what it carries over. */
+  async roll(host: string, caps: HostCaps, now: number, carried: () => Promise<bigint>): Promise<void> {
+    const stored = await this.store.getMeta<Period>(this.key(host));
+    if (stored && now - stored.start >= caps.periodMs) await this.set(host, { start: now, committed: await carried() });
   }
 
   async set(host: string, period: Period): Promise<void> {

@@ -39,6 +39,8 @@ export async function openPaychanClient(opts: PaychanClientOptions): Promise<Pay
 export class PaychanClient {
   /** The credential last paid for, per origin: sent up front, so a call with credit is one round trip. */
   private readonly credentials = new Map<string, string>();
+  /** The channel API each origin's credential belongs to, from its challenge. */
+  private readonly endpoints = new Map<string, string>();
   private readonly ledger: BudgetLedger;
   /** Receipts being recorded, in order, after their responses were handed over. */
   private receipts: Promise<unknown> = Promise.resolve();
@@ -63,7 +65,7 @@ export class PaychanClient {
 
   /** What the host's current period has committed (sats). */
   async committed(host: string): Promise<bigint> {
-    return (await this.ledger.current(host, this.capsFor(host), this.engine.clock.now())).committed;
+    return (await this.ledger.current(host, this.capsFor(host), this.engine.clock.now(), async () => 0n)).committed;
   }
 
   /** Resolves once every receipt handed over so far is recorded in the wallet file. */
@@ -87,12 +89,18 @@ export class PaychanClient {
         throw new UnreachableError(`${url.origin} cannot be reached: ${(err as Error).message}`);
       });
     };
-    let res = await attempt(this.credentials.get(url.origin));
+    const held = this.credentials.get(url.origin);
+    // A credential spends credit earlier periods approved: a period that ends is rolled before the
+    // request, so the credit still unused then counts against the new period's budget.
+    const endpoint = this.endpoints.get(url.origin);
+    if (held && endpoint) await this.rollPeriod(url.host, endpoint);
+    let res = await attempt(held);
     const header = res.status === 402 ? paychanChallenge(res) : null;
     if (header) {
       await res.body?.cancel();
       const authorization = await this.pay(url, header.value, header.challenge);
       this.credentials.set(url.origin, authorization);
+      this.endpoints.set(url.origin, header.challenge.endpoint);
       res = await attempt(authorization);
     }
     const receipt = res.headers.get(RECEIPT_HEADER);
@@ -113,12 +121,12 @@ export class PaychanClient {
     const engine = this.engine;
     return engine.mutex.run(`caps:${host}`, async () => {
       await engine.session.touch();
-      const period = await this.ledger.current(host, caps, engine.clock.now());
+      const period = await this.ledger.current(host, caps, engine.clock.now(), () => this.unusedCredit(challenge.endpoint));
       const room = caps.budget > period.committed ? caps.budget - period.committed : 0n;
       const overBudget = () =>
         new CapExceeded('budget', host, caps.budget, `paying ${host} ${challenge.price} sat more would pass its ${caps.budget} sat budget for the period (${period.committed} sat committed)`);
       // No room may still pay: what earlier periods approved on an open channel is the engine's
-      // to use (it answers APPROVAL_REQUIRED when that is used up too).
+      // to use (it answers APPROVAL_REQUIRED when that is used up too); a new period counts it.
       const before = await this.endpointChannels(challenge.endpoint);
       // The whole room is counted first: a process killed mid-payment has committed at most that.
       await this.ledger.set(host, { start: period.start, committed: caps.budget });
@@ -140,10 +148,27 @@ export class PaychanClient {
     });
   }
 
+  private rollPeriod(host: string, endpoint: string): Promise<void> {
+    const engine = this.engine;
+    return engine.mutex.run(`caps:${host}`, () => this.ledger.roll(host, this.capsFor(host), engine.clock.now(), () => this.unusedCredit(endpoint)));
+  }
+
+  /** Approved on the endpoint's channels that still lock coins, not yet used by an item. */
+  private async unusedCredit(endpoint: string): Promise<bigint> {
+    let total = 0n;
+    for (const r of await this.endpointChannels(endpoint)) {
+      const c = r.channel;
+      if (!r.abandoned && CARRYING_STATES.includes(c.state) && c.approved > c.spent) total += c.approved - c.spent;
+    }
+    return total;
+  }
+
   private async endpointChannels(endpoint: string): Promise<ChannelRecord[]> {
     return this.file.store.channelsFor(endpoint);
   }
 }
+
+const CARRYING_STATES: readonly ChannelRecord['channel']['state'][] = ['funding', 'open', 'closing'];
 
 function approvedSum(records: ChannelRecord[]): bigint {
   return records.reduce((sum, r) => sum + (r.abandoned ? 0n : r.channel.approved), 0n);
