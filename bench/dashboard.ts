@@ -15,7 +15,7 @@ import { ServerKeys } from '../src/server/keys.ts';
 import { silentLogger } from '../src/server/logger.ts';
 import { SqliteChannelStore } from '../src/server/store/sqlite-store.ts';
 import { syntheticChannel } from '../test/server/helpers/synthetic-channel.ts';
-import { median } from './measure.ts';
+import { median, round } from './measure.ts';
 
 const CHANNELS = 200;
 const EVENTS = 100_000;
@@ -77,10 +77,10 @@ export async function benchDashboard(): Promise<Record<string, number>> {
     const db = median(inDb);
     const js = median(inJs);
     return {
-      dashboard_earnings_sql_ms: Math.round(db * 10) / 10,
-      dashboard_earnings_js_ms: Math.round(js * 10) / 10,
-      dashboard_earnings_speedup: Math.round((js / db) * 10) / 10,
-      dashboard_refresh_ms: Math.round(median(refresh) * 10) / 10,
+      dashboard_earnings_sql_ms: round(db, 1),
+      dashboard_earnings_js_ms: round(js, 1),
+      dashboard_earnings_speedup: round(js / db, 1),
+      dashboard_refresh_ms: round(median(refresh), 1),
     };
   } finally {
     await store.close();

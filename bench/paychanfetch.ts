@@ -11,7 +11,7 @@ import { openPaychanClient } from '../src/client/node/index.ts';
 import { startDevnet } from '../src/devnet/index.ts';
 import { fundedWalletFile, PASSWORD } from '../test/client/helpers.ts';
 import { startMerchant } from '../test/extension/helpers.ts';
-import { median } from './measure.ts';
+import { median, round } from './measure.ts';
 
 const CALLS = 400;
 
@@ -70,9 +70,4 @@ export async function benchPaychanFetch(): Promise<Record<string, number>> {
     await merchant.stop();
     await devnet.stop();
   }
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }

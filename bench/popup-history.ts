@@ -13,7 +13,7 @@
  */
 import type { Page } from 'playwright-core';
 import { chromiumPath, launchWithExtension, type ExtensionBrowser } from '../test/extension-ui/chromium.ts';
-import { median } from './measure.ts';
+import { median, round } from './measure.ts';
 
 const SAMPLES = 15;
 const WARMUP = 2;
@@ -165,9 +165,9 @@ export async function benchPopup(): Promise<Record<string, number>> {
     const emptyMs = median(a);
     const fullMs = median(b);
     return {
-      popup_history_open_ms: Math.round(fullMs * 10) / 10,
-      popup_history_open_empty_ms: Math.round(emptyMs * 10) / 10,
-      popup_history_open_ratio: Math.round((fullMs / emptyMs) * 100) / 100,
+      popup_history_open_ms: round(fullMs, 1),
+      popup_history_open_empty_ms: round(emptyMs, 1),
+      popup_history_open_ratio: round(fullMs / emptyMs, 2),
     };
   } finally {
     await empty.browser.close();
